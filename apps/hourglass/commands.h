@@ -1,0 +1,26 @@
+// The subcommands of the `hourglass` executable. Each add_* declares its
+// options on `app` and sets `action` to what runs when it is chosen; main()
+// maps exceptions to exit codes (see exit codes in docs/getting-started.md).
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <functional>
+
+namespace hg::cli {
+
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFailed = 1;    // failed or diverged trials, a regression
+inline constexpr int kExitInput = 2;     // bad usage or bad input
+inline constexpr int kExitInternal = 3;  // a bug
+
+using Action = std::function<int()>;
+
+void add_run(CLI::App& app, Action& action);
+void add_validate(CLI::App& app, Action& action);
+void add_list(CLI::App& app, Action& action);
+
+// Directory of the shipped suites: HOURGLASS_SUITES_DIR from the build.
+std::string shipped_suites_dir();
+
+}  // namespace hg::cli

@@ -1,0 +1,106 @@
+// hourglass list families|learners|suites
+#include <filesystem>
+#include <iostream>
+
+#include "commands.h"
+#include "hourglass/core/error.h"
+#include "hourglass/learners/learner.h"
+#include "hourglass/run/plan.h"
+#include "hourglass/tasks/family.h"
+
+namespace hg::cli {
+namespace {
+
+void print_params(const std::vector<ParamSpec>& specs) {
+  if (specs.empty()) {
+    std::cout << "    (no parameters)\n";
+    return;
+  }
+  size_t name_w = 4, type_w = 4, def_w = 7;
+  for (const auto& s : specs) {
+    name_w = std::max(name_w, s.name.size());
+    type_w = std::max(type_w, describe_type(s).size());
+    def_w = std::max(def_w, format_value(s.default_value).size());
+  }
+  auto pad = [](const std::string& s, size_t w) { return s + std::string(w - s.size(), ' '); };
+  std::cout << "    " << pad("name", name_w) << "  " << pad("type", type_w) << "  "
+            << pad("default", def_w) << "  doc\n";
+  for (const auto& s : specs) {
+    std::string doc = s.doc;
+    if (auto b = describe_bounds(s); !b.empty()) doc += " (" + b + ")";
+    std::cout << "    " << pad(s.name, name_w) << "  " << pad(describe_type(s), type_w) << "  "
+              << pad(format_value(s.default_value), def_w) << "  " << doc << '\n';
+  }
+}
+
+int list_families() {
+  for (const auto& [name, info] : FamilyRegistry::instance().entries()) {
+    std::cout << name << "  [" << to_string(info.kind) << "]  " << info.doc << '\n';
+    print_params(info.params);
+    std::cout << '\n';
+  }
+  std::cout << "Every parameter can be set in a task's params and overridden per split (train, "
+               "ood/<name>). See docs/families.md.\n";
+  return kExitOk;
+}
+
+int list_learners() {
+  for (const auto& [name, info] : LearnerRegistry::instance().entries()) {
+    std::string kinds;
+    for (auto k : info.kinds) kinds += (kinds.empty() ? "" : ", ") + to_string(k);
+    std::cout << name << "  [" << kinds << "]  " << info.doc << '\n';
+    print_params(info.params);
+    std::cout << '\n';
+  }
+  std::cout << "See docs/learners.md.\n";
+  return kExitOk;
+}
+
+int list_suites(const std::string& dir) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec)) throw InputError(dir + ": no such directory of suites");
+  std::vector<fs::path> files;
+  for (const auto& e : fs::directory_iterator(dir))
+    if (e.is_regular_file() && e.path().extension() == ".yaml") files.push_back(e.path());
+  std::sort(files.begin(), files.end());
+  const Catalog catalog = registered_catalog();
+  for (const auto& f : files) {
+    try {
+      const Suite s = load_suite(f.string(), catalog);
+      const auto trials =
+          s.tasks.size() * s.agents.size() * s.budgets.size() * static_cast<size_t>(s.seeds);
+      std::cout << s.name << "  " << f.string() << "  (" << trials << " trials)\n    "
+                << s.description << "\n";
+    } catch (const SuiteError& e) {
+      std::cout << f.filename().string() << "  " << f.string() << "  (invalid: "
+                << e.diagnostics().size() << " error(s); run hourglass validate)\n";
+    }
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+std::string shipped_suites_dir() { return HOURGLASS_SUITES_DIR; }
+
+void add_list(CLI::App& app, Action& action) {
+  auto* cmd = app.add_subcommand("list",
+                                 "List registered families or learners with every parameter "
+                                 "(type, default, range, doc), or the shipped suites.");
+  auto what = std::make_shared<std::string>();
+  auto dir = std::make_shared<std::string>(shipped_suites_dir());
+  cmd->add_option("what", *what, "families | learners | suites")
+      ->required()
+      ->check(CLI::IsMember({"families", "learners", "suites"}));
+  cmd->add_option("--dir", *dir, "directory of suites for `list suites`")->capture_default_str();
+  cmd->callback([&action, what, dir] {
+    action = [what, dir] {
+      if (*what == "families") return list_families();
+      if (*what == "learners") return list_learners();
+      return list_suites(*dir);
+    };
+  });
+}
+
+}  // namespace hg::cli

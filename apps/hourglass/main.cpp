@@ -1,0 +1,61 @@
+// hourglass: generalization and sample-efficiency benchmarks from a terminal.
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <iostream>
+
+#include "commands.h"
+#include "hourglass/core/error.h"
+
+namespace {
+
+void setup_logging() {
+  const bool color = std::getenv("NO_COLOR") == nullptr && ::isatty(STDERR_FILENO);
+  std::shared_ptr<spdlog::logger> logger;
+  if (color)
+    logger = spdlog::stderr_color_mt("hourglass");
+  else
+    logger = spdlog::stderr_logger_mt("hourglass");
+  logger->set_pattern("%^[%l]%$ %v");
+  spdlog::set_default_logger(logger);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  setup_logging();
+  CLI::App app{
+      "hourglass: how well do learners generalize, and how much practice do they need?\n"
+      "Runs suites (YAML) of tasks x agents x sample budgets x seeds, scores every agent on\n"
+      "its training distribution, fresh draws from it, and shifted (OOD) splits.\n"
+      "Docs: docs/getting-started.md. Exit codes: 0 ok, 1 failed or diverged trials,\n"
+      "2 bad usage or input, 3 internal error.",
+      "hourglass"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", std::string(HOURGLASS_VERSION));
+  hg::cli::Action action;
+  hg::cli::add_run(app, action);
+  hg::cli::add_validate(app, action);
+  hg::cli::add_list(app, action);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e);
+    return code == 0 ? 0 : hg::cli::kExitInput;
+  }
+  try {
+    return action();
+  } catch (const hg::SuiteError& e) {
+    for (const auto& d : e.diagnostics()) std::cerr << d.str() << '\n';
+    return hg::cli::kExitInput;
+  } catch (const hg::InputError& e) {
+    std::cerr << "error: " << e.what() << '\n';
+    return hg::cli::kExitInput;
+  } catch (const std::exception& e) {
+    std::cerr << "internal error: " << e.what() << '\n';
+    return hg::cli::kExitInternal;
+  }
+}

@@ -1,0 +1,258 @@
+// hourglass run SUITE.yaml: train every population under its budget, score
+// every split, write results.json, print the table.
+#include <spdlog/spdlog.h>
+#include <torch/torch.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <csignal>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <thread>
+
+#include "commands.h"
+#include "hourglass/core/error.h"
+#include "hourglass/core/tensor_util.h"
+#include "hourglass/report/renderer.h"
+#include "hourglass/results/results.h"
+#include "hourglass/results/summary.h"
+#include "hourglass/run/plan.h"
+#include "hourglass/run/runner.h"
+#include "progress.h"
+
+namespace hg::cli {
+namespace {
+
+struct RunArgs {
+  std::string suite;
+  std::string out;
+  std::string device = "auto";
+  int threads = 0;
+  int jobs = 1;
+  std::string tasks, agents;
+  std::vector<int64_t> budgets;
+  int64_t seeds = 0;
+  bool resume = false;
+  bool overwrite = false;
+  std::string format = "table";
+  bool quiet = false;
+};
+
+std::atomic<int> g_signal{0};
+
+extern "C" void on_signal(int sig) {
+  g_signal = sig;
+  std::signal(sig, SIG_DFL);  // a second signal ends the process at once
+}
+
+std::string utc_now(const char* format) {
+  const std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  char buf[64];
+  std::strftime(buf, sizeof buf, format, &tm);
+  return buf;
+}
+
+std::string hostname() {
+  char buf[256] = {};
+  ::gethostname(buf, sizeof buf - 1);
+  return buf;
+}
+
+void apply_overrides(Suite& suite, const RunArgs& args) {
+  if (args.seeds != 0) {
+    if (args.seeds < 1 || args.seeds > kMaxSeeds)
+      throw InputError("--seeds: must be in [1, " + std::to_string(kMaxSeeds) + "], got " +
+                       std::to_string(args.seeds));
+    suite.seeds = args.seeds;
+  }
+  if (!args.budgets.empty()) {
+    std::vector<int64_t> b = args.budgets;
+    for (auto v : b)
+      if (v < 1 || v > kMaxBudget)
+        throw InputError("--budgets: each budget must be in [1, " + std::to_string(kMaxBudget) +
+                         "], got " + std::to_string(v));
+    std::sort(b.begin(), b.end());
+    if (std::adjacent_find(b.begin(), b.end()) != b.end())
+      throw InputError("--budgets: budgets must be distinct");
+    suite.budgets = b;
+  }
+}
+
+// Creates the output directory and proves it can be written, before any training.
+void prepare_out_dir(const std::string& dir, bool resume, bool overwrite) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) throw InputError("--out " + dir + ": cannot create directory: " + ec.message());
+  const auto results = fs::path(dir) / "results.json";
+  if (fs::exists(results) && !resume && !overwrite)
+    throw InputError("--out " + dir + ": " + results.string() +
+                     " exists; pass --resume to continue that run or --overwrite to replace it");
+  const auto probe = fs::path(dir) / ".hourglass-write-test";
+  {
+    std::ofstream f(probe);
+    if (!f || !(f << "ok") || !f.flush())
+      throw InputError("--out " + dir + ": directory is not writable");
+  }
+  fs::remove(probe, ec);
+}
+
+int run(const RunArgs& args) {
+  const Catalog catalog = registered_catalog();
+  Suite suite = load_suite(args.suite, catalog);
+  apply_overrides(suite, args);
+  const auto format = parse_format(args.format);
+  const c10::Device device = resolve_device(args.device);
+  const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  if (args.jobs < 1) throw InputError("--jobs: must be >= 1");
+  if (args.threads < 0) throw InputError("--threads: must be >= 1");
+  const int threads = args.threads > 0 ? args.threads : std::max(1, cores / args.jobs);
+
+  if (args.resume && args.out.empty())
+    throw InputError("--resume needs --out DIR: the directory of the run to continue");
+  const auto config = resolved_config(suite, catalog);
+  const std::string sha = suite_sha256(config);
+  std::vector<Population> plan = expand(suite, {args.tasks, args.agents});
+
+  const std::string out =
+      args.out.empty() ? "runs/" + suite.name + "/" + utc_now("%Y%m%d-%H%M%S") : args.out;
+  prepare_out_dir(out, args.resume, args.overwrite);
+  const std::string results_path = out + "/results.json";
+  const std::string journal_path = out + "/journal.jsonl";
+
+  // Populations finished by an earlier, interrupted run.
+  std::map<std::string, std::vector<TrialRecord>> finished;
+  if (args.resume && std::filesystem::exists(journal_path)) {
+    for (auto& e : Journal::read(journal_path, sha)) finished[e.population_key] = std::move(e.trials);
+    spdlog::info("resuming: {} of {} population(s) already finished in {}", finished.size(),
+                 plan.size(), journal_path);
+  } else if (args.resume) {
+    spdlog::warn("--resume: no journal at {}; starting from the beginning", journal_path);
+  }
+  std::vector<Population> todo;
+  for (const auto& p : plan)
+    if (!finished.count(p.key)) todo.push_back(p);
+
+  at::set_num_threads(threads);
+  const std::string blas = blas_description();
+  if (!args.quiet) {
+    spdlog::info("suite '{}' ({}): {} population(s) x {} seed(s), {} to run", suite.name,
+                 args.suite, plan.size(), suite.seeds, todo.size());
+    spdlog::info("device {}, {} job(s) x {} intra-op thread(s), LibTorch {}, {}", device.str(),
+                 args.jobs, threads, TORCH_VERSION, blas);
+  }
+  if (blas == "reference BLAS")
+    spdlog::warn("LibTorch multiplies with the reference BLAS (about 7x slower): install "
+                 "libopenblas0-openmp");
+
+  Results results;
+  results.suite = {{"name", suite.name}, {"path", args.suite}, {"files", suite.files},
+                   {"sha256", sha}, {"config", config}};
+  results.environment = {{"harness", "hourglass"},
+                         {"version", HOURGLASS_VERSION},
+                         {"git_commit", HOURGLASS_GIT_COMMIT},
+                         {"libtorch", TORCH_VERSION},
+                         {"blas", blas},
+                         {"device", device.str()},
+                         {"jobs", args.jobs},
+                         {"threads_per_job", threads},
+                         {"host", hostname()},
+                         {"started_at", utc_now("%Y-%m-%dT%H:%M:%SZ")},
+                         {"filters", {{"tasks", args.tasks}, {"agents", args.agents}}},
+                         {"shard", nullptr}};
+
+  Journal journal(journal_path, sha, /*append=*/args.resume);
+  double total_weight = 0;
+  for (const auto& p : todo) total_weight += static_cast<double>(p.budget * suite.seeds);
+  ProgressBar progress(todo.size(), total_weight, !args.quiet && ::isatty(STDERR_FILENO));
+
+  g_signal = 0;
+  std::signal(SIGINT, on_signal);
+  std::signal(SIGTERM, on_signal);
+  const auto new_trials = run_plan(
+      suite, todo, {device.str(), args.jobs, threads},
+      [&](size_t i, const std::vector<TrialRecord>& trials) {
+        journal.append(todo[i].key, trials);
+        finished[todo[i].key] = trials;
+        progress.advance(static_cast<double>(todo[i].budget * suite.seeds), todo[i].key);
+      },
+      [] { return g_signal != 0; });
+  progress.finish();
+  std::signal(SIGINT, SIG_DFL);
+  std::signal(SIGTERM, SIG_DFL);
+  (void)new_trials;
+
+  // All trials in plan order, earlier runs' included.
+  size_t missing = 0;
+  for (const auto& p : plan) {
+    auto it = finished.find(p.key);
+    if (it == finished.end()) {
+      ++missing;
+      continue;
+    }
+    for (const auto& t : it->second) results.trials.push_back(t);
+  }
+  results.environment["complete"] = missing == 0;
+  results.environment["finished_at"] = utc_now("%Y-%m-%dT%H:%M:%SZ");
+  write_file_atomic(results_path, to_json(results).dump(2) + "\n");
+
+  if (g_signal != 0) {
+    std::cerr << "interrupted: " << plan.size() - missing << " of " << plan.size()
+              << " population(s) finished and saved in " << results_path << "\n"
+              << "resume with: hourglass run " << args.suite << " --out " << out
+              << " --resume\n";
+    return 128 + g_signal;
+  }
+
+  make_renderer(format)->render({suite.name, summarize(results.trials)}, std::cout);
+  int lost = 0;
+  for (const auto& t : results.trials) lost += t.status != "ok";
+  if (!args.quiet) spdlog::info("results: {}", results_path);
+  if (lost > 0) {
+    spdlog::warn("{} trial(s) failed or diverged (see status and message in {})", lost,
+                 results_path);
+    return kExitFailed;
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+void add_run(CLI::App& app, Action& action) {
+  auto args = std::make_shared<RunArgs>();
+  auto* cmd = app.add_subcommand(
+      "run",
+      "Train every agent of a suite under each sample budget, score it on train, test and "
+      "OOD splits, write DIR/results.json (and a journal), and print the table.");
+  cmd->add_option("suite", args->suite, "suite file (YAML)")->required();
+  cmd->add_option("--out,-o", args->out,
+                  "output directory (default runs/<suite>/<UTC time>); refuses to replace "
+                  "an existing results.json unless --resume or --overwrite");
+  cmd->add_option("--device", args->device, "auto (cuda when available), cpu or cuda")
+      ->capture_default_str();
+  cmd->add_option("--threads", args->threads,
+                  "intra-op threads per job (default: cores / jobs); results are "
+                  "bit-identical for the same device and threads per job");
+  cmd->add_option("--jobs,-j", args->jobs,
+                  "populations trained in parallel, each on its own threads")
+      ->capture_default_str();
+  cmd->add_option("--tasks", args->tasks, "only tasks whose name matches this regex");
+  cmd->add_option("--agents", args->agents, "only agents whose name matches this regex");
+  cmd->add_option("--budgets", args->budgets, "replace the suite's budgets, e.g. 100,1000")
+      ->delimiter(',');
+  cmd->add_option("--seeds", args->seeds, "replace the suite's number of seeds");
+  cmd->add_flag("--resume", args->resume,
+                "continue an interrupted run in --out from its journal (same suite only)");
+  cmd->add_flag("--overwrite", args->overwrite, "replace an existing results.json in --out");
+  cmd->add_option("--format", args->format, "table, md, csv or json (stdout)")
+      ->capture_default_str();
+  cmd->add_flag("--quiet,-q", args->quiet, "no progress bar and no info logs");
+  cmd->callback([&action, args] { action = [args] { return run(*args); }; });
+}
+
+}  // namespace hg::cli

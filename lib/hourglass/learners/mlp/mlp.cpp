@@ -1,0 +1,181 @@
+// `mlp`: a multilayer perceptron per member, the whole population trained as
+// one computation: layer l has weights [P, in, out] and biases [P, 1, out],
+// applied with baddbmm; the loss is the sum over members of each member's
+// mean squared error, so each member's gradient is its own.
+//
+// Training: the budget is drawn once; then up to `max_updates` minibatch
+// steps (the compute cap), each member walking its own random permutation of
+// its data, epoch after epoch (several passes over the budget are allowed;
+// a last partial batch of an epoch is skipped). Optimizers: Adam (Kingma and
+// Ba 2015, decoupled weight decay as AdamW) or SGD with momentum (weight decay
+// added to the gradient). Initial weights N(0, gain/in) with gain 2 for relu
+// and 1 for tanh, biases 0.
+//
+// Divergence: every kCheckEvery updates and at the end, a member whose loss is
+// not finite is marked diverged at that update.
+#include <torch/torch.h>
+
+#include <cmath>
+
+#include "hourglass/core/tensor_util.h"
+#include "hourglass/learners/learner.h"
+
+namespace hg {
+namespace {
+
+constexpr int64_t kCheckEvery = 100;
+constexpr int64_t kPredictChunk = 16384;
+
+class MlpLearner final : public Learner {
+ public:
+  explicit MlpLearner(const Params& p)
+      : hidden_(p.int_list("hidden")),
+        tanh_(p.choice("activation") == "tanh"),
+        adam_(p.choice("optimizer") == "adam"),
+        lr_(p.real("lr")),
+        momentum_(p.real("momentum")),
+        weight_decay_(p.real("weight_decay")),
+        batch_size_(p.integer("batch_size")),
+        max_updates_(p.integer("max_updates")) {}
+
+ protected:
+  void do_train(TrainContext& ctx) override {
+    init(ctx);
+    const Batch data = ctx.data.draw(ctx.data.remaining());
+    const auto x = data.x.to(ctx.device);
+    const auto y = data.y.to(ctx.device);
+    const int64_t P = x.size(0), n = x.size(1);
+    const int64_t batch = std::min(batch_size_, n);
+
+    std::vector<Rng> order;
+    for (uint64_t s : ctx.member_seeds) order.emplace_back(mix_seed(s, "mlp/order"));
+    at::Tensor perm;
+    int64_t cursor = n;  // forces a fresh permutation on the first step
+
+    for (int64_t step = 1; step <= max_updates_; ++step) {
+      if (cursor + batch > n) {
+        perm = member_permutations(order, n).to(ctx.device);
+        cursor = 0;
+      }
+      const auto idx = perm.narrow(1, cursor, batch);
+      cursor += batch;
+      const auto xb = x.gather(1, idx.unsqueeze(2).expand({P, batch, x.size(2)}));
+      const auto yb = y.gather(1, idx.unsqueeze(2).expand({P, batch, y.size(2)}));
+
+      const auto per_member = (forward(xb) - yb).pow(2).mean({1, 2});  // [P]
+      for (auto& p : params_) p.mutable_grad() = at::Tensor();
+      per_member.sum().backward();
+      apply_update(step);
+      ctx.updates = step;
+      if (step % kCheckEvery == 0 || step == max_updates_) mark_diverged(per_member, step, ctx);
+    }
+  }
+
+  at::Tensor do_predict(const at::Tensor& x) override {
+    if (x.size(1) <= kPredictChunk) return forward(x);
+    std::vector<at::Tensor> parts;
+    for (int64_t s = 0; s < x.size(1); s += kPredictChunk)
+      parts.push_back(forward(x.narrow(1, s, std::min(kPredictChunk, x.size(1) - s))));
+    return torch::cat(parts, 1);
+  }
+
+ private:
+  void init(const TrainContext& ctx) {
+    std::vector<int64_t> sizes{ctx.shape.input_dim};
+    sizes.insert(sizes.end(), hidden_.begin(), hidden_.end());
+    sizes.push_back(ctx.shape.output_dim);
+    const int64_t P = static_cast<int64_t>(ctx.member_seeds.size());
+    const double gain = tanh_ ? 1.0 : 2.0;
+    for (size_t l = 0; l + 1 < sizes.size(); ++l) {
+      const std::string label = "mlp/w" + std::to_string(l);
+      auto w = member_normal(ctx.member_seeds, label, {sizes[l], sizes[l + 1]},
+                             std::sqrt(gain / static_cast<double>(sizes[l])));
+      weights_.push_back(w.to(ctx.device).set_requires_grad(true));
+      biases_.push_back(
+          torch::zeros({P, 1, sizes[l + 1]}, torch::TensorOptions(ctx.device)).set_requires_grad(true));
+    }
+    for (size_t l = 0; l < weights_.size(); ++l) {
+      params_.push_back(weights_[l]);
+      params_.push_back(biases_[l]);
+    }
+    for (const auto& p : params_) {
+      first_moment_.push_back(torch::zeros_like(p));
+      if (adam_) second_moment_.push_back(torch::zeros_like(p));
+    }
+  }
+
+  at::Tensor forward(const at::Tensor& x) const {
+    at::Tensor h = x;
+    for (size_t l = 0; l < weights_.size(); ++l) {
+      h = torch::baddbmm(biases_[l], h, weights_[l]);
+      if (l + 1 < weights_.size()) h = tanh_ ? torch::tanh(h) : torch::relu(h);
+    }
+    return h;
+  }
+
+  void apply_update(int64_t step) {
+    torch::NoGradGuard no_grad;
+    if (adam_) {
+      constexpr double b1 = 0.9, b2 = 0.999, eps = 1e-8;
+      const double bc1 = 1.0 - std::pow(b1, static_cast<double>(step));
+      const double bc2 = 1.0 - std::pow(b2, static_cast<double>(step));
+      for (size_t i = 0; i < params_.size(); ++i) {
+        auto& p = params_[i];
+        const auto& g = p.grad();
+        first_moment_[i].mul_(b1).add_(g, 1.0 - b1);
+        second_moment_[i].mul_(b2).addcmul_(g, g, 1.0 - b2);
+        const auto denom = (second_moment_[i].sqrt() / std::sqrt(bc2)).add_(eps);
+        if (weight_decay_ > 0) p.mul_(1.0 - lr_ * weight_decay_);
+        p.addcdiv_(first_moment_[i], denom, -lr_ / bc1);
+      }
+    } else {
+      for (size_t i = 0; i < params_.size(); ++i) {
+        auto& p = params_[i];
+        auto g = p.grad();
+        if (weight_decay_ > 0) g = g + weight_decay_ * p;
+        first_moment_[i].mul_(momentum_).add_(g);
+        p.add_(first_moment_[i], -lr_);
+      }
+    }
+  }
+
+  static void mark_diverged(const at::Tensor& per_member, int64_t step, TrainContext& ctx) {
+    const auto finite = torch::isfinite(per_member.detach()).to(torch::kCPU);
+    const auto* ok = finite.data_ptr<bool>();
+    for (size_t i = 0; i < ctx.diverged_at.size(); ++i)
+      if (!ok[i] && !ctx.diverged_at[i]) ctx.diverged_at[i] = step;
+  }
+
+  std::vector<int64_t> hidden_;
+  bool tanh_, adam_;
+  double lr_, momentum_, weight_decay_;
+  int64_t batch_size_, max_updates_;
+  std::vector<at::Tensor> weights_, biases_, params_, first_moment_, second_moment_;
+};
+
+LearnerInfo MakeInfo() {
+  LearnerInfo info;
+  info.name = "mlp";
+  info.doc = "multilayer perceptron trained by minibatch Adam or SGD, population-batched";
+  info.kinds = {TaskKind::kRegression};
+  info.params = {
+      ParamSpec::IntList("hidden", {64, 64}, 1, 8192, "hidden layer widths ([] = linear model)",
+                         0),
+      ParamSpec::Choice("activation", "relu", {"relu", "tanh"}, "hidden activation"),
+      ParamSpec::Choice("optimizer", "adam", {"adam", "sgd"},
+                        "adam (decoupled weight decay) or sgd with momentum"),
+      ParamSpec::Real("lr", 1e-3, 1e-8, 10.0, "learning rate"),
+      ParamSpec::Real("momentum", 0.9, 0.0, 0.999, "momentum of sgd (ignored by adam)"),
+      ParamSpec::Real("weight_decay", 0.0, 0.0, 10.0, "weight decay"),
+      ParamSpec::Int("batch_size", 64, 1, 1'000'000, "minibatch size (capped at the budget)"),
+      ParamSpec::Int("max_updates", 2000, 1, 100'000'000,
+                     "optimizer steps: the compute cap, independent of the data budget"),
+  };
+  info.make = [](const Params& p) { return std::make_unique<MlpLearner>(p); };
+  return info;
+}
+
+const LearnerRegistrar kRegistrar(MakeInfo());
+
+}  // namespace
+}  // namespace hg

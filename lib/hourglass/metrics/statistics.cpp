@@ -1,0 +1,298 @@
+#include "hourglass/metrics/statistics.h"
+
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+#include <string>
+#include <utility>
+
+namespace hg::metrics {
+namespace {
+
+[[noreturn]] void fail(const char* function, const std::string& message) {
+  throw std::invalid_argument(std::string("hg::metrics::") + function + ": " + message);
+}
+
+void require_values(const std::vector<double>& x, const char* function) {
+  if (x.empty()) fail(function, "empty input (needs at least one value)");
+  for (size_t i = 0; i < x.size(); ++i) {
+    if (!std::isfinite(x[i])) {
+      fail(function, "value " + std::to_string(i) + " is not finite (" + std::to_string(x[i]) +
+                         "); filter diverged or failed trials first");
+    }
+  }
+}
+
+void require_tasks(const std::vector<std::vector<double>>& by_task, const char* function) {
+  if (by_task.empty()) fail(function, "no tasks");
+  for (size_t t = 0; t < by_task.size(); ++t) {
+    if (by_task[t].empty()) fail(function, "task " + std::to_string(t) + " has no runs");
+    require_values(by_task[t], function);
+  }
+}
+
+void require_options(const BootstrapOptions& options, const char* function) {
+  if (options.reps < 1) fail(function, "reps must be >= 1, got " + std::to_string(options.reps));
+  if (!(options.confidence > 0.0 && options.confidence < 1.0)) {
+    fail(function, "confidence must be in (0, 1), got " + std::to_string(options.confidence));
+  }
+}
+
+double sum(const std::vector<double>& x) {
+  double total = 0.0;
+  for (double value : x) total += value;
+  return total;
+}
+
+double mean_unchecked(const std::vector<double>& x) {
+  return sum(x) / static_cast<double>(x.size());
+}
+
+// numpy's "linear" percentile on already sorted, non-empty values,
+// including numpy's lerp (a + d * g below g = 0.5, b - d * (1 - g) above).
+double percentile_of_sorted(const std::vector<double>& sorted, double q) {
+  const double virtual_index = static_cast<double>(sorted.size() - 1) * (q / 100.0);
+  const double below = std::floor(virtual_index);
+  const size_t lower = static_cast<size_t>(below);
+  const size_t upper = std::min(lower + 1, sorted.size() - 1);
+  const double fraction = virtual_index - below;
+  const double a = sorted[lower];
+  const double b = sorted[upper];
+  const double difference = b - a;
+  return fraction >= 0.5 ? b - difference * (1.0 - fraction) : a + difference * fraction;
+}
+
+// The percentile interval of replicate statistics.
+Interval percentile_interval(std::vector<double> replicates, double confidence,
+                             const char* function) {
+  for (double value : replicates) {
+    if (!std::isfinite(value)) fail(function, "the statistic returned a non-finite value");
+  }
+  std::sort(replicates.begin(), replicates.end());
+  return {percentile_of_sorted(replicates, 100.0 * (1.0 - confidence) / 2.0),
+          percentile_of_sorted(replicates, 100.0 * (1.0 + confidence) / 2.0)};
+}
+
+// Appends n_x draws with replacement from `from` to `to`.
+void append_resample(const std::vector<double>& from, Xoshiro256StarStar& rng,
+                     std::vector<double>& to) {
+  for (size_t i = 0; i < from.size(); ++i) to.push_back(from[rng.uniform_index(from.size())]);
+}
+
+uint64_t rotate_left(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+
+}  // namespace
+
+double mean(const std::vector<double>& x) {
+  require_values(x, "mean");
+  return mean_unchecked(x);
+}
+
+double stddev(const std::vector<double>& x) {
+  require_values(x, "stddev");
+  if (x.size() < 2) return 0.0;
+  const double center = mean_unchecked(x);
+  double squares = 0.0;
+  for (double value : x) squares += (value - center) * (value - center);
+  return std::sqrt(squares / static_cast<double>(x.size() - 1));
+}
+
+double median(std::vector<double> x) {
+  require_values(x, "median");
+  const size_t middle = x.size() / 2;
+  std::nth_element(x.begin(), x.begin() + middle, x.end());
+  const double upper = x[middle];
+  if (x.size() % 2 == 1) return upper;
+  const double lower = *std::max_element(x.begin(), x.begin() + middle);
+  return (lower + upper) / 2.0;
+}
+
+double percentile(std::vector<double> x, double q) {
+  require_values(x, "percentile");
+  if (!(q >= 0.0 && q <= 100.0)) fail("percentile", "q must be in [0, 100], got " + std::to_string(q));
+  std::sort(x.begin(), x.end());
+  return percentile_of_sorted(x, q);
+}
+
+double trim_mean(std::vector<double> x, double proportion) {
+  require_values(x, "trim_mean");
+  if (!(proportion >= 0.0 && proportion <= 0.5)) {
+    fail("trim_mean", "proportion must be in [0, 0.5], got " + std::to_string(proportion));
+  }
+  const size_t cut = static_cast<size_t>(proportion * static_cast<double>(x.size()));
+  if (2 * cut >= x.size()) {
+    fail("trim_mean", "cutting " + std::to_string(cut) + " from each end of " +
+                          std::to_string(x.size()) + " values leaves nothing");
+  }
+  std::sort(x.begin(), x.end());
+  double total = 0.0;
+  for (size_t i = cut; i < x.size() - cut; ++i) total += x[i];
+  return total / static_cast<double>(x.size() - 2 * cut);
+}
+
+double iqm(const std::vector<double>& x) { return trim_mean(x, 0.25); }
+
+double optimality_gap(const std::vector<double>& x) {
+  require_values(x, "optimality_gap");
+  double total = 0.0;
+  for (double value : x) total += std::min(value, 1.0);
+  return 1.0 - total / static_cast<double>(x.size());
+}
+
+uint64_t SplitMix64::next() {
+  state_ += 0x9E3779B97F4A7C15ULL;
+  uint64_t z = state_;
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+  return z ^ (z >> 31);
+}
+
+Xoshiro256StarStar::Xoshiro256StarStar(uint64_t seed) {
+  SplitMix64 seeder(seed);
+  for (uint64_t& word : state_) word = seeder.next();
+}
+
+uint64_t Xoshiro256StarStar::next() {
+  const uint64_t result = rotate_left(state_[1] * 5, 7) * 9;
+  const uint64_t shifted = state_[1] << 17;
+  state_[2] ^= state_[0];
+  state_[3] ^= state_[1];
+  state_[1] ^= state_[2];
+  state_[0] ^= state_[3];
+  state_[2] ^= shifted;
+  state_[3] = rotate_left(state_[3], 45);
+  return result;
+}
+
+size_t Xoshiro256StarStar::uniform_index(size_t n) {
+  if (n == 0) fail("Xoshiro256StarStar::uniform_index", "n must be >= 1");
+  const uint64_t range = static_cast<uint64_t>(n);
+  // [2^64 mod n, 2^64) holds a whole multiple of n values, so r mod n is unbiased there.
+  const uint64_t rejection_floor = (0 - range) % range;
+  uint64_t r = next();
+  while (r < rejection_floor) r = next();
+  return static_cast<size_t>(r % range);
+}
+
+namespace {
+
+// The stratified percentile bootstrap; a plain bootstrap is one stratum.
+Estimate stratified_bootstrap_named(const std::vector<std::vector<double>>& runs_by_task,
+                                    const Statistic& statistic, const BootstrapOptions& options,
+                                    const char* function) {
+  require_tasks(runs_by_task, function);
+  require_options(options, function);
+
+  std::vector<double> all_runs;
+  bool every_task_has_one_run = true;
+  for (const std::vector<double>& runs : runs_by_task) {
+    all_runs.insert(all_runs.end(), runs.begin(), runs.end());
+    every_task_has_one_run = every_task_has_one_run && runs.size() == 1;
+  }
+  const double value = statistic(all_runs);
+  if (!std::isfinite(value)) fail(function, "the statistic returned a non-finite value");
+  if (every_task_has_one_run) return {value, {value, value}};
+
+  Xoshiro256StarStar rng(options.seed);
+  std::vector<double> replicates;
+  replicates.reserve(static_cast<size_t>(options.reps));
+  std::vector<double> resample;
+  resample.reserve(all_runs.size());
+  for (int rep = 0; rep < options.reps; ++rep) {
+    resample.clear();
+    for (const std::vector<double>& runs : runs_by_task) append_resample(runs, rng, resample);
+    replicates.push_back(statistic(resample));
+  }
+  return {value, percentile_interval(std::move(replicates), options.confidence, function)};
+}
+
+}  // namespace
+
+Estimate bootstrap(const std::vector<double>& x, const Statistic& statistic,
+                   const BootstrapOptions& options) {
+  require_values(x, "bootstrap");
+  return stratified_bootstrap_named({x}, statistic, options, "bootstrap");
+}
+
+Estimate bootstrap_mean(const std::vector<double>& x, const BootstrapOptions& options) {
+  require_values(x, "bootstrap_mean");
+  return stratified_bootstrap_named({x}, mean_unchecked, options, "bootstrap_mean");
+}
+
+Estimate stratified_bootstrap(const std::vector<std::vector<double>>& runs_by_task,
+                              const Statistic& statistic, const BootstrapOptions& options) {
+  return stratified_bootstrap_named(runs_by_task, statistic, options, "stratified_bootstrap");
+}
+
+double mann_whitney_fraction(const std::vector<double>& x, const std::vector<double>& y) {
+  require_values(x, "mann_whitney_fraction");
+  require_values(y, "mann_whitney_fraction");
+  std::vector<double> sorted_y = y;
+  std::sort(sorted_y.begin(), sorted_y.end());
+  // 2U = 2 * #(x > y) + #(x == y), counted exactly in integers.
+  uint64_t twice_u = 0;
+  for (double value : x) {
+    const auto below = std::lower_bound(sorted_y.begin(), sorted_y.end(), value);
+    const auto not_above = std::upper_bound(below, sorted_y.end(), value);
+    twice_u += 2 * static_cast<uint64_t>(below - sorted_y.begin()) +
+               static_cast<uint64_t>(not_above - below);
+  }
+  return static_cast<double>(twice_u) /
+         (2.0 * static_cast<double>(x.size()) * static_cast<double>(y.size()));
+}
+
+namespace {
+
+void require_paired_tasks(const std::vector<std::vector<double>>& x_by_task,
+                          const std::vector<std::vector<double>>& y_by_task, const char* function) {
+  require_tasks(x_by_task, function);
+  require_tasks(y_by_task, function);
+  if (x_by_task.size() != y_by_task.size()) {
+    fail(function, "X has " + std::to_string(x_by_task.size()) + " tasks but Y has " +
+                       std::to_string(y_by_task.size()));
+  }
+}
+
+double probability_of_improvement_unchecked(const std::vector<std::vector<double>>& x_by_task,
+                                            const std::vector<std::vector<double>>& y_by_task) {
+  double total = 0.0;
+  for (size_t t = 0; t < x_by_task.size(); ++t) {
+    total += mann_whitney_fraction(x_by_task[t], y_by_task[t]);
+  }
+  return total / static_cast<double>(x_by_task.size());
+}
+
+}  // namespace
+
+double probability_of_improvement(const std::vector<std::vector<double>>& x_by_task,
+                                  const std::vector<std::vector<double>>& y_by_task) {
+  require_paired_tasks(x_by_task, y_by_task, "probability_of_improvement");
+  return probability_of_improvement_unchecked(x_by_task, y_by_task);
+}
+
+Estimate probability_of_improvement_ci(const std::vector<std::vector<double>>& x_by_task,
+                                       const std::vector<std::vector<double>>& y_by_task,
+                                       const BootstrapOptions& options) {
+  constexpr const char* kFunction = "probability_of_improvement_ci";
+  require_paired_tasks(x_by_task, y_by_task, kFunction);
+  require_options(options, kFunction);
+  const double value = probability_of_improvement_unchecked(x_by_task, y_by_task);
+
+  Xoshiro256StarStar rng(options.seed);
+  const size_t tasks = x_by_task.size();
+  std::vector<std::vector<double>> x_resample(tasks), y_resample(tasks);
+  std::vector<double> replicates;
+  replicates.reserve(static_cast<size_t>(options.reps));
+  for (int rep = 0; rep < options.reps; ++rep) {
+    for (size_t t = 0; t < tasks; ++t) {
+      x_resample[t].clear();
+      y_resample[t].clear();
+      append_resample(x_by_task[t], rng, x_resample[t]);
+      append_resample(y_by_task[t], rng, y_resample[t]);
+    }
+    replicates.push_back(probability_of_improvement_unchecked(x_resample, y_resample));
+  }
+  return {value, percentile_interval(std::move(replicates), options.confidence, kFunction)};
+}
+
+}  // namespace hg::metrics

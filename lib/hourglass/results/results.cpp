@@ -1,0 +1,251 @@
+#include "hourglass/results/results.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cmath>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <limits>
+#include <sstream>
+
+#include "hourglass/core/error.h"
+#include "hourglass/results/summary.h"
+
+namespace hg {
+
+using nlohmann::json;
+
+const SplitScore* TrialRecord::find_split(const std::string& name) const {
+  for (const auto& s : splits)
+    if (s.split == name) return &s;
+  return nullptr;
+}
+
+namespace {
+
+json number_or_null(double v) { return std::isfinite(v) ? json(v) : json(nullptr); }
+
+double number_from(const json& j, const std::string& where) {
+  if (j.is_null()) return std::numeric_limits<double>::quiet_NaN();
+  if (!j.is_number()) throw InputError(where + ": expected a number or null");
+  return j.get<double>();
+}
+
+const json& field(const json& j, const char* key, const std::string& where) {
+  if (!j.is_object()) throw InputError(where + ": expected an object");
+  auto it = j.find(key);
+  if (it == j.end()) throw InputError(where + ": missing field '" + key + "'");
+  return *it;
+}
+
+std::string string_field(const json& j, const char* key, const std::string& where) {
+  const auto& v = field(j, key, where);
+  if (!v.is_string()) throw InputError(where + "." + key + ": expected a string");
+  return v.get<std::string>();
+}
+
+int64_t int_field(const json& j, const char* key, const std::string& where) {
+  const auto& v = field(j, key, where);
+  if (!v.is_number_integer()) throw InputError(where + "." + key + ": expected an integer");
+  return v.get<int64_t>();
+}
+
+void sync_directory(const std::string& path) {
+  const auto dir = std::filesystem::path(path).parent_path();
+  const int fd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY);
+  if (fd >= 0) {
+    ::fsync(fd);
+    ::close(fd);
+  }
+}
+
+void write_all(int fd, const std::string& data, const std::string& path) {
+  const char* p = data.data();
+  size_t left = data.size();
+  while (left > 0) {
+    const ssize_t n = ::write(fd, p, left);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      throw InputError(path + ": cannot write: " + std::strerror(errno));
+    }
+    p += n;
+    left -= static_cast<size_t>(n);
+  }
+}
+
+}  // namespace
+
+json to_json(const TrialRecord& t) {
+  json splits = json::object();
+  for (const auto& s : t.splits)
+    splits[s.split] = {{"raw", number_or_null(s.raw)}, {"normalized", number_or_null(s.normalized)}};
+  json j = {{"task", t.task},
+            {"agent", t.agent},
+            {"budget", t.budget},
+            {"seed_index", t.seed_index},
+            {"seed", t.seed},
+            {"status", t.status},
+            {"samples_used", t.samples_used},
+            {"updates", t.updates},
+            {"train_seconds", t.train_seconds},
+            {"splits", splits}};
+  if (!t.message.empty()) j["message"] = t.message;
+  if (t.diverged_at) j["diverged_at"] = *t.diverged_at;
+  return j;
+}
+
+TrialRecord trial_from_json(const json& j, const std::string& where) {
+  TrialRecord t;
+  t.task = string_field(j, "task", where);
+  t.agent = string_field(j, "agent", where);
+  t.budget = int_field(j, "budget", where);
+  t.seed_index = int_field(j, "seed_index", where);
+  const auto& seed = field(j, "seed", where);
+  if (!seed.is_number_unsigned() && !(seed.is_number_integer() && seed.get<int64_t>() >= 0))
+    throw InputError(where + ".seed: expected a non-negative integer");
+  t.seed = seed.get<uint64_t>();
+  t.status = string_field(j, "status", where);
+  if (t.status != "ok" && t.status != "diverged" && t.status != "failed")
+    throw InputError(where + ".status: expected ok, diverged or failed, got '" + t.status + "'");
+  if (j.contains("message")) t.message = string_field(j, "message", where);
+  if (j.contains("diverged_at")) t.diverged_at = int_field(j, "diverged_at", where);
+  t.samples_used = int_field(j, "samples_used", where);
+  t.updates = int_field(j, "updates", where);
+  t.train_seconds = number_from(field(j, "train_seconds", where), where + ".train_seconds");
+  const auto& splits = field(j, "splits", where);
+  if (!splits.is_object()) throw InputError(where + ".splits: expected an object");
+  for (const auto& [name, s] : splits.items()) {
+    const std::string at = where + ".splits." + name;
+    t.splits.push_back({name, number_from(field(s, "raw", at), at + ".raw"),
+                        number_from(field(s, "normalized", at), at + ".normalized")});
+  }
+  // json objects iterate in key order; keep train, test, then ood/* in order.
+  auto rank = [](const std::string& n) { return n == "train" ? 0 : n == "test" ? 1 : 2; };
+  std::stable_sort(t.splits.begin(), t.splits.end(), [&](const auto& a, const auto& b) {
+    return rank(a.split) < rank(b.split);
+  });
+  return t;
+}
+
+json to_json(const Results& r) {
+  json trials = json::array();
+  for (const auto& t : r.trials) trials.push_back(to_json(t));
+  json summary = json::array();
+  for (const auto& s : summarize(r.trials)) summary.push_back(to_json(s));
+  return {{"schema", kResultsSchema},
+          {"suite", r.suite},
+          {"environment", r.environment},
+          {"trials", trials},
+          {"summary", summary}};
+}
+
+Results read_results(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw InputError(path + ": cannot open results file: " + std::strerror(errno));
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  json doc;
+  try {
+    doc = json::parse(buffer.str());
+  } catch (const json::parse_error& e) {
+    throw InputError(path + ": not valid JSON (byte " + std::to_string(e.byte) +
+                     "): " + e.what());
+  }
+  if (!doc.is_object()) throw InputError(path + ": expected a JSON object");
+  const auto schema = doc.value("schema", json());
+  if (!schema.is_string() || schema.get<std::string>() != kResultsSchema)
+    throw InputError(path + ": not a results file (schema must be \"" +
+                     std::string(kResultsSchema) + "\")");
+  Results r;
+  r.suite = field(doc, "suite", path);
+  r.environment = field(doc, "environment", path);
+  const auto& trials = field(doc, "trials", path);
+  if (!trials.is_array()) throw InputError(path + ": trials: expected an array");
+  for (size_t i = 0; i < trials.size(); ++i)
+    r.trials.push_back(trial_from_json(trials[i], path + ": trials[" + std::to_string(i) + "]"));
+  return r;
+}
+
+void write_file_atomic(const std::string& path, const std::string& contents) {
+  const std::string tmp = path + ".tmp";
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) throw InputError(path + ": cannot write: " + std::strerror(errno));
+  try {
+    write_all(fd, contents, tmp);
+  } catch (...) {
+    ::close(fd);
+    ::unlink(tmp.c_str());
+    throw;
+  }
+  if (::fsync(fd) != 0 || ::close(fd) != 0) {
+    ::unlink(tmp.c_str());
+    throw InputError(path + ": cannot write: " + std::strerror(errno));
+  }
+  if (::rename(tmp.c_str(), path.c_str()) != 0) {
+    const std::string why = std::strerror(errno);
+    ::unlink(tmp.c_str());
+    throw InputError(path + ": cannot write: " + why);
+  }
+  sync_directory(path);
+}
+
+Journal::Journal(const std::string& path, const std::string& suite_sha256, bool append) {
+  const int flags = O_WRONLY | O_CREAT | O_CLOEXEC | (append ? O_APPEND : O_TRUNC);
+  fd_ = ::open(path.c_str(), flags, 0644);
+  if (fd_ < 0) throw InputError(path + ": cannot write journal: " + std::strerror(errno));
+  if (!append || ::lseek(fd_, 0, SEEK_END) == 0) {
+    const json header = {{"schema", kJournalSchema}, {"suite_sha256", suite_sha256}};
+    write_all(fd_, header.dump() + "\n", path);
+    ::fsync(fd_);
+  }
+}
+
+Journal::~Journal() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+void Journal::append(const std::string& population_key, const std::vector<TrialRecord>& trials) {
+  json line = {{"population", population_key}, {"trials", json::array()}};
+  for (const auto& t : trials) line["trials"].push_back(to_json(t));
+  write_all(fd_, line.dump() + "\n", "journal");
+  ::fsync(fd_);
+}
+
+std::vector<Journal::Entry> Journal::read(const std::string& path,
+                                          const std::string& suite_sha256) {
+  std::ifstream in(path);
+  if (!in) throw InputError(path + ": cannot open journal: " + std::strerror(errno));
+  std::string line;
+  if (!std::getline(in, line)) return {};
+  json header = json::parse(line, nullptr, /*allow_exceptions=*/false);
+  if (!header.is_object() || header.value("schema", "") != kJournalSchema)
+    throw InputError(path + ":1: not a journal (schema must be \"" +
+                     std::string(kJournalSchema) + "\")");
+  if (header.value("suite_sha256", "") != suite_sha256)
+    throw InputError(path + ": the suite changed since this journal was written (suite sha256 " +
+                     header.value("suite_sha256", "?") + ", now " + suite_sha256 +
+                     "); start a fresh run instead of --resume");
+  std::vector<Entry> entries;
+  int line_no = 1;
+  while (std::getline(in, line)) {
+    ++line_no;
+    json j = json::parse(line, nullptr, /*allow_exceptions=*/false);
+    if (j.is_discarded()) {
+      if (in.peek() == EOF) break;  // torn last line from a kill: ignore
+      throw InputError(path + ":" + std::to_string(line_no) + ": corrupt journal line");
+    }
+    const std::string where = path + ":" + std::to_string(line_no);
+    Entry e;
+    e.population_key = string_field(j, "population", where);
+    const auto& trials = field(j, "trials", where);
+    if (!trials.is_array()) throw InputError(where + ": trials: expected an array");
+    for (const auto& t : trials) e.trials.push_back(trial_from_json(t, where));
+    entries.push_back(std::move(e));
+  }
+  return entries;
+}
+
+}  // namespace hg

@@ -1,0 +1,90 @@
+// The results file `hourglass.results/1` and the run journal.
+//
+// A results file is one JSON document (see docs/results-format.md):
+//   schema, suite {name, path, sha256, config}, environment {...},
+//   trials [...], summary [...]
+// It is written atomically (temporary file, fsync, rename): a reader never
+// sees half a file. While a run goes, each finished population's trials are
+// appended to a journal (JSON lines, fsync'd) beside it. No LibTorch here.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace hg {
+
+inline constexpr const char* kResultsSchema = "hourglass.results/1";
+inline constexpr const char* kJournalSchema = "hourglass.journal/1";
+
+struct SplitScore {
+  std::string split;  // "train", "test", "ood/<name>"
+  double raw = 0.0;
+  double normalized = 0.0;  // NaN when not computable (written as null)
+};
+
+struct TrialRecord {
+  std::string task;
+  std::string agent;
+  int64_t budget = 0;
+  int64_t seed_index = 0;
+  uint64_t seed = 0;
+  std::string status = "ok";  // ok | diverged | failed
+  std::string message;        // why it failed or diverged
+  std::optional<int64_t> diverged_at;  // update at which the loss stopped being finite
+  int64_t samples_used = 0;
+  int64_t updates = 0;
+  double train_seconds = 0.0;  // the population's training wall time / its size
+  std::vector<SplitScore> splits;  // train, test, then ood/* in suite order
+
+  const SplitScore* find_split(const std::string& name) const;
+};
+
+nlohmann::json to_json(const TrialRecord& trial);
+// Throws InputError naming `where` (e.g. "results.json: trials[3]") and the field.
+TrialRecord trial_from_json(const nlohmann::json& j, const std::string& where);
+
+struct Results {
+  nlohmann::json suite;        // {name, path, sha256, config}
+  nlohmann::json environment;  // versions, git, device, threads, host, start time, ...
+  std::vector<TrialRecord> trials;
+};
+
+// The document, with `summary` derived from the trials (see summary.h).
+nlohmann::json to_json(const Results& results);
+// Reads and validates a results file; InputError (exit 2) on anything wrong.
+Results read_results(const std::string& path);
+
+// Writes `contents` to `path` through `path.tmp`, fsync and rename.
+// Throws InputError when the directory cannot be written.
+void write_file_atomic(const std::string& path, const std::string& contents);
+
+// Append-only journal of finished populations.
+class Journal {
+ public:
+  // Opens (creating or truncating unless `append`) and, when new, writes the
+  // header line {"schema", "suite_sha256"}.
+  Journal(const std::string& path, const std::string& suite_sha256, bool append);
+  ~Journal();
+  Journal(const Journal&) = delete;
+  Journal& operator=(const Journal&) = delete;
+
+  // One line {"population": key, "trials": [...]}, flushed and fsync'd.
+  void append(const std::string& population_key, const std::vector<TrialRecord>& trials);
+
+  struct Entry {
+    std::string population_key;
+    std::vector<TrialRecord> trials;
+  };
+  // Reads a journal; a torn last line (from a kill) is ignored. Throws
+  // InputError when the header's suite hash differs from `suite_sha256`.
+  static std::vector<Entry> read(const std::string& path, const std::string& suite_sha256);
+
+ private:
+  int fd_ = -1;
+};
+
+}  // namespace hg

@@ -1,0 +1,70 @@
+#include "hourglass/results/summary.h"
+
+#include <cmath>
+#include <map>
+#include <tuple>
+
+#include "hourglass/core/random.h"
+#include "hourglass/metrics/statistics.h"
+
+namespace hg {
+
+std::vector<PopulationSummary> summarize(const std::vector<TrialRecord>& trials,
+                                         int bootstrap_reps) {
+  using Key = std::tuple<std::string, std::string, int64_t, std::string>;
+  struct Acc {
+    explicit Acc(size_t o) : order(o) {}
+    size_t order;
+    int64_t trials = 0;
+    std::vector<double> normalized, raw;
+  };
+  std::map<Key, Acc> groups;
+  for (const auto& t : trials) {
+    for (const auto& s : t.splits) {
+      Key key{t.task, t.agent, t.budget, s.split};
+      auto [it, fresh] = groups.try_emplace(key, groups.size());
+      auto& acc = it->second;
+      ++acc.trials;
+      if (t.status == "ok" && std::isfinite(s.normalized) && std::isfinite(s.raw)) {
+        acc.normalized.push_back(s.normalized);
+        acc.raw.push_back(s.raw);
+      }
+    }
+  }
+  std::vector<std::pair<size_t, PopulationSummary>> rows;
+  for (const auto& [key, acc] : groups) {
+    PopulationSummary s;
+    std::tie(s.task, s.agent, s.budget, s.split) = key;
+    s.trials = acc.trials;
+    s.ok = static_cast<int64_t>(acc.normalized.size());
+    if (acc.normalized.empty()) {
+      s.mean = s.lo = s.hi = s.raw_mean = std::nan("");
+    } else {
+      metrics::BootstrapOptions options;
+      options.reps = bootstrap_reps;
+      options.seed = stable_hash(s.task + "/" + s.agent + "/" + std::to_string(s.budget) + "/" +
+                                 s.split);
+      const auto estimate = metrics::bootstrap_mean(acc.normalized, options);
+      s.mean = estimate.value;
+      s.lo = estimate.ci.lo;
+      s.hi = estimate.ci.hi;
+      s.raw_mean = metrics::mean(acc.raw);
+    }
+    rows.emplace_back(acc.order, std::move(s));
+  }
+  std::sort(rows.begin(), rows.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::vector<PopulationSummary> out;
+  for (auto& [order, s] : rows) out.push_back(std::move(s));
+  return out;
+}
+
+nlohmann::json to_json(const PopulationSummary& s) {
+  auto num = [](double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(); };
+  return {{"task", s.task},       {"agent", s.agent},   {"budget", s.budget},
+          {"split", s.split},     {"trials", s.trials}, {"ok", s.ok},
+          {"mean", num(s.mean)},  {"ci_low", num(s.lo)}, {"ci_high", num(s.hi)},
+          {"raw_mean", num(s.raw_mean)}};
+}
+
+}  // namespace hg

@@ -1,0 +1,35 @@
+// Per-population summaries of a set of trials: for each (task, agent, budget,
+// split), the mean normalized score over the population's ok trials with a
+// seeded 95% percentile bootstrap interval over seeds. No LibTorch here.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "hourglass/results/results.h"
+
+namespace hg {
+
+struct PopulationSummary {
+  std::string task;
+  std::string agent;
+  int64_t budget = 0;
+  std::string split;
+  int64_t trials = 0;      // all trials of the population
+  int64_t ok = 0;          // trials with status ok and a finite normalized score
+  double mean = 0.0;       // mean normalized score over ok trials (NaN when ok == 0)
+  double lo = 0.0, hi = 0.0;  // 95% bootstrap interval
+  double raw_mean = 0.0;   // mean raw score over ok trials
+};
+
+inline constexpr int kDefaultBootstrapReps = 2000;
+
+// In the order the trials first name them (task, agent, budget, then split).
+// The bootstrap seed of each row is stable_hash("task/agent/budget/split").
+std::vector<PopulationSummary> summarize(const std::vector<TrialRecord>& trials,
+                                         int bootstrap_reps = kDefaultBootstrapReps);
+
+nlohmann::json to_json(const PopulationSummary& s);
+
+}  // namespace hg

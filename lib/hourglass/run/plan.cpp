@@ -1,0 +1,108 @@
+#include "hourglass/run/plan.h"
+
+#include <regex>
+
+#include "hourglass/core/random.h"
+#include "hourglass/core/sha256.h"
+#include "hourglass/learners/learner.h"
+#include "hourglass/tasks/family.h"
+
+namespace hg {
+
+Catalog registered_catalog() {
+  Catalog catalog;
+  for (const auto& [name, info] : FamilyRegistry::instance().entries())
+    catalog.families[name] = {info.params, to_string(info.kind), {}};
+  for (const auto& [name, info] : LearnerRegistry::instance().entries()) {
+    Catalog::Component c{info.params, "", {}};
+    for (auto k : info.kinds) c.kinds.push_back(to_string(k));
+    catalog.learners[name] = std::move(c);
+  }
+  return catalog;
+}
+
+namespace {
+
+std::regex compile(const std::string& pattern, const char* flag) {
+  try {
+    return std::regex(pattern.empty() ? ".*" : pattern, std::regex::ECMAScript);
+  } catch (const std::regex_error& e) {
+    throw InputError(std::string(flag) + ": invalid regular expression '" + pattern +
+                     "': " + e.what());
+  }
+}
+
+}  // namespace
+
+std::vector<Population> expand(const Suite& suite, const PlanFilter& filter) {
+  const auto task_re = compile(filter.tasks, "--tasks");
+  const auto agent_re = compile(filter.agents, "--agents");
+  std::vector<Population> plan;
+  for (size_t t = 0; t < suite.tasks.size(); ++t) {
+    const auto& task = suite.tasks[t].name;
+    if (!std::regex_match(task, task_re)) continue;
+    for (size_t a = 0; a < suite.agents.size(); ++a) {
+      const auto& agent = suite.agents[a].name;
+      if (!std::regex_match(agent, agent_re)) continue;
+      for (int64_t budget : suite.budgets) {
+        Population p;
+        p.task = t;
+        p.agent = a;
+        p.budget = budget;
+        for (int64_t i = 0; i < suite.seeds; ++i) {
+          p.trial_seeds.push_back(derive_seed(suite.seed, task, agent, budget, i));
+          p.instance_seeds.push_back(derive_seed(suite.seed, task, "", 0, i));
+        }
+        p.key = task + "/" + agent + "/" + std::to_string(budget);
+        plan.push_back(std::move(p));
+      }
+    }
+  }
+  if (plan.empty())
+    throw InputError("no population matches --tasks '" + filter.tasks + "' and --agents '" +
+                     filter.agents + "'");
+  return plan;
+}
+
+namespace {
+
+nlohmann::json params_json(const Params& params) {
+  nlohmann::json j = nlohmann::json::object();
+  for (const auto& [name, value] : params.values()) {
+    std::visit([&](const auto& v) { j[name] = v; }, value);
+  }
+  return j;
+}
+
+}  // namespace
+
+nlohmann::json resolved_config(const Suite& suite, const Catalog& catalog) {
+  nlohmann::json tasks = nlohmann::json::array();
+  for (const auto& task : suite.tasks) {
+    const auto& specs = catalog.families.at(task.family).params;
+    nlohmann::json splits = {
+        {"train", params_json(resolve_params(specs, {&task.params, &task.train}))}};
+    for (const auto& ood : task.ood)
+      splits[ood.name] = params_json(resolve_params(specs, {&task.params, &task.train, &ood.overrides}));
+    tasks.push_back({{"name", task.name}, {"family", task.family}, {"splits", splits}});
+  }
+  nlohmann::json agents = nlohmann::json::array();
+  for (const auto& agent : suite.agents) {
+    const auto& specs = catalog.learners.at(agent.learner).params;
+    agents.push_back({{"name", agent.name},
+                      {"learner", agent.learner},
+                      {"params", params_json(resolve_params(specs, {&agent.params}))}});
+  }
+  return {{"suite", suite.name},
+          {"version", suite.version},
+          {"seed", suite.seed},
+          {"seeds", suite.seeds},
+          {"budgets", suite.budgets},
+          {"eval_samples", suite.eval_samples},
+          {"tasks", tasks},
+          {"agents", agents}};
+}
+
+std::string suite_sha256(const nlohmann::json& config) { return sha256_hex(config.dump()); }
+
+}  // namespace hg

@@ -1,0 +1,227 @@
+#include "hourglass/run/runner.h"
+
+#include <torch/torch.h>
+
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <mutex>
+#include <thread>
+
+#include "hourglass/core/error.h"
+#include "hourglass/learners/learner.h"
+#include "hourglass/metrics/generalization.h"
+#include "hourglass/tasks/family.h"
+
+namespace hg {
+namespace {
+
+std::vector<Rng> streams(const std::vector<uint64_t>& seeds, const std::string& label) {
+  std::vector<Rng> out;
+  for (uint64_t s : seeds) out.emplace_back(mix_seed(s, label));
+  return out;
+}
+
+// The only way a learner gets data: counts per member, refuses past the
+// budget, keeps what it handed out (the `train` split is scored on it).
+class BudgetedSampler final : public SampleSource {
+ public:
+  BudgetedSampler(const SupervisedSplit& split, const std::vector<uint64_t>& trial_seeds,
+                  int64_t budget, c10::Device device)
+      : split_(split), streams_(streams(trial_seeds, "split/train")), budget_(budget),
+        device_(device) {}
+
+  int64_t remaining() const override { return budget_ - used_; }
+  int64_t budget() const override { return budget_; }
+  int64_t used() const { return used_; }
+
+  Batch draw(int64_t n) override {
+    if (n < 0) throw std::invalid_argument("SampleSource::draw: negative count");
+    if (n > remaining())
+      throw BudgetExceeded("learner asked for " + std::to_string(n) + " samples with " +
+                           std::to_string(remaining()) + " of its budget of " +
+                           std::to_string(budget_) + " left");
+    used_ += n;
+    Batch batch = split_.sample(n, streams_);
+    drawn_.push_back(batch);
+    return {batch.x.to(device_), batch.y.to(device_)};
+  }
+
+  // Everything handed out, on the host (empty batch when nothing was drawn).
+  Batch all_drawn() const {
+    if (drawn_.empty()) return {};
+    std::vector<at::Tensor> xs, ys;
+    for (const auto& b : drawn_) {
+      xs.push_back(b.x);
+      ys.push_back(b.y);
+    }
+    return {torch::cat(xs, 1), torch::cat(ys, 1)};
+  }
+
+ private:
+  const SupervisedSplit& split_;
+  std::vector<Rng> streams_;
+  int64_t budget_;
+  c10::Device device_;
+  int64_t used_ = 0;
+  std::vector<Batch> drawn_;
+};
+
+}  // namespace
+
+std::vector<TrialRecord> run_population(const Suite& suite, const Population& population,
+                                        const std::string& device_name) {
+  const TaskSpec& task = suite.tasks.at(population.task);
+  const AgentSpec& agent = suite.agents.at(population.agent);
+  const FamilyInfo* family = FamilyRegistry::instance().find(task.family);
+  const LearnerInfo* learner_info = LearnerRegistry::instance().find(agent.learner);
+  if (!family || !learner_info) throw std::logic_error("unregistered family or learner");
+  const c10::Device device(device_name);
+  const auto P = static_cast<int64_t>(population.trial_seeds.size());
+
+  // Splits: train/test share the train parameters; each OOD split adds its own.
+  struct Split {
+    std::string name;
+    std::unique_ptr<SupervisedSplit> data;
+  };
+  std::vector<Split> splits;
+  splits.push_back({"train", family->make_split(resolve_params(family->params, {&task.params, &task.train}),
+                                                population.instance_seeds)});
+  splits.push_back({"test", nullptr});
+  for (const auto& ood : task.ood)
+    splits.push_back({ood.name, family->make_split(resolve_params(family->params,
+                                                                  {&task.params, &task.train,
+                                                                   &ood.overrides}),
+                                                   population.instance_seeds)});
+  const SupervisedSplit& train_split = *splits[0].data;
+
+  std::vector<TrialRecord> trials(P);
+  for (int64_t i = 0; i < P; ++i) {
+    auto& t = trials[i];
+    t.task = task.name;
+    t.agent = agent.name;
+    t.budget = population.budget;
+    t.seed_index = i;
+    t.seed = population.trial_seeds[i];
+  }
+
+  BudgetedSampler sampler(train_split, population.trial_seeds, population.budget, device);
+  TrainContext ctx{sampler, train_split.shape(), device, {}, 0, {}};
+  for (uint64_t s : population.trial_seeds) ctx.member_seeds.push_back(mix_seed(s, "learner"));
+
+  std::string failure;
+  std::unique_ptr<Learner> learner;
+  const auto start = std::chrono::steady_clock::now();
+  try {
+    learner = learner_info->make(resolve_params(learner_info->params, {&agent.params}));
+    learner->train(ctx);
+  } catch (const BudgetExceeded& e) {
+    failure = std::string("budget exceeded: ") + e.what();
+  } catch (const std::exception& e) {
+    failure = e.what();
+  }
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  for (auto& t : trials) {
+    t.samples_used = sampler.used();
+    t.updates = ctx.updates;
+    t.train_seconds = seconds / static_cast<double>(P);
+  }
+  if (!failure.empty()) {
+    for (auto& t : trials) {
+      t.status = "failed";
+      t.message = failure;
+    }
+    return trials;
+  }
+
+  try {
+    for (auto& split : splits) {
+      Batch batch;
+      const SupervisedSplit* source = split.data.get();
+      if (split.name == "train") {
+        batch = sampler.all_drawn();
+        if (!batch.x.defined()) continue;  // nothing drawn: no train score
+      } else {
+        if (split.name == "test") source = &train_split;
+        auto rngs = streams(population.trial_seeds, "split/" + split.name);
+        batch = source->sample(suite.eval_samples, rngs);
+      }
+      const auto prediction = learner->predict(batch.x.to(device));
+      const auto raw = source->score(prediction, batch);
+      const auto ref = source->reference();
+      for (int64_t i = 0; i < P; ++i)
+        trials[i].splits.push_back(
+            {split.name, raw[i], metrics::normalized_score(raw[i], ref.trivial[i], ref.optimal[i])});
+    }
+  } catch (const std::exception& e) {
+    for (auto& t : trials) {
+      t.status = "failed";
+      t.message = std::string("evaluation failed: ") + e.what();
+    }
+    return trials;
+  }
+
+  for (int64_t i = 0; i < P; ++i) {
+    auto& t = trials[i];
+    bool finite = true;
+    for (const auto& s : t.splits) finite = finite && std::isfinite(s.raw);
+    if (ctx.diverged_at[i]) {
+      t.status = "diverged";
+      t.diverged_at = ctx.diverged_at[i];
+      t.message = "loss not finite at update " + std::to_string(*ctx.diverged_at[i]);
+    } else if (!finite) {
+      t.status = "diverged";
+      t.message = "prediction not finite";
+    }
+  }
+  return trials;
+}
+
+std::vector<TrialRecord> run_plan(
+    const Suite& suite, const std::vector<Population>& plan, const RunnerOptions& options,
+    const std::function<void(size_t, const std::vector<TrialRecord>&)>& on_done,
+    const std::function<bool()>& stop) {
+  std::vector<std::vector<TrialRecord>> done(plan.size());
+  std::atomic<size_t> next{0};
+  std::mutex mutex;
+  std::exception_ptr error;
+
+  auto worker = [&] {
+    at::set_num_threads(options.threads_per_job);
+    for (;;) {
+      if (stop()) return;
+      const size_t i = next.fetch_add(1);
+      if (i >= plan.size()) return;
+      try {
+        auto trials = run_population(suite, plan[i], options.device);
+        std::lock_guard<std::mutex> lock(mutex);
+        if (error) return;
+        on_done(i, trials);
+        done[i] = std::move(trials);
+      } catch (...) {
+        std::lock_guard<std::mutex> lock(mutex);
+        if (!error) error = std::current_exception();
+        next = plan.size();
+        return;
+      }
+    }
+  };
+
+  const int jobs = std::max(1, std::min<int>(options.jobs, static_cast<int>(plan.size())));
+  if (jobs == 1) {
+    worker();
+  } else {
+    std::vector<std::thread> threads;
+    for (int j = 0; j < jobs; ++j) threads.emplace_back(worker);
+    for (auto& t : threads) t.join();
+  }
+  if (error) std::rethrow_exception(error);
+
+  std::vector<TrialRecord> trials;
+  for (auto& d : done)
+    for (auto& t : d) trials.push_back(std::move(t));
+  return trials;
+}
+
+}  // namespace hg

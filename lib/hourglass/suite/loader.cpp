@@ -1,0 +1,831 @@
+// load_suite: reads a suite file and its includes, checks every key and value,
+// and either returns the merged Suite or throws SuiteError with every error.
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <charconv>
+#include <cmath>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <limits>
+#include <optional>
+#include <set>
+#include <tuple>
+
+#include "hourglass/suite/suite.h"
+#include "hourglass/suite/yaml_tree.h"
+
+namespace hg {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr uintmax_t kMaxSuiteFileBytes = 4u << 20;
+constexpr size_t kMaxIncludeDepth = 16;
+
+const std::vector<std::string> kTopKeys = {"suite", "version", "description",  "include", "seed",
+                                           "seeds", "budgets", "eval_samples", "tasks",   "agents"};
+const std::vector<std::string> kTaskKeys = {"name", "family", "params", "train", "ood"};
+const std::vector<std::string> kAgentKeys = {"name", "learner", "params"};
+
+std::string squote(const std::string& s) { return "'" + s + "'"; }
+
+std::string joined(const std::vector<std::string>& xs) {
+  std::string out;
+  for (const auto& x : xs) out += (out.empty() ? "" : ", ") + x;
+  return out;
+}
+
+// " (did you mean 'x'?)" on a near miss, else " (<intro>: a, b, c)".
+std::string hint(const std::string& name, const std::vector<std::string>& candidates,
+                 const std::string& intro) {
+  std::string near = nearest_name(name, candidates);
+  if (!near.empty()) return " (did you mean " + squote(near) + "?)";
+  if (candidates.empty()) return " (" + intro + ": none)";
+  return " (" + intro + ": " + joined(candidates) + ")";
+}
+
+template <class Map>
+std::vector<std::string> names_of(const Map& map) {
+  std::vector<std::string> out;
+  out.reserve(map.size());
+  for (const auto& [name, unused] : map) out.push_back(name);
+  return out;
+}
+
+std::vector<std::string> names_of(const std::vector<ParamSpec>& specs) {
+  std::vector<std::string> out;
+  out.reserve(specs.size());
+  for (const auto& s : specs) out.push_back(s.name);
+  return out;
+}
+
+bool is_name(const std::string& s) {
+  if (s.empty() || s.size() > 100) return false;
+  for (char c : s)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '.' && c != '-')
+      return false;
+  return true;
+}
+
+// ---- YAML 1.2 core-schema scalars ------------------------------------------
+
+// A plain scalar spelled as an integer ([-+]?[0-9]+). Sets *overflow when it
+// is one but does not fit in int64.
+std::optional<int64_t> parse_int(const std::string& s, bool* overflow) {
+  size_t i = (!s.empty() && (s[0] == '+' || s[0] == '-')) ? 1 : 0;
+  if (i == s.size()) return std::nullopt;
+  for (size_t k = i; k < s.size(); ++k)
+    if (!std::isdigit(static_cast<unsigned char>(s[k]))) return std::nullopt;
+  const char* first = s.data() + (s[0] == '+' ? 1 : 0);
+  int64_t value = 0;
+  auto [end, ec] = std::from_chars(first, s.data() + s.size(), value);
+  if (ec == std::errc::result_out_of_range) *overflow = true;
+  if (ec != std::errc() || end != s.data() + s.size()) return std::nullopt;
+  return value;
+}
+
+// A plain scalar spelled as a YAML real (1.5, -2e3, .5, .inf, .nan); integers
+// are reals too. Sets *overflow when it does not fit in a double.
+std::optional<double> parse_real(const std::string& s, bool* overflow) {
+  size_t i = (!s.empty() && (s[0] == '+' || s[0] == '-')) ? 1 : 0;
+  const std::string rest = s.substr(i);
+  const double sign = (i == 1 && s[0] == '-') ? -1.0 : 1.0;
+  if (rest == ".inf" || rest == ".Inf" || rest == ".INF")
+    return sign * std::numeric_limits<double>::infinity();
+  if (i == 0 && (rest == ".nan" || rest == ".NaN" || rest == ".NAN"))
+    return std::numeric_limits<double>::quiet_NaN();
+  size_t k = i, digits = 0;
+  while (k < s.size() && std::isdigit(static_cast<unsigned char>(s[k]))) ++k, ++digits;
+  if (k < s.size() && s[k] == '.') {
+    ++k;
+    while (k < s.size() && std::isdigit(static_cast<unsigned char>(s[k]))) ++k, ++digits;
+  }
+  if (digits == 0) return std::nullopt;
+  if (k < s.size() && (s[k] == 'e' || s[k] == 'E')) {
+    ++k;
+    if (k < s.size() && (s[k] == '+' || s[k] == '-')) ++k;
+    size_t exp_digits = 0;
+    while (k < s.size() && std::isdigit(static_cast<unsigned char>(s[k]))) ++k, ++exp_digits;
+    if (exp_digits == 0) return std::nullopt;
+  }
+  if (k != s.size()) return std::nullopt;
+  double value = 0;
+  const char* first = s.data() + (s[0] == '+' ? 1 : 0);
+  auto [end, ec] = std::from_chars(first, s.data() + s.size(), value);
+  if (ec == std::errc::result_out_of_range) *overflow = true;  // 1e999, and 1e-999 too
+  if (ec != std::errc() || end != s.data() + s.size()) return std::nullopt;
+  return value;
+}
+
+// Each converter returns the value, or nullopt with *error set to the tail of
+// a message ("must be an integer, got 1.5").
+std::optional<int64_t> to_int(const YamlNode& n, std::string* error) {
+  if (n.is_scalar() && !n.quoted) {
+    bool overflow = false;
+    if (auto v = parse_int(n.text, &overflow)) return v;
+    if (overflow) {
+      *error = "does not fit in a 64-bit integer, got " + describe_node(n);
+      return std::nullopt;
+    }
+    bool unused = false;
+    if (parse_real(n.text, &unused) || unused) {
+      *error = "must be an integer (no decimal point or exponent), got " + describe_node(n);
+      return std::nullopt;
+    }
+  }
+  *error = "must be an integer, got " + describe_node(n);
+  return std::nullopt;
+}
+
+std::optional<double> to_real(const YamlNode& n, std::string* error) {
+  if (n.is_scalar() && !n.quoted) {
+    bool overflow = false;
+    if (auto v = parse_real(n.text, &overflow)) return v;
+    if (overflow) {
+      *error = "is out of range for a real number, got " + describe_node(n);
+      return std::nullopt;
+    }
+  }
+  *error = "must be a number, got " + describe_node(n);
+  return std::nullopt;
+}
+
+std::optional<bool> to_bool(const YamlNode& n, std::string* error) {
+  if (n.is_scalar() && !n.quoted) {
+    if (n.text == "true" || n.text == "True" || n.text == "TRUE") return true;
+    if (n.text == "false" || n.text == "False" || n.text == "FALSE") return false;
+  }
+  *error = "must be true or false, got " + describe_node(n);
+  return std::nullopt;
+}
+
+std::optional<std::string> to_string(const YamlNode& n, std::string* error) {
+  if (n.is_scalar()) return n.text;
+  *error = "must be a string, got " + describe_node(n);
+  return std::nullopt;
+}
+
+// The suite loader. Collects diagnostics instead of throwing.
+class Loader {
+ public:
+  explicit Loader(const Catalog& catalog) : catalog_(catalog) {}
+
+  Suite load(const std::string& path);
+
+ private:
+  // One file's content, merged with its includes.
+  struct Layer {
+    std::optional<std::string> name, description;
+    std::optional<int64_t> version, seed, seeds, eval_samples;
+    std::optional<std::vector<int64_t>> budgets;
+    std::set<std::string> keys;  // top-level keys written, valid or not
+    std::vector<TaskSpec> tasks;
+    std::vector<AgentSpec> agents;
+    std::map<std::string, SourceLocation> learner_where;  // agent name -> its `learner:` value
+  };
+  using Fields = std::map<std::string, const YamlNode*>;  // known key -> value
+
+  void error(const SourceLocation& where, const std::string& message) {
+    diagnostics_.push_back({where, message});
+  }
+
+  Layer load_file(const std::string& display, const SourceLocation& included_at);
+  std::optional<std::string> read(const std::string& display, const SourceLocation& included_at);
+  Fields fields(const YamlNode& map, const std::vector<std::string>& allowed,
+                const std::string& prefix, const std::string& noun, const std::string& intro);
+  void read_top(const Fields& f, Layer* layer);
+  void read_task(const YamlNode& node, size_t index, Layer* layer,
+                 std::map<std::string, int>* seen);
+  void read_agent(const YamlNode& node, size_t index, Layer* layer,
+                  std::map<std::string, int>* seen);
+  std::optional<std::string> read_name(const YamlNode& node, const std::string& what);
+  std::optional<int64_t> read_int(const YamlNode& node, const ParamSpec& spec,
+                                  const std::string& what);
+  ParamMap read_params(const YamlNode& node, const std::vector<ParamSpec>* specs,
+                       const std::string& owner, const std::string& what,
+                       const std::string& prefix);
+  std::optional<ParamValue> convert(const ParamSpec& spec, const YamlNode& node,
+                                    const std::string& what);
+  static void merge(Layer* into, const Layer& from);
+  void check_compatible(const Layer& layer);
+
+  const Catalog& catalog_;
+  std::vector<Diagnostic> diagnostics_;
+  std::vector<std::string> files_;                          // read, in order
+  std::map<std::string, Layer> cache_;                      // canonical path -> layer
+  std::vector<std::pair<std::string, std::string>> stack_;  // (canonical, display) being loaded
+  bool incomplete_ = false;                                 // some file could not be read or parsed
+};
+
+std::string canonical_of(const std::string& path) {
+  std::error_code ec;
+  fs::path p = fs::weakly_canonical(path, ec);
+  if (ec) p = fs::absolute(path, ec).lexically_normal();
+  return p.generic_string();
+}
+
+std::optional<std::string> Loader::read(const std::string& display,
+                                        const SourceLocation& included_at) {
+  const bool included = included_at.known();
+  const SourceLocation where = included ? included_at : SourceLocation{display, 0, 0};
+  const std::string what =
+      included ? "cannot include " + squote(display) + ": " : "cannot read suite file: ";
+  if (display.empty()) {
+    error(where, what + "empty path");
+    return std::nullopt;
+  }
+  std::error_code ec;
+  const auto status = fs::status(display, ec);
+  if (ec || !fs::exists(status)) {
+    error(where, what + "no such file");
+    return std::nullopt;
+  }
+  if (fs::is_directory(status)) {
+    error(where, what + "it is a directory, not a YAML file");
+    return std::nullopt;
+  }
+  if (!fs::is_regular_file(status)) {
+    error(where, what + "not a regular file");
+    return std::nullopt;
+  }
+  const uintmax_t size = fs::file_size(display, ec);
+  const std::string too_large =
+      what + "file too large (limit " + std::to_string(kMaxSuiteFileBytes >> 20) + " MiB)";
+  if (!ec && size > kMaxSuiteFileBytes) {
+    error(where, too_large);
+    return std::nullopt;
+  }
+  std::ifstream in(display, std::ios::binary);
+  if (!in) {
+    error(where, what + std::strerror(errno));
+    return std::nullopt;
+  }
+  std::string text;
+  text.reserve(static_cast<size_t>(ec ? 0 : size));
+  char chunk[1 << 16];
+  while (in.read(chunk, sizeof chunk) || in.gcount() > 0) {
+    text.append(chunk, static_cast<size_t>(in.gcount()));
+    if (text.size() > kMaxSuiteFileBytes) {  // it grew since we looked
+      error(where, too_large);
+      return std::nullopt;
+    }
+  }
+  if (in.bad()) {
+    error(where, what + "read error");
+    return std::nullopt;
+  }
+  return text;
+}
+
+Loader::Fields Loader::fields(const YamlNode& map, const std::vector<std::string>& allowed,
+                              const std::string& prefix, const std::string& noun,
+                              const std::string& intro) {
+  Fields out;
+  std::map<std::string, int> lines;
+  for (const auto& [key, value] : map.entries) {
+    if (!key.is_scalar()) {
+      error(key.where, prefix + "keys must be names, got " + describe_node(key));
+      continue;
+    }
+    if (auto it = lines.find(key.text); it != lines.end()) {
+      error(key.where, prefix + "duplicate key " + squote(key.text) + " (first at line " +
+                           std::to_string(it->second) + ")");
+      continue;
+    }
+    lines[key.text] = key.where.line;
+    if (std::find(allowed.begin(), allowed.end(), key.text) == allowed.end()) {
+      error(key.where,
+            prefix + "unknown " + noun + " " + squote(key.text) + hint(key.text, allowed, intro));
+      continue;
+    }
+    out[key.text] = &value;
+  }
+  return out;
+}
+
+std::optional<std::string> Loader::read_name(const YamlNode& node, const std::string& what) {
+  std::string tail;
+  auto s = to_string(node, &tail);
+  if (!s) {
+    error(node.where, what + " " + tail);
+  } else if (!is_name(*s)) {
+    error(node.where, what +
+                          " must be a name of letters, digits, '_', '.' and '-' (at most "
+                          "100), got " +
+                          describe_node(node));
+    s.reset();
+  }
+  return s;
+}
+
+std::optional<int64_t> Loader::read_int(const YamlNode& node, const ParamSpec& spec,
+                                        const std::string& what) {
+  auto value = convert(spec, node, what);
+  if (!value) return std::nullopt;
+  return std::get<int64_t>(*value);
+}
+
+std::optional<ParamValue> Loader::convert(const ParamSpec& spec, const YamlNode& node,
+                                          const std::string& what) {
+  std::string tail;
+  std::optional<ParamValue> value;
+  switch (spec.type) {
+    case ParamType::kInt:
+      if (auto v = to_int(node, &tail)) value = *v;
+      break;
+    case ParamType::kReal:
+      if (auto v = to_real(node, &tail)) value = *v;
+      break;
+    case ParamType::kBool:
+      if (auto v = to_bool(node, &tail)) value = *v;
+      break;
+    case ParamType::kChoice:
+      if (auto v = to_string(node, &tail)) value = *v;
+      break;
+    case ParamType::kRealRange: {
+      std::string shape = "must be a range [lo, hi] (or a single number), got ";
+      if (node.is_scalar()) {
+        if (auto v = to_real(node, &tail)) value = std::vector<double>{*v, *v};
+      } else if (!node.is_sequence()) {
+        tail = shape + describe_node(node);
+      } else if (node.items.size() != 2) {
+        tail = shape + "a list of " + std::to_string(node.items.size());
+      } else {
+        std::vector<double> range;
+        for (size_t i = 0; i < 2; ++i) {
+          std::string element_tail;
+          if (auto v = to_real(node.items[i], &element_tail)) {
+            range.push_back(*v);
+          } else {
+            error(node.items[i].where,
+                  what + (i == 0 ? " lower end " : " upper end ") + element_tail);
+          }
+        }
+        if (range.size() == 2) value = range;
+        if (!value) return std::nullopt;  // reported per element
+      }
+      break;
+    }
+    case ParamType::kIntList: {
+      if (!node.is_sequence()) {
+        tail = "must be a list of integers, e.g. [64, 64], got " + describe_node(node);
+        break;
+      }
+      std::vector<int64_t> list;
+      for (size_t i = 0; i < node.items.size(); ++i) {
+        std::string element_tail;
+        if (auto v = to_int(node.items[i], &element_tail)) {
+          list.push_back(*v);
+        } else {
+          error(node.items[i].where,
+                what + " element " + std::to_string(i + 1) + " " + element_tail);
+        }
+      }
+      if (list.size() != node.items.size()) return std::nullopt;  // reported per element
+      value = list;
+      break;
+    }
+  }
+  if (!value) {
+    error(node.where, what + " " + tail);
+    return std::nullopt;
+  }
+  std::string problem = check_value(spec, *value);
+  if (problem.empty()) return value;
+  if (spec.type == ParamType::kChoice) {
+    const std::string near = nearest_name(std::get<std::string>(*value), spec.choices);
+    if (!near.empty()) problem += " (did you mean " + squote(near) + "?)";
+  }
+  error(node.where, what + " " + problem);
+  return std::nullopt;
+}
+
+ParamMap Loader::read_params(const YamlNode& node, const std::vector<ParamSpec>* specs,
+                             const std::string& owner, const std::string& what,
+                             const std::string& prefix) {
+  ParamMap out;
+  if (node.is_null()) return out;
+  if (!node.is_map()) {
+    error(node.where,
+          prefix + what + " must be a map of parameter: value, got " + describe_node(node));
+    return out;
+  }
+  if (!specs) return out;  // unknown family or learner: reported already
+  const Fields written = fields(node, names_of(*specs), prefix, "parameter", owner + " takes");
+  for (const ParamSpec& spec : *specs) {
+    auto it = written.find(spec.name);
+    if (it == written.end()) continue;
+    const YamlNode& value = *it->second;
+    if (auto v = convert(spec, value, prefix + "parameter " + squote(spec.name)))
+      out[spec.name] = ParamEntry{*v, value.where};
+  }
+  return out;
+}
+
+// Task and agent labels for messages: "task 'sine'" once the name is known,
+// "task #2" before.
+std::string label(const char* what, const YamlNode& entry, size_t index) {
+  for (const auto& [key, value] : entry.entries)
+    if (key.is_scalar() && key.text == "name" && value.is_scalar() && is_name(value.text))
+      return std::string(what) + " " + squote(value.text);
+  return std::string(what) + " #" + std::to_string(index + 1);
+}
+
+void Loader::read_task(const YamlNode& node, size_t index, Layer* layer,
+                       std::map<std::string, int>* seen) {
+  if (!node.is_map()) {
+    error(node.where, "task #" + std::to_string(index + 1) +
+                          " must be a map with 'name' and 'family' (and optionally 'params', "
+                          "'train', 'ood'), got " +
+                          describe_node(node));
+    return;
+  }
+  const std::string entity = label("task", node, index);
+  const std::string prefix = entity + ": ";
+  Fields f = fields(node, kTaskKeys, prefix, "key", "expected one of");
+  TaskSpec task;
+  task.where = node.where;
+  std::optional<std::string> name;
+  if (!f.count("name")) {
+    error(node.where, prefix + "missing required key 'name'");
+  } else {
+    name = read_name(*f["name"], prefix + "key 'name'");
+    if (name && seen->count(*name)) {
+      error(f["name"]->where,
+            prefix + "duplicate task name (first at line " + std::to_string(seen->at(*name)) + ")");
+      name.reset();
+    }
+  }
+  const std::vector<ParamSpec>* specs = nullptr;
+  if (!f.count("family")) {
+    error(node.where, prefix + "missing required key 'family'" +
+                          hint("", names_of(catalog_.families), "known families"));
+  } else {
+    std::string tail;
+    const YamlNode& v = *f["family"];
+    if (auto family = to_string(v, &tail)) {
+      task.family = *family;
+      auto it = catalog_.families.find(*family);
+      if (it == catalog_.families.end()) {
+        error(v.where, prefix + "unknown family " + squote(*family) +
+                           hint(*family, names_of(catalog_.families), "known families"));
+      } else {
+        specs = &it->second.params;
+      }
+    } else {
+      error(v.where, prefix + "key 'family' " + tail);
+    }
+  }
+  const std::string owner = "family " + squote(task.family);
+  if (f.count("params"))
+    task.params = read_params(*f["params"], specs, owner, "key 'params'", prefix);
+  if (f.count("train"))
+    task.train =
+        read_params(*f["train"], specs, owner, "key 'train'", entity + " (train overrides): ");
+  if (f.count("ood") && !f["ood"]->is_null()) {
+    const YamlNode& ood = *f["ood"];
+    if (!ood.is_map()) {
+      error(ood.where, prefix + "key 'ood' must be a map of split name: parameter overrides, got " +
+                           describe_node(ood));
+    } else {
+      std::map<std::string, int> lines;
+      for (const auto& [key, value] : ood.entries) {
+        auto split = read_name(key, prefix + "ood split name");
+        if (!split) continue;
+        if (lines.count(*split)) {
+          error(key.where, prefix + "duplicate ood split " + squote(*split) + " (first at line " +
+                               std::to_string(lines[*split]) + ")");
+          continue;
+        }
+        lines[*split] = key.where.line;
+        const std::string split_prefix = entity + " (ood split " + squote(*split) + "): ";
+        task.ood.push_back({"ood/" + *split,
+                            read_params(value, specs, owner, "overrides", split_prefix),
+                            key.where});
+      }
+    }
+  }
+  if (!name) return;
+  task.name = *name;
+  (*seen)[*name] = f["name"]->where.line;
+  layer->tasks.push_back(std::move(task));
+}
+
+void Loader::read_agent(const YamlNode& node, size_t index, Layer* layer,
+                        std::map<std::string, int>* seen) {
+  if (!node.is_map()) {
+    error(node.where, "agent #" + std::to_string(index + 1) +
+                          " must be a map with 'name' and 'learner' (and optionally 'params'), "
+                          "got " +
+                          describe_node(node));
+    return;
+  }
+  const std::string prefix = label("agent", node, index) + ": ";
+  Fields f = fields(node, kAgentKeys, prefix, "key", "expected one of");
+  AgentSpec agent;
+  agent.where = node.where;
+  std::optional<std::string> name;
+  if (!f.count("name")) {
+    error(node.where, prefix + "missing required key 'name'");
+  } else {
+    name = read_name(*f["name"], prefix + "key 'name'");
+    if (name && seen->count(*name)) {
+      error(f["name"]->where, prefix + "duplicate agent name (first at line " +
+                                  std::to_string(seen->at(*name)) + ")");
+      name.reset();
+    }
+  }
+  const std::vector<ParamSpec>* specs = nullptr;
+  SourceLocation learner_where;
+  if (!f.count("learner")) {
+    error(node.where, prefix + "missing required key 'learner'" +
+                          hint("", names_of(catalog_.learners), "known learners"));
+  } else {
+    std::string tail;
+    const YamlNode& v = *f["learner"];
+    learner_where = v.where;
+    if (auto learner = to_string(v, &tail)) {
+      agent.learner = *learner;
+      auto it = catalog_.learners.find(*learner);
+      if (it == catalog_.learners.end()) {
+        error(v.where, prefix + "unknown learner " + squote(*learner) +
+                           hint(*learner, names_of(catalog_.learners), "known learners"));
+      } else {
+        specs = &it->second.params;
+      }
+    } else {
+      error(v.where, prefix + "key 'learner' " + tail);
+    }
+  }
+  if (f.count("params"))
+    agent.params = read_params(*f["params"], specs, "learner " + squote(agent.learner),
+                               "key 'params'", prefix);
+  if (!name) return;
+  agent.name = *name;
+  (*seen)[*name] = f["name"]->where.line;
+  layer->learner_where[*name] = learner_where;
+  layer->agents.push_back(std::move(agent));
+}
+
+void Loader::read_top(const Fields& f, Layer* layer) {
+  auto value = [&](const char* key) -> const YamlNode* {
+    auto it = f.find(key);
+    return it == f.end() ? nullptr : it->second;
+  };
+  for (const auto& [key, unused] : f) layer->keys.insert(key);
+  std::string tail;
+  if (auto v = value("suite")) {
+    layer->name = read_name(*v, "key 'suite'");
+  }
+  if (auto v = value("version")) {
+    auto version =
+        read_int(*v, ParamSpec::Int("version", 1, std::nullopt, std::nullopt, ""), "key 'version'");
+    if (version && *version != 1) {
+      error(v->where,
+            "key 'version' must be 1 (the only suite format version), got " + describe_node(*v));
+    } else {
+      layer->version = version;
+    }
+  }
+  if (auto v = value("description")) {
+    if (!(layer->description = to_string(*v, &tail))) error(v->where, "key 'description' " + tail);
+  }
+  if (auto v = value("seed"))
+    layer->seed = read_int(*v, ParamSpec::Int("seed", 0, 0, std::nullopt, ""), "key 'seed'");
+  if (auto v = value("seeds"))
+    layer->seeds = read_int(*v, ParamSpec::Int("seeds", 5, 1, kMaxSeeds, ""), "key 'seeds'");
+  if (auto v = value("eval_samples")) {
+    layer->eval_samples = read_int(*v, ParamSpec::Int("eval_samples", 2000, 1, kMaxEvalSamples, ""),
+                                   "key 'eval_samples'");
+  }
+  if (auto v = value("budgets")) {
+    const std::string expected = " (expected a list of sample budgets, e.g. [100, 1000, 10000])";
+    if (!v->is_sequence()) {
+      error(v->where, "key 'budgets' must be a list, got " + describe_node(*v) + expected);
+    } else if (v->items.empty()) {
+      error(v->where, "key 'budgets' must not be empty" + expected);
+    } else {
+      std::vector<int64_t> budgets;
+      std::map<int64_t, size_t> first;
+      bool ok = true;
+      for (size_t i = 0; i < v->items.size(); ++i) {
+        const std::string what = "key 'budgets' element " + std::to_string(i + 1);
+        auto b = read_int(v->items[i], ParamSpec::Int("budget", 1, 1, kMaxBudget, ""), what);
+        if (b && first.count(*b)) {
+          error(v->items[i].where, what + " repeats budget " + std::to_string(*b) + " (element " +
+                                       std::to_string(first[*b]) + ")");
+          b.reset();
+        }
+        if (!b) {
+          ok = false;
+          continue;
+        }
+        first[*b] = i + 1;
+        budgets.push_back(*b);
+      }
+      if (ok) layer->budgets = budgets;
+    }
+  }
+  for (const char* key : {"tasks", "agents"}) {
+    const YamlNode* v = value(key);
+    if (!v) continue;
+    const bool tasks = std::strcmp(key, "tasks") == 0;
+    const std::string expected = tasks ? " (expected a list of tasks: name, family, params, ...)"
+                                       : " (expected a list of agents: name, learner, params)";
+    if (!v->is_sequence()) {
+      error(v->where,
+            "key " + squote(key) + " must be a list, got " + describe_node(*v) + expected);
+    } else if (v->items.empty()) {
+      error(v->where, "key " + squote(key) + " must not be empty" + expected);
+    } else {
+      std::map<std::string, int> seen;
+      for (size_t i = 0; i < v->items.size(); ++i) {
+        if (tasks) {
+          read_task(v->items[i], i, layer, &seen);
+        } else {
+          read_agent(v->items[i], i, layer, &seen);
+        }
+      }
+    }
+  }
+}
+
+void Loader::merge(Layer* into, const Layer& from) {
+  auto take = [](auto* dst, const auto& src) {
+    if (src) *dst = src;
+  };
+  take(&into->name, from.name);
+  take(&into->description, from.description);
+  take(&into->version, from.version);
+  take(&into->seed, from.seed);
+  take(&into->seeds, from.seeds);
+  take(&into->eval_samples, from.eval_samples);
+  take(&into->budgets, from.budgets);
+  into->keys.insert(from.keys.begin(), from.keys.end());
+  auto merge_by_name = [](auto* dst, const auto& src) {
+    for (const auto& entry : src) {
+      auto it = std::find_if(dst->begin(), dst->end(),
+                             [&](const auto& e) { return e.name == entry.name; });
+      if (it != dst->end()) {
+        *it = entry;
+      } else {
+        dst->push_back(entry);
+      }
+    }
+  };
+  merge_by_name(&into->tasks, from.tasks);
+  merge_by_name(&into->agents, from.agents);
+  for (const auto& [name, where] : from.learner_where) into->learner_where[name] = where;
+}
+
+Loader::Layer Loader::load_file(const std::string& display, const SourceLocation& included_at) {
+  const std::string canonical = canonical_of(display);
+  for (size_t i = 0; i < stack_.size(); ++i) {
+    if (stack_[i].first != canonical) continue;
+    std::string chain;
+    for (size_t k = i; k < stack_.size(); ++k) chain.append(stack_[k].second).append(" -> ");
+    error(included_at, "include cycle: " + chain + display);
+    incomplete_ = true;
+    return {};
+  }
+  if (auto it = cache_.find(canonical); it != cache_.end()) return it->second;
+  if (stack_.size() >= kMaxIncludeDepth) {
+    error(included_at, "cannot include " + squote(display) + ": includes nested more than " +
+                           std::to_string(kMaxIncludeDepth) + " deep");
+    incomplete_ = true;
+    return {};
+  }
+  Layer merged;
+  auto text = read(display, included_at);
+  if (!text) {
+    incomplete_ = true;
+    return merged;
+  }
+  files_.push_back(display);
+  auto root = parse_yaml(*text, display, &diagnostics_);
+  if (!root || !root->is_map()) incomplete_ = true;
+  if (!root) return cache_[canonical] = merged;
+  if (root->is_null()) {
+    error(root->where, "file is empty (expected a map of suite keys: " + joined(kTopKeys) + ")");
+    return cache_[canonical] = merged;
+  }
+  if (!root->is_map()) {
+    error(root->where, "the top level must be a map of suite keys (" + joined(kTopKeys) +
+                           "), got " + describe_node(*root));
+    return cache_[canonical] = merged;
+  }
+  Fields f = fields(*root, kTopKeys, "", "top-level key", "expected one of");
+
+  // Includes first, in order; this file overrides them.
+  stack_.push_back({canonical, display});
+  if (auto it = f.find("include"); it != f.end()) {
+    const YamlNode& inc = *it->second;
+    std::vector<const YamlNode*> entries;
+    if (inc.is_scalar()) {
+      entries.push_back(&inc);
+    } else if (inc.is_sequence()) {
+      for (const auto& item : inc.items) entries.push_back(&item);
+    } else {
+      error(inc.where, "key 'include' must be a list of file paths, got " + describe_node(inc));
+    }
+    for (const YamlNode* entry : entries) {
+      if (!entry->is_scalar() || entry->text.empty()) {
+        error(entry->where,
+              "key 'include' entries must be file paths, got " + describe_node(*entry));
+        continue;
+      }
+      fs::path p(entry->text);
+      std::string resolved =
+          p.is_absolute()
+              ? p.lexically_normal().generic_string()
+              : (fs::path(display).parent_path() / p).lexically_normal().generic_string();
+      merge(&merged, load_file(resolved, entry->where));
+    }
+  }
+  stack_.pop_back();
+
+  Layer own;
+  read_top(f, &own);
+  merge(&merged, own);
+  return cache_[canonical] = merged;
+}
+
+void Loader::check_compatible(const Layer& layer) {
+  for (const auto& agent : layer.agents) {
+    auto learner = catalog_.learners.find(agent.learner);
+    if (learner == catalog_.learners.end()) continue;
+    const auto& kinds = learner->second.kinds;
+    for (const auto& task : layer.tasks) {
+      auto family = catalog_.families.find(task.family);
+      if (family == catalog_.families.end()) continue;
+      const std::string& kind = family->second.kind;
+      if (std::find(kinds.begin(), kinds.end(), kind) != kinds.end()) continue;
+      auto where = layer.learner_where.find(agent.name);
+      error(where != layer.learner_where.end() ? where->second : agent.where,
+            "agent " + squote(agent.name) + ": learner " + squote(agent.learner) +
+                " cannot train on task " + squote(task.name) + ": family " + squote(task.family) +
+                " is " + kind + ", the learner trains on " +
+                (kinds.empty() ? "nothing" : joined(kinds)));
+    }
+  }
+}
+
+Suite Loader::load(const std::string& path) {
+  Layer layer = load_file(path, SourceLocation{});
+  const SourceLocation file{path, 0, 0};
+  if (!incomplete_) {  // else what is missing may be in the file that failed
+    auto require = [&](const char* key, bool present, const char* expected) {
+      if (!present && !layer.keys.count(key))
+        error(file, std::string("missing required key '") + key + "' (" + expected + ")");
+    };
+    require("suite", layer.name.has_value(), "the suite's name");
+    require("budgets", layer.budgets.has_value(),
+            "a list of sample budgets, e.g. [100, 1000, 10000]");
+    require("tasks", !layer.tasks.empty(), "a list of tasks");
+    require("agents", !layer.agents.empty(), "a list of agents");
+  }
+  check_compatible(layer);
+
+  if (!diagnostics_.empty()) {
+    auto rank = [&](const std::string& f) {
+      auto it = std::find(files_.begin(), files_.end(), f);
+      return it - files_.begin();
+    };
+    std::stable_sort(diagnostics_.begin(), diagnostics_.end(),
+                     [&](const Diagnostic& a, const Diagnostic& b) {
+                       auto ka = std::make_tuple(rank(a.where.file), a.where.line, a.where.column);
+                       auto kb = std::make_tuple(rank(b.where.file), b.where.line, b.where.column);
+                       return ka < kb;
+                     });
+    diagnostics_.erase(
+        std::unique(diagnostics_.begin(), diagnostics_.end(),
+                    [](const Diagnostic& a, const Diagnostic& b) { return a.str() == b.str(); }),
+        diagnostics_.end());
+    throw SuiteError(std::move(diagnostics_));
+  }
+
+  Suite suite;
+  suite.name = *layer.name;
+  suite.version = static_cast<int>(layer.version.value_or(1));
+  suite.description = layer.description.value_or("");
+  suite.path = path;
+  suite.files = files_;
+  suite.seed = static_cast<uint64_t>(layer.seed.value_or(0));
+  suite.seeds = layer.seeds.value_or(5);
+  suite.budgets = *layer.budgets;
+  std::sort(suite.budgets.begin(), suite.budgets.end());
+  suite.eval_samples = layer.eval_samples.value_or(2000);
+  suite.tasks = std::move(layer.tasks);
+  suite.agents = std::move(layer.agents);
+  return suite;
+}
+
+}  // namespace
+
+Suite load_suite(const std::string& path, const Catalog& catalog) {
+  return Loader(catalog).load(path);
+}
+
+}  // namespace hg

@@ -1,0 +1,100 @@
+// A suite: YAML -> typed, validated Suite.
+//
+// The loader reads the file and its includes, checks every key and value
+// (common keys here, family and learner parameters against the specs the
+// Catalog hands it), and either returns a Suite or throws SuiteError with
+// every error it found, each located at file:line:col. It knows nothing of
+// LibTorch, families or learners beyond the Catalog.
+//
+// Include semantics: `include: [a.yaml, b.yaml]` paths are relative to the
+// including file; included files are loaded first, in order, and the including
+// file overrides: scalar keys replace, `tasks` and `agents` are merged by name
+// (an entry with the same name replaces the included one, new names are
+// appended). Include cycles and missing files are errors.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "hourglass/core/error.h"
+#include "hourglass/core/params.h"
+
+namespace hg {
+
+// What the loader needs to know about the registered components.
+struct Catalog {
+  struct Component {
+    std::vector<ParamSpec> params;
+    std::string kind;  // family: "regression" | "classification" | "interactive"
+    // learner: the family kinds it can train on
+    std::vector<std::string> kinds;
+  };
+  std::map<std::string, Component> families;
+  std::map<std::string, Component> learners;
+};
+
+// A parameter as written in YAML, already converted to the spec's type.
+struct ParamEntry {
+  ParamValue value;
+  SourceLocation where;  // of the value
+};
+using ParamMap = std::map<std::string, ParamEntry>;  // only the keys the YAML wrote
+
+struct SplitSpec {
+  std::string name;    // "ood/<name>" for OOD splits
+  ParamMap overrides;  // on top of the task's params and its `train` overrides
+  SourceLocation where;
+};
+
+struct TaskSpec {
+  std::string name;
+  std::string family;
+  ParamMap params;              // `params:`
+  ParamMap train;               // `train:` overrides (train and test splits)
+  std::vector<SplitSpec> ood;   // `ood:` in file order
+  SourceLocation where;
+};
+
+struct AgentSpec {
+  std::string name;
+  std::string learner;
+  ParamMap params;
+  SourceLocation where;
+};
+
+struct Suite {
+  std::string name;
+  int version = 1;
+  std::string description;
+  std::string path;                         // as given to load_suite
+  std::vector<std::string> files;           // every file read, the suite's own first
+  uint64_t seed = 0;
+  int64_t seeds = 5;                        // population size
+  std::vector<int64_t> budgets;             // strictly positive, distinct, ascending after load
+  int64_t eval_samples = 2000;
+  std::vector<TaskSpec> tasks;
+  std::vector<AgentSpec> agents;
+};
+
+// Limits on the common keys (checked by the loader, documented in docs/suite-format.md).
+inline constexpr int64_t kMaxSeeds = 1024;
+inline constexpr int64_t kMaxBudget = 100'000'000;
+inline constexpr int64_t kMaxEvalSamples = 10'000'000;
+
+// Loads and validates; throws SuiteError listing every error (file:line:col).
+Suite load_suite(const std::string& path, const Catalog& catalog);
+
+// The parameters a component sees for one split: spec defaults, then
+// `layers` applied in order (task params, train overrides, an OOD split's
+// overrides). Keys not in the spec are ignored (the loader rejected them).
+Params resolve_params(const std::vector<ParamSpec>& specs,
+                      const std::vector<const ParamMap*>& layers);
+
+// Nearest name by edit distance for "did you mean 'x'?"; empty when nothing
+// is close enough (distance > max(2, name.size() / 3)).
+std::string nearest_name(const std::string& name, const std::vector<std::string>& candidates);
+
+}  // namespace hg

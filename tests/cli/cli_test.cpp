@@ -1,0 +1,232 @@
+// CLI behaviour, tested by running the real `hourglass` binary.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+namespace {
+
+namespace fs = std::filesystem;
+
+struct Outcome {
+  int code = -1;
+  std::string out, err;
+};
+
+class Cli : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string tmpl = (fs::temp_directory_path() / "hourglass-cli-XXXXXX").string();
+    dir_ = ::mkdtemp(tmpl.data());
+  }
+  void TearDown() override {
+    std::error_code ec;
+    fs::remove_all(dir_, ec);
+  }
+
+  // Runs `hourglass ARGS` in the source directory with stdin closed.
+  Outcome hourglass(const std::string& args) const {
+    const std::string out = dir_ + "/stdout", err = dir_ + "/stderr";
+    const std::string cmd = "cd '" HOURGLASS_SOURCE_DIR "' && '" HOURGLASS_BINARY "' " + args +
+                            " </dev/null >'" + out + "' 2>'" + err + "'";
+    const int status = std::system(cmd.c_str());
+    Outcome o;
+    o.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    o.out = read(out);
+    o.err = read(err);
+    return o;
+  }
+
+  std::string write(const std::string& name, const std::string& text) const {
+    const std::string p = dir_ + "/" + name;
+    std::ofstream(p) << text;
+    return p;
+  }
+
+  // Files in the test directory, other than the captured stdout and stderr.
+  std::set<std::string> listing() const {
+    std::set<std::string> names;
+    for (const auto& e : fs::recursive_directory_iterator(dir_)) {
+      const auto name = e.path().filename().string();
+      if (name != "stdout" && name != "stderr") names.insert(e.path().string());
+    }
+    return names;
+  }
+
+  static std::string read(const std::string& path) {
+    std::ifstream in(path);
+    std::stringstream s;
+    s << in.rdbuf();
+    return s.str();
+  }
+
+  std::string dir_;
+};
+
+bool contains(const std::string& haystack, const std::string& needle) {
+  return haystack.find(needle) != std::string::npos;
+}
+
+TEST_F(Cli, HelpExplainsEverySubcommand) {
+  const auto o = hourglass("--help");
+  EXPECT_EQ(o.code, 0);
+  for (const char* sub : {"run", "validate", "list"}) EXPECT_TRUE(contains(o.out, sub)) << sub;
+  const auto r = hourglass("run --help");
+  EXPECT_EQ(r.code, 0);
+  for (const char* opt : {"--out", "--device", "--threads", "--jobs", "--tasks", "--agents",
+                          "--budgets", "--seeds", "--format", "--resume"})
+    EXPECT_TRUE(contains(r.out, opt)) << opt;
+}
+
+TEST_F(Cli, BadUsageExitsTwo) {
+  EXPECT_EQ(hourglass("").code, 2);
+  EXPECT_EQ(hourglass("frobnicate").code, 2);
+  EXPECT_EQ(hourglass("run").code, 2);
+  EXPECT_EQ(hourglass("list nothing").code, 2);
+}
+
+TEST_F(Cli, SmokeSuiteRunsAndWritesEverySplitDeterministically) {
+  const auto a = hourglass("run suites/smoke.yaml --quiet --out '" + dir_ + "/a'");
+  ASSERT_EQ(a.code, 0) << a.err;
+  EXPECT_TRUE(contains(a.out, "ood/wide-x"));
+  EXPECT_TRUE(contains(a.out, "normalized score, mean [95% CI] over 3 seeds"));
+  const auto b = hourglass("run suites/smoke.yaml --quiet --jobs 2 --threads 1 --out '" + dir_ + "/b'");
+  ASSERT_EQ(b.code, 0) << b.err;
+
+  const auto ra = nlohmann::json::parse(read(dir_ + "/a/results.json"));
+  const auto rb = nlohmann::json::parse(read(dir_ + "/b/results.json"));
+  EXPECT_EQ(ra["schema"], "hourglass.results/1");
+  ASSERT_EQ(ra["trials"].size(), 2u * 4u * 2u * 3u);  // tasks x agents x budgets x seeds
+  for (const auto& t : ra["trials"]) {
+    EXPECT_EQ(t["status"], "ok") << t.dump();
+    EXPECT_EQ(t["samples_used"], t["budget"]);
+    for (const char* split : {"train", "test"}) {
+      EXPECT_TRUE(t["splits"][split]["raw"].is_number());
+      EXPECT_TRUE(t["splits"][split]["normalized"].is_number());
+    }
+    EXPECT_TRUE(t["splits"].contains(t["task"] == "linear" ? "ood/wide-x" : "ood/far-x"));
+  }
+  // A second run, with other jobs and threads, gives identical trial scores.
+  ASSERT_EQ(ra["trials"].size(), rb["trials"].size());
+  for (size_t i = 0; i < ra["trials"].size(); ++i)
+    EXPECT_EQ(ra["trials"][i]["splits"], rb["trials"][i]["splits"]) << i;
+  EXPECT_EQ(ra["suite"]["sha256"], rb["suite"]["sha256"]);
+  EXPECT_FALSE(ra["environment"]["libtorch"].get<std::string>().empty());
+}
+
+TEST_F(Cli, RunRefusesToReplaceResultsAndChecksTheOutputFirst) {
+  const std::string out = dir_ + "/r";
+  const std::string args = "run suites/smoke.yaml --quiet --tasks linear --agents constant "
+                           "--budgets 10 --seeds 2 --out '" + out + "'";
+  ASSERT_EQ(hourglass(args).code, 0);
+  const auto again = hourglass(args);
+  EXPECT_EQ(again.code, 2);
+  EXPECT_TRUE(contains(again.err, "--overwrite")) << again.err;
+  EXPECT_EQ(hourglass(args + " --overwrite").code, 0);
+
+  write("file", "x");
+  const auto blocked = hourglass("run suites/smoke.yaml --quiet --out '" + dir_ + "/file/sub'");
+  EXPECT_EQ(blocked.code, 2);
+  EXPECT_TRUE(contains(blocked.err, "cannot create directory")) << blocked.err;
+}
+
+TEST_F(Cli, RunFormatsAndOverrides) {
+  const std::string base = "run suites/smoke.yaml --quiet --tasks sine --agents 'ridge.*' "
+                           "--budgets 20,40 --seeds 2 --overwrite --out '" + dir_ + "/f'";
+  const auto csv = hourglass(base + " --format csv");
+  ASSERT_EQ(csv.code, 0) << csv.err;
+  EXPECT_TRUE(contains(csv.out, "task,agent,budget,split,trials,ok,mean,ci_low,ci_high,raw_mean\n"));
+  EXPECT_TRUE(contains(csv.out, "sine,ridge-rff,40,ood/far-x,2,2,"));
+  EXPECT_FALSE(contains(csv.out, "constant"));
+  const auto md = hourglass(base + " --format md");
+  ASSERT_EQ(md.code, 0);
+  EXPECT_TRUE(contains(md.out, "| agent | budget | train | test | ood/far-x |"));
+  const auto json = hourglass(base + " --format json");
+  ASSERT_EQ(json.code, 0);
+  EXPECT_EQ(nlohmann::json::parse(json.out)["summary"].size(), 2u * 2u * 3u);
+  EXPECT_EQ(hourglass(base + " --format xml").code, 2);
+  EXPECT_EQ(hourglass(base + " --budgets 0").code, 2);
+  EXPECT_EQ(hourglass(base + " --tasks nomatch").code, 2);
+}
+
+TEST_F(Cli, ValidateAcceptsShippedSuites) {
+  const auto o = hourglass("validate suites/quickstart.yaml suites/smoke.yaml");
+  EXPECT_EQ(o.code, 0) << o.err;
+  EXPECT_TRUE(contains(o.out, "suites/quickstart.yaml: ok"));
+}
+
+TEST_F(Cli, ValidateLocatesAMisspelledParameterAndWritesNothing) {
+  const std::string path = write("typo.yaml", R"(suite: typo
+budgets: [100]
+tasks:
+  - name: sine
+    family: sinusoid
+agents:
+  - name: mlp-64
+    learner: mlp
+    params: {hiden: [64, 64], lr: 1.0e-3}
+)");
+  const auto before = listing();
+  const auto o = hourglass("validate '" + path + "'");
+  EXPECT_EQ(o.code, 2);
+  EXPECT_TRUE(contains(o.err, path + ":9:14: error: agent 'mlp-64': unknown parameter 'hiden' "
+                                     "(did you mean 'hidden'?)"))
+      << o.err;
+  const auto r = hourglass("run '" + path + "' --out '" + dir_ + "/never'");
+  EXPECT_EQ(r.code, 2);
+  EXPECT_FALSE(fs::exists(dir_ + "/never"));
+  EXPECT_EQ(listing(), before);
+}
+
+TEST_F(Cli, ValidateLocatesAYamlSyntaxError) {
+  const std::string path = write("syntax.yaml", "suite: s\nbudgets: [100, 200\ntasks: []\n");
+  const auto o = hourglass("validate '" + path + "'");
+  EXPECT_EQ(o.code, 2);
+  EXPECT_TRUE(contains(o.err, path + ":")) << o.err;
+  EXPECT_TRUE(contains(o.err, "error: YAML syntax")) << o.err;
+}
+
+TEST_F(Cli, ValidateReportsEveryErrorOfAFile) {
+  const std::string path = write("many.yaml", R"(suite: many
+budgets: [100, -5]
+tasks:
+  - name: t
+    family: sinusiod
+agents:
+  - name: a
+    learner: ridge
+    params: {lamda: 1.0}
+)");
+  const auto o = hourglass("validate '" + path + "'");
+  EXPECT_EQ(o.code, 2);
+  EXPECT_TRUE(contains(o.err, "did you mean 'sinusoid'?")) << o.err;
+  EXPECT_TRUE(contains(o.err, "did you mean 'lambda'?")) << o.err;
+  EXPECT_TRUE(contains(o.err, path + ":2:")) << o.err;
+}
+
+TEST_F(Cli, ListShowsEveryParameterWithDefaultAndDoc) {
+  const auto f = hourglass("list families");
+  EXPECT_EQ(f.code, 0);
+  for (const char* s : {"linear-regression", "sinusoid", "x_scale", "amplitude", "[0.1, 5]",
+                        "standard deviation of the label noise"})
+    EXPECT_TRUE(contains(f.out, s)) << s;
+  const auto l = hourglass("list learners");
+  EXPECT_EQ(l.code, 0);
+  for (const char* s : {"constant", "ridge", "mlp", "hidden", "[64, 64]", "max_updates",
+                        "random-fourier", "learning rate"})
+    EXPECT_TRUE(contains(l.out, s)) << s;
+  const auto s = hourglass("list suites");
+  EXPECT_EQ(s.code, 0);
+  EXPECT_TRUE(contains(s.out, "quickstart")) << s.out;
+  EXPECT_TRUE(contains(s.out, "smoke"));
+}
+
+}  // namespace

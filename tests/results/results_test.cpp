@@ -1,0 +1,128 @@
+#include "hourglass/results/results.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+
+#include "../test_util.h"
+#include "hourglass/core/error.h"
+#include "hourglass/results/summary.h"
+
+namespace hg {
+namespace {
+
+TrialRecord trial(const std::string& agent, int64_t budget, int64_t index, double test) {
+  TrialRecord t;
+  t.task = "task";
+  t.agent = agent;
+  t.budget = budget;
+  t.seed_index = index;
+  t.seed = 18446744073709551615ull;  // uint64 max survives the round trip
+  t.samples_used = budget;
+  t.updates = 10;
+  t.train_seconds = 0.25;
+  t.splits = {{"train", -0.1, 0.9}, {"test", -0.2, test}, {"ood/far", -3.0, -0.5}};
+  return t;
+}
+
+TEST(TrialJson, RoundTripsEveryField) {
+  TrialRecord t = trial("a", 100, 2, 0.8);
+  t.status = "diverged";
+  t.message = "loss not finite at update 300";
+  t.diverged_at = 300;
+  t.splits[2].normalized = std::nan("");
+  const TrialRecord back = trial_from_json(to_json(t), "x");
+  EXPECT_EQ(back.seed, t.seed);
+  EXPECT_EQ(back.status, "diverged");
+  EXPECT_EQ(back.diverged_at, 300);
+  EXPECT_EQ(back.message, t.message);
+  ASSERT_EQ(back.splits.size(), 3u);
+  EXPECT_EQ(back.splits[0].split, "train");
+  EXPECT_EQ(back.splits[1].split, "test");
+  EXPECT_TRUE(std::isnan(back.splits[2].normalized));  // written as null
+  EXPECT_TRUE(to_json(t)["splits"]["ood/far"]["normalized"].is_null());
+}
+
+TEST(TrialJson, NamesTheBadField) {
+  auto j = to_json(trial("a", 100, 0, 0.5));
+  j["budget"] = "many";
+  try {
+    trial_from_json(j, "r.json: trials[4]");
+    FAIL();
+  } catch (const InputError& e) {
+    EXPECT_STREQ(e.what(), "r.json: trials[4].budget: expected an integer");
+  }
+  j = to_json(trial("a", 100, 0, 0.5));
+  j["status"] = "great";
+  EXPECT_THROW(trial_from_json(j, "x"), InputError);
+}
+
+TEST(ResultsFile, WritesAtomicallyAndReadsBack) {
+  testing::TempDir dir;
+  Results r;
+  r.suite = {{"name", "s"}, {"sha256", "abc"}};
+  r.environment = {{"device", "cpu"}};
+  r.trials = {trial("a", 100, 0, 0.5), trial("a", 100, 1, 0.7)};
+  const std::string path = dir.path() + "/results.json";
+  write_file_atomic(path, to_json(r).dump(2));
+  EXPECT_FALSE(std::filesystem::exists(path + ".tmp"));
+  const Results back = read_results(path);
+  EXPECT_EQ(back.trials.size(), 2u);
+  EXPECT_EQ(back.suite["sha256"], "abc");
+  const auto doc = nlohmann::json::parse(std::ifstream(path));
+  EXPECT_EQ(doc["schema"], kResultsSchema);
+  EXPECT_EQ(doc["summary"].size(), 3u);  // one row per split of the one population
+}
+
+TEST(ResultsFile, RejectsWhatIsNotAResultsFile) {
+  testing::TempDir dir;
+  EXPECT_THROW(read_results(dir.path() + "/missing.json"), InputError);
+  EXPECT_THROW(read_results(dir.file("bad.json", "{\"schema\": ")), InputError);
+  EXPECT_THROW(read_results(dir.file("other.json", "{\"schema\": \"x\"}")), InputError);
+  EXPECT_THROW(read_results(dir.file("list.json", "[1, 2]")), InputError);
+}
+
+TEST(WriteFileAtomic, FailsClearlyInAMissingDirectory) {
+  EXPECT_THROW(write_file_atomic("/nonexistent-dir/x/results.json", "{}"), InputError);
+}
+
+TEST(Journal, AppendsAndReadsBackIgnoringATornLastLine) {
+  testing::TempDir dir;
+  const std::string path = dir.path() + "/journal.jsonl";
+  {
+    Journal j(path, "sha", /*append=*/false);
+    j.append("task/a/100", {trial("a", 100, 0, 0.5)});
+    j.append("task/a/1000", {trial("a", 1000, 0, 0.9)});
+  }
+  std::ofstream(path, std::ios::app) << "{\"population\": \"task/a/10";  // a kill mid-write
+  const auto entries = Journal::read(path, "sha");
+  ASSERT_EQ(entries.size(), 2u);
+  EXPECT_EQ(entries[1].population_key, "task/a/1000");
+  EXPECT_EQ(entries[1].trials[0].budget, 1000);
+  EXPECT_THROW(Journal::read(path, "other-sha"), InputError);
+}
+
+TEST(Summarize, MeansAndIntervalsPerPopulationAndSplit) {
+  std::vector<TrialRecord> trials = {trial("a", 100, 0, 0.4), trial("a", 100, 1, 0.6),
+                                     trial("a", 100, 2, 0.8), trial("b", 100, 0, 1.0)};
+  trials[3].status = "failed";
+  const auto rows = summarize(trials, 200);
+  ASSERT_EQ(rows.size(), 6u);
+  EXPECT_EQ(rows[1].agent, "a");
+  EXPECT_EQ(rows[1].split, "test");
+  EXPECT_NEAR(rows[1].mean, 0.6, 1e-12);  // (0.4 + 0.6 + 0.8) / 3
+  EXPECT_GE(rows[1].lo, 0.4 - 1e-12);
+  EXPECT_LE(rows[1].hi, 0.8 + 1e-12);
+  EXPECT_LE(rows[1].lo, rows[1].mean);
+  EXPECT_EQ(rows[1].trials, 3);
+  EXPECT_EQ(rows[4].agent, "b");
+  EXPECT_EQ(rows[4].ok, 0);  // the failed trial is not averaged
+  EXPECT_TRUE(std::isnan(rows[4].mean));
+  // Deterministic: the bootstrap is seeded by the row's name.
+  EXPECT_EQ(summarize(trials, 200)[1].lo, rows[1].lo);
+}
+
+}  // namespace
+}  // namespace hg

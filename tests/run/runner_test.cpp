@@ -1,0 +1,182 @@
+// The runner: plan expansion, budget enforcement, splits, determinism.
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "../test_util.h"
+#include "hourglass/core/error.h"
+#include "hourglass/learners/learner.h"
+#include "hourglass/run/runner.h"
+
+namespace hg {
+namespace {
+
+using testing::suite_from_yaml;
+
+// A learner that asks for one sample more than its budget: registered only in
+// this test binary, to show the runner refuses it.
+class GreedyLearner final : public Learner {
+ protected:
+  void do_train(TrainContext& ctx) override { ctx.data.draw(ctx.data.budget() + 1); }
+  at::Tensor do_predict(const at::Tensor& x) override { return x.narrow(2, 0, 1); }
+};
+
+// A learner that draws its budget in pieces of 7 and predicts zeros.
+class PiecewiseLearner final : public Learner {
+ protected:
+  void do_train(TrainContext& ctx) override {
+    while (ctx.data.remaining() > 0) ctx.data.draw(std::min<int64_t>(7, ctx.data.remaining()));
+  }
+  at::Tensor do_predict(const at::Tensor& x) override { return x.narrow(2, 0, 1) * 0; }
+};
+
+const LearnerRegistrar kGreedy(LearnerInfo{"test-greedy", "draws past its budget",
+                                           {TaskKind::kRegression}, {},
+                                           [](const Params&) {
+                                             return std::make_unique<GreedyLearner>();
+                                           }});
+const LearnerRegistrar kPiecewise(LearnerInfo{"test-piecewise", "draws in pieces",
+                                              {TaskKind::kRegression}, {},
+                                              [](const Params&) {
+                                                return std::make_unique<PiecewiseLearner>();
+                                              }});
+
+const char* kSmall = R"(
+suite: small
+seed: 3
+seeds: 3
+budgets: [20, 60]
+eval_samples: 50
+tasks:
+  - name: lin
+    family: linear-regression
+    params: {dim: 3}
+    ood: {wide: {x_scale: 2.0}}
+  - name: sine
+    family: sinusoid
+agents:
+  - {name: ridge, learner: ridge}
+  - {name: mlp, learner: mlp, params: {hidden: [8], max_updates: 30}}
+)";
+
+TEST(Expand, OrdersPopulationsAndDerivesSeedsByName) {
+  const Suite suite = suite_from_yaml(kSmall);
+  const auto plan = expand(suite);
+  ASSERT_EQ(plan.size(), 2u * 2u * 2u);
+  EXPECT_EQ(plan[0].key, "lin/ridge/20");
+  EXPECT_EQ(plan[1].key, "lin/ridge/60");
+  EXPECT_EQ(plan[2].key, "lin/mlp/20");
+  EXPECT_EQ(plan[0].trial_seeds[2], derive_seed(3, "lin", "ridge", 20, 2));
+  // Instances are shared across agents and budgets (paired comparisons).
+  EXPECT_EQ(plan[0].instance_seeds, plan[3].instance_seeds);
+  // Filtering changes which populations run, never their seeds.
+  const auto only_mlp = expand(suite, {"", "mlp"});
+  ASSERT_EQ(only_mlp.size(), 4u);
+  EXPECT_EQ(only_mlp[0].key, "lin/mlp/20");
+  EXPECT_EQ(only_mlp[0].trial_seeds, plan[2].trial_seeds);
+}
+
+TEST(Expand, RejectsFiltersThatSelectNothingOrDoNotParse) {
+  const Suite suite = suite_from_yaml(kSmall);
+  EXPECT_THROW(expand(suite, {"nothing", ""}), InputError);
+  EXPECT_THROW(expand(suite, {"(", ""}), InputError);
+}
+
+TEST(RunPopulation, ScoresEverySplitAndUsesExactlyTheBudget) {
+  const Suite suite = suite_from_yaml(kSmall);
+  const auto plan = expand(suite);
+  const auto trials = run_population(suite, plan[1], "cpu");
+  ASSERT_EQ(trials.size(), 3u);
+  for (const auto& t : trials) {
+    EXPECT_EQ(t.status, "ok") << t.message;
+    EXPECT_EQ(t.samples_used, 60);
+    ASSERT_EQ(t.splits.size(), 3u);
+    EXPECT_EQ(t.splits[0].split, "train");
+    EXPECT_EQ(t.splits[1].split, "test");
+    EXPECT_EQ(t.splits[2].split, "ood/wide");
+    for (const auto& s : t.splits) {
+      EXPECT_TRUE(std::isfinite(s.raw));
+      EXPECT_TRUE(std::isfinite(s.normalized));
+    }
+  }
+}
+
+TEST(RunPopulation, ALearnerDrawingPastItsBudgetFailsWithAClearMessage) {
+  const Suite suite = suite_from_yaml(R"(
+suite: greedy
+budgets: [10]
+seeds: 2
+tasks: [{name: lin, family: linear-regression}]
+agents: [{name: g, learner: test-greedy}]
+)");
+  const auto trials = run_population(suite, expand(suite)[0], "cpu");
+  for (const auto& t : trials) {
+    EXPECT_EQ(t.status, "failed");
+    EXPECT_NE(t.message.find("budget exceeded"), std::string::npos) << t.message;
+    EXPECT_EQ(t.samples_used, 0);  // the refused draw handed out nothing
+    EXPECT_TRUE(t.splits.empty());
+  }
+}
+
+TEST(RunPopulation, TrainScoreCoversEverySampleDrawnInPieces) {
+  const Suite suite = suite_from_yaml(R"(
+suite: pieces
+budgets: [30]
+seeds: 2
+tasks: [{name: lin, family: linear-regression, params: {x_mean: 0.0}}]
+agents: [{name: p, learner: test-piecewise}]
+)");
+  const auto trials = run_population(suite, expand(suite)[0], "cpu");
+  for (const auto& t : trials) {
+    EXPECT_EQ(t.status, "ok");
+    EXPECT_EQ(t.samples_used, 30);
+    ASSERT_NE(t.find_split("train"), nullptr);
+  }
+}
+
+TEST(RunPlan, IsDeterministicAndIndependentOfJobs) {
+  const Suite suite = suite_from_yaml(kSmall);
+  const auto plan = expand(suite);
+  const auto ignore = [](size_t, const std::vector<TrialRecord>&) {};
+  const auto a = run_plan(suite, plan, {"cpu", 1, 1}, ignore);
+  const auto b = run_plan(suite, plan, {"cpu", 2, 1}, ignore);
+  ASSERT_EQ(a.size(), plan.size() * 3);
+  ASSERT_EQ(a.size(), b.size());
+  for (size_t i = 0; i < a.size(); ++i) {
+    EXPECT_EQ(a[i].task, b[i].task);
+    EXPECT_EQ(a[i].agent, b[i].agent);
+    EXPECT_EQ(a[i].seed, b[i].seed);
+    ASSERT_EQ(a[i].splits.size(), b[i].splits.size());
+    for (size_t s = 0; s < a[i].splits.size(); ++s) {
+      EXPECT_EQ(a[i].splits[s].raw, b[i].splits[s].raw);  // bit-identical
+      EXPECT_EQ(a[i].splits[s].normalized, b[i].splits[s].normalized);
+    }
+  }
+}
+
+TEST(RunPlan, StopsStartingPopulationsWhenAsked) {
+  const Suite suite = suite_from_yaml(kSmall);
+  const auto plan = expand(suite);
+  size_t finished = 0;
+  const auto trials = run_plan(
+      suite, plan, {"cpu", 1, 1}, [&](size_t, const std::vector<TrialRecord>&) { ++finished; },
+      [&] { return finished >= 2; });
+  EXPECT_EQ(finished, 2u);
+  EXPECT_EQ(trials.size(), 2u * 3u);
+}
+
+TEST(ResolvedConfig, FillsDefaultsAndHashesCanonically) {
+  const Suite suite = suite_from_yaml(kSmall);
+  const auto config = resolved_config(suite, registered_catalog());
+  EXPECT_EQ(config["tasks"][0]["splits"]["train"]["noise"], 0.5);  // a default
+  EXPECT_EQ(config["tasks"][0]["splits"]["ood/wide"]["x_scale"], 2.0);
+  EXPECT_EQ(config["agents"][1]["params"]["hidden"], nlohmann::json::array({8}));
+  EXPECT_EQ(suite_sha256(config), suite_sha256(resolved_config(suite_from_yaml(kSmall),
+                                                               registered_catalog())));
+  Suite other = suite;
+  other.seeds = 4;
+  EXPECT_NE(suite_sha256(config), suite_sha256(resolved_config(other, registered_catalog())));
+}
+
+}  // namespace
+}  // namespace hg

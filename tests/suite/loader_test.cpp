@@ -1,0 +1,932 @@
+// Tests for load_suite, resolve_params and nearest_name.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "hourglass/suite/suite.h"
+
+#ifndef HOURGLASS_TEST_DATA_DIR
+#define HOURGLASS_TEST_DATA_DIR "tests/data"
+#endif
+
+namespace hg {
+namespace {
+
+namespace fs = std::filesystem;
+
+const std::string kSuites = std::string(HOURGLASS_TEST_DATA_DIR) + "/suites/";
+
+// A fake catalog shaped like the real one.
+const Catalog& test_catalog() {
+  static const Catalog catalog = [] {
+    Catalog c;
+    c.families["sinusoid"] = {
+        {ParamSpec::RealRange("amplitude", 0.1, 5.0, 0.0, std::nullopt, "amplitude range"),
+         ParamSpec::RealRange("phase", 0.0, 3.1416, std::nullopt, std::nullopt, "phase range"),
+         ParamSpec::RealRange("x", -5.0, 5.0, std::nullopt, std::nullopt, "input range"),
+         ParamSpec::Real("noise", 0.1, 0.0, std::nullopt, "label noise")},
+        "regression",
+        {}};
+    c.families["blobs"] = {
+        {ParamSpec::Int("classes", 2, 2, 100, "number of classes")}, "classification", {}};
+    c.learners["mlp"] = {{ParamSpec::IntList("hidden", {64, 64}, 1, std::nullopt, "hidden widths"),
+                          ParamSpec::Choice("activation", "relu", {"relu", "tanh"}, "activation"),
+                          ParamSpec::Choice("optimizer", "adam", {"adam", "sgd"}, "optimizer"),
+                          ParamSpec::Real("lr", 1e-3, 0.0, std::nullopt, "learning rate"),
+                          ParamSpec::Int("batch_size", 64, 1, std::nullopt, "batch size"),
+                          ParamSpec::Int("max_updates", 1000, 1, std::nullopt, "update cap"),
+                          ParamSpec::Bool("use_bias", true, "bias terms")},
+                         "",
+                         {"regression"}};
+    c.learners["ridge"] = {
+        {ParamSpec::Choice("features", "identity", {"identity", "random-fourier"}, "features"),
+         ParamSpec::Int("width", 128, 1, std::nullopt, "feature count"),
+         ParamSpec::Real("lambda", 1e-3, 0.0, std::nullopt, "ridge penalty")},
+        "",
+        {"regression"}};
+    c.learners["classifier-only"] = {{}, "", {"classification"}};
+    return c;
+  }();
+  return catalog;
+}
+
+// The diagnostics load_suite throws for `path` (fails the test if it loads).
+std::vector<Diagnostic> errors_of(const std::string& path) {
+  try {
+    load_suite(path, test_catalog());
+  } catch (const SuiteError& e) {
+    return e.diagnostics();
+  }
+  ADD_FAILURE() << path << " loaded without errors";
+  return {};
+}
+
+std::string dump(const std::vector<Diagnostic>& ds) {
+  std::string out;
+  for (const auto& d : ds) out += "  " + d.str() + "\n";
+  return out;
+}
+
+// True when one diagnostic sits at `where` ("file:line:col") and its message
+// contains `text`.
+::testing::AssertionResult has_error(const std::vector<Diagnostic>& ds, const std::string& where,
+                                     const std::string& text) {
+  for (const auto& d : ds)
+    if (d.where.str() == where && d.message.find(text) != std::string::npos)
+      return ::testing::AssertionSuccess();
+  return ::testing::AssertionFailure()
+         << "no error at " << where << " containing \"" << text << "\"; got:\n"
+         << dump(ds);
+}
+
+// A scratch directory per test for suites written inline.
+class LoaderTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+    std::string name = std::string(info->test_suite_name()) + "_" + info->name();
+    std::replace(name.begin(), name.end(), '/', '_');  // parameterized tests
+    dir_ = (fs::temp_directory_path() /
+            ("hourglass_loader_" + std::to_string(::getpid()) + "_" + name))
+               .string();
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  std::string write(const std::string& name, const std::string& text) {
+    const std::string path = dir_ + "/" + name;
+    fs::create_directories(fs::path(path).parent_path());
+    std::ofstream(path, std::ios::binary) << text;
+    return path;
+  }
+
+  // A valid suite with one task parameter line (line 7, from column 7) and
+  // one agent parameter line (line 12, from column 7).
+  static std::string suite_with(const std::string& task_params, const std::string& agent_params) {
+    return "suite: demo\n"           // 1
+           "budgets: [100, 1000]\n"  // 2
+           "tasks:\n"                // 3
+           "  - name: sine\n"        // 4
+           "    family: sinusoid\n"  // 5
+           "    params:\n"           // 6
+           "      " +
+           task_params +
+           "\n"                  // 7
+           "agents:\n"           // 8
+           "  - name: mlp-64\n"  // 9
+           "    learner: mlp\n"  // 10
+           "    params:\n"       // 11
+           "      " +
+           agent_params + "\n";  // 12
+  }
+
+  std::string dir_;
+};
+
+// ---- a good suite ------------------------------------------------------------
+
+TEST(LoaderGood, RoundTripsEveryField) {
+  const std::string path = kSuites + "good.yaml";
+  const Suite s = load_suite(path, test_catalog());
+  EXPECT_EQ(s.name, "sample-efficiency-core");
+  EXPECT_EQ(s.version, 1);
+  EXPECT_EQ(s.description, "MLP versus ridge on regression with covariate shift");
+  EXPECT_EQ(s.path, path);
+  EXPECT_EQ(s.files, std::vector<std::string>{path});
+  EXPECT_EQ(s.seed, 7u);
+  EXPECT_EQ(s.seeds, 4);
+  EXPECT_EQ(s.budgets, (std::vector<int64_t>{100, 1000, 10000}));  // sorted
+  EXPECT_EQ(s.eval_samples, 500);
+
+  ASSERT_EQ(s.tasks.size(), 2u);
+  const TaskSpec& t = s.tasks[0];
+  EXPECT_EQ(t.name, "sine-extrapolate");
+  EXPECT_EQ(t.family, "sinusoid");
+  EXPECT_EQ(t.where.str(), path + ":10:5");
+  ASSERT_EQ(t.params.size(), 3u);
+  EXPECT_EQ(std::get<std::vector<double>>(t.params.at("amplitude").value),
+            (std::vector<double>{0.1, 5.0}));
+  EXPECT_EQ(t.params.at("amplitude").where.str(), path + ":12:25");
+  EXPECT_EQ(std::get<double>(t.params.at("noise").value), 0.1);
+  EXPECT_EQ(std::get<std::vector<double>>(t.train.at("x").value), (std::vector<double>{-5, 5}));
+  ASSERT_EQ(t.ood.size(), 2u);
+  EXPECT_EQ(t.ood[0].name, "ood/far-x");
+  EXPECT_EQ(t.ood[0].where.str(), path + ":15:7");
+  EXPECT_EQ(std::get<std::vector<double>>(t.ood[0].overrides.at("x").value),
+            (std::vector<double>{5, 10}));
+  EXPECT_EQ(t.ood[1].name, "ood/big-amplitude");
+
+  const TaskSpec& fixed = s.tasks[1];
+  EXPECT_EQ(std::get<std::vector<double>>(fixed.params.at("amplitude").value),
+            (std::vector<double>{2, 2}));                            // a scalar means [v, v]
+  EXPECT_EQ(std::get<double>(fixed.params.at("noise").value), 0.0);  // an int is a real
+  EXPECT_TRUE(fixed.ood.empty());
+
+  ASSERT_EQ(s.agents.size(), 3u);
+  const AgentSpec& mlp = s.agents[0];
+  EXPECT_EQ(mlp.name, "mlp-64");
+  EXPECT_EQ(mlp.learner, "mlp");
+  EXPECT_EQ(mlp.params.size(), 6u);
+  EXPECT_EQ(std::get<std::vector<int64_t>>(mlp.params.at("hidden").value),
+            (std::vector<int64_t>{64, 64}));
+  EXPECT_EQ(std::get<std::string>(mlp.params.at("activation").value), "relu");
+  EXPECT_DOUBLE_EQ(std::get<double>(mlp.params.at("lr").value), 1e-3);
+  EXPECT_EQ(std::get<int64_t>(mlp.params.at("max_updates").value), 2000);
+  EXPECT_EQ(std::get<bool>(s.agents[1].params.at("use_bias").value), false);
+  EXPECT_EQ(s.agents[2].learner, "ridge");
+}
+
+TEST(LoaderGood, SplitsResolveInLayers) {
+  const Suite s = load_suite(kSuites + "good.yaml", test_catalog());
+  const TaskSpec& t = s.tasks[0];
+  const auto& specs = test_catalog().families.at("sinusoid").params;
+  const Params train = resolve_params(specs, {&t.params, &t.train});
+  EXPECT_EQ(train.range("x"), std::make_pair(-5.0, 5.0));
+  EXPECT_EQ(train.range("amplitude"), std::make_pair(0.1, 5.0));
+  const Params far = resolve_params(specs, {&t.params, &t.train, &t.ood[0].overrides});
+  EXPECT_EQ(far.range("x"), std::make_pair(5.0, 10.0));
+  EXPECT_EQ(far.range("amplitude"), std::make_pair(0.1, 5.0));
+  const Params big = resolve_params(specs, {&t.params, &t.train, &t.ood[1].overrides});
+  EXPECT_EQ(big.range("x"), std::make_pair(-5.0, 5.0));  // the train override stays
+  EXPECT_EQ(big.range("amplitude"), std::make_pair(5.0, 10.0));
+}
+
+TEST_F(LoaderTest, DefaultsApply) {
+  const Suite s = load_suite(write("min.yaml",
+                                   "suite: min\nbudgets: [5]\n"
+                                   "tasks: [{name: t, family: sinusoid}]\n"
+                                   "agents: [{name: a, learner: mlp}]\n"),
+                             test_catalog());
+  EXPECT_EQ(s.version, 1);
+  EXPECT_EQ(s.description, "");
+  EXPECT_EQ(s.seed, 0u);
+  EXPECT_EQ(s.seeds, 5);
+  EXPECT_EQ(s.eval_samples, 2000);
+  EXPECT_TRUE(s.tasks[0].params.empty());
+  EXPECT_TRUE(s.agents[0].params.empty());
+}
+
+TEST_F(LoaderTest, NullParamsAreEmpty) {
+  const Suite s = load_suite(
+      write("null.yaml",
+            "suite: n\nbudgets: [5]\n"
+            "tasks:\n  - name: t\n    family: sinusoid\n    params:\n    train:\n    ood:\n"
+            "agents:\n  - name: a\n    learner: mlp\n    params:\n"),
+      test_catalog());
+  EXPECT_TRUE(s.tasks[0].params.empty());
+  EXPECT_TRUE(s.tasks[0].ood.empty());
+}
+
+TEST_F(LoaderTest, LimitsAreInclusive) {
+  const Suite s =
+      load_suite(write("limits.yaml", "suite: l\nseed: 0\nseeds: " + std::to_string(kMaxSeeds) +
+                                          "\nbudgets: [1, " + std::to_string(kMaxBudget) +
+                                          "]\neval_samples: " + std::to_string(kMaxEvalSamples) +
+                                          "\ntasks: [{name: t, family: sinusoid}]\n"
+                                          "agents: [{name: a, learner: mlp}]\n"),
+                 test_catalog());
+  EXPECT_EQ(s.seeds, kMaxSeeds);
+  EXPECT_EQ(s.budgets.back(), kMaxBudget);
+  EXPECT_EQ(s.eval_samples, kMaxEvalSamples);
+}
+
+// ---- unknown names -------------------------------------------------------------
+
+TEST(LoaderErrors, MisspelledParameterExactMessage) {
+  const std::string path = kSuites + "misspelled_param.yaml";
+  const auto ds = errors_of(path);
+  ASSERT_EQ(ds.size(), 1u) << dump(ds);
+  EXPECT_EQ(ds[0].str(), path +
+                             ":14:7: error: agent 'mlp-64': unknown parameter 'hiden' (did you "
+                             "mean 'hidden'?)");
+}
+
+TEST_F(LoaderTest, MisspelledTopLevelKey) {
+  const std::string path = write("s.yaml",
+                                 "suite: s\n"
+                                 "budget: [100]\n"
+                                 "tasks: [{name: t, family: sinusoid}]\n"
+                                 "agents: [{name: a, learner: mlp}]\n");
+  const auto ds = errors_of(path);
+  EXPECT_TRUE(
+      has_error(ds, path + ":2:1", "unknown top-level key 'budget' (did you mean 'budgets'?)"));
+  EXPECT_TRUE(has_error(ds, path, "missing required key 'budgets'"));
+}
+
+TEST_F(LoaderTest, UnknownKeyWithoutNearMissListsTheKeys) {
+  const std::string path = write("s.yaml", "suite: s\nzzzzzz: 1\n");
+  EXPECT_TRUE(has_error(errors_of(path), path + ":2:1",
+                        "unknown top-level key 'zzzzzz' (expected one of: suite, version"));
+}
+
+TEST_F(LoaderTest, UnknownTaskAndAgentKeys) {
+  const std::string path = write("s.yaml",
+                                 "suite: s\nbudgets: [1]\n"
+                                 "tasks:\n  - name: t\n    family: sinusoid\n    parms: {}\n"
+                                 "agents:\n  - name: a\n    lerner: mlp\n");
+  const auto ds = errors_of(path);
+  EXPECT_TRUE(
+      has_error(ds, path + ":6:5", "task 't': unknown key 'parms' (did you mean 'params'?)"));
+  EXPECT_TRUE(
+      has_error(ds, path + ":9:5", "agent 'a': unknown key 'lerner' (did you mean 'learner'?)"));
+  EXPECT_TRUE(has_error(ds, path + ":8:5", "agent 'a': missing required key 'learner'"));
+}
+
+TEST_F(LoaderTest, UnknownFamilyAndLearner) {
+  const std::string path = write("s.yaml",
+                                 "suite: s\nbudgets: [1]\n"
+                                 "tasks:\n"
+                                 "  - {name: t, family: sinusiod}\n"
+                                 "  - {name: u, family: maze}\n"
+                                 "agents:\n"
+                                 "  - {name: a, learner: ridg}\n"
+                                 "  - {name: b, learner: transformer}\n");
+  const auto ds = errors_of(path);
+  EXPECT_TRUE(has_error(ds, path + ":4:23",
+                        "task 't': unknown family 'sinusiod' (did you mean 'sinusoid'?)"));
+  EXPECT_TRUE(has_error(ds, path + ":5:23",
+                        "task 'u': unknown family 'maze' (known families: blobs, sinusoid)"));
+  EXPECT_TRUE(
+      has_error(ds, path + ":7:24", "agent 'a': unknown learner 'ridg' (did you mean 'ridge'?)"));
+  EXPECT_TRUE(has_error(
+      ds, path + ":8:24",
+      "agent 'b': unknown learner 'transformer' (known learners: classifier-only, mlp, ridge)"));
+}
+
+TEST_F(LoaderTest, UnknownParameterWithoutNearMissListsTheSpec) {
+  const std::string path = write("s.yaml", suite_with("noise: 0.1", "dropout: 0.5"));
+  EXPECT_TRUE(has_error(errors_of(path), path + ":12:7",
+                        "agent 'mlp-64': unknown parameter 'dropout' (learner 'mlp' takes: "
+                        "hidden, activation, optimizer, lr, batch_size, max_updates, use_bias)"));
+}
+
+TEST_F(LoaderTest, MisspelledChoice) {
+  const std::string path = write("s.yaml", suite_with("noise: 0.1", "activation: rleu"));
+  EXPECT_TRUE(has_error(errors_of(path), path + ":12:19",
+                        "agent 'mlp-64': parameter 'activation' must be one of relu|tanh, got "
+                        "'rleu' (did you mean 'relu'?)"));
+}
+
+// ---- syntax ------------------------------------------------------------------------
+
+TEST(LoaderErrors, YamlSyntaxErrorIsLocated) {
+  const std::string path = kSuites + "syntax_error.yaml";
+  const auto ds = errors_of(path);
+  ASSERT_EQ(ds.size(), 1u) << dump(ds);
+  EXPECT_EQ(ds[0].where.file, path);
+  EXPECT_GE(ds[0].where.line, 2);
+  EXPECT_GT(ds[0].where.column, 0);
+  EXPECT_NE(ds[0].message.find("YAML syntax: "), std::string::npos) << ds[0].str();
+}
+
+TEST_F(LoaderTest, BadIndentationIsLocated) {
+  const std::string path = write("s.yaml", "suite: s\n  budgets: [1]\n");
+  const auto ds = errors_of(path);
+  ASSERT_EQ(ds.size(), 1u) << dump(ds);
+  EXPECT_EQ(ds[0].where.str(), path + ":2:10");
+  EXPECT_NE(ds[0].message.find("YAML syntax: "), std::string::npos);
+}
+
+TEST_F(LoaderTest, DuplicateKeys) {
+  const std::string path = write("s.yaml", "suite: s\nseeds: 2\nseeds: 3\n");
+  EXPECT_TRUE(has_error(errors_of(path), path + ":3:1", "duplicate key 'seeds' (first at line 2)"));
+}
+
+TEST_F(LoaderTest, TopLevelNotAMap) {
+  const std::string path = write("s.yaml", "- suite\n- tasks\n");
+  const auto ds = errors_of(path);
+  ASSERT_EQ(ds.size(), 1u) << dump(ds);
+  EXPECT_EQ(ds[0].where.str(), path + ":1:1");
+  EXPECT_NE(ds[0].message.find("the top level must be a map"), std::string::npos);
+}
+
+TEST_F(LoaderTest, SeveralDocumentsRejected) {
+  const std::string path = write("s.yaml", "suite: s\n---\nsuite: t\n");
+  EXPECT_TRUE(has_error(errors_of(path), path + ":2:1", "one YAML document"));
+}
+
+// ---- types and ranges --------------------------------------------------------------
+
+struct BadValue {
+  std::string task_line;   // line 7
+  std::string agent_line;  // line 12
+  std::string where;       // "line:col"
+  std::string message;
+};
+
+class BadValueTest : public LoaderTest, public ::testing::WithParamInterface<BadValue> {};
+
+TEST_P(BadValueTest, IsLocatedAndExplained) {
+  const BadValue& bad = GetParam();
+  const std::string path = write("s.yaml", suite_with(bad.task_line, bad.agent_line));
+  const auto ds = errors_of(path);
+  EXPECT_EQ(ds.size(), 1u) << dump(ds);
+  EXPECT_TRUE(has_error(ds, path + ":" + bad.where, bad.message));
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Types, BadValueTest,
+    ::testing::Values(
+        BadValue{"noise: 0.1", "max_updates: 1.5", "12:20",
+                 "agent 'mlp-64': parameter 'max_updates' must be an integer (no decimal point "
+                 "or exponent), got 1.5"},
+        BadValue{"noise: 0.1", "max_updates: \"10\"", "12:20",
+                 "parameter 'max_updates' must be an integer, got \"10\""},
+        BadValue{"noise: 0.1", "max_updates: abc", "12:20",
+                 "parameter 'max_updates' must be an integer, got abc"},
+        BadValue{"noise: 0.1", "max_updates: true", "12:20",
+                 "parameter 'max_updates' must be an integer, got true"},
+        BadValue{"noise: 0.1", "max_updates: 99999999999999999999", "12:20",
+                 "parameter 'max_updates' does not fit in a 64-bit integer"},
+        BadValue{"noise: 0.1", "max_updates:", "12:7",
+                 "parameter 'max_updates' must be an integer, got nothing"},
+        BadValue{"noise: 0.1", "lr: fast", "12:11", "parameter 'lr' must be a number, got fast"},
+        BadValue{"noise: 0.1", "lr: [1]", "12:11", "parameter 'lr' must be a number, got a list"},
+        BadValue{"noise: 0.1", "lr: 1e999", "12:11", "parameter 'lr' is out of range"},
+        BadValue{"noise: 0.1", "use_bias: yes", "12:17",
+                 "parameter 'use_bias' must be true or false, got yes"},
+        BadValue{"noise: 0.1", "activation: [relu]", "12:19",
+                 "parameter 'activation' must be a string, got a list"},
+        BadValue{"noise: 0.1", "hidden: 64", "12:15",
+                 "parameter 'hidden' must be a list of integers, e.g. [64, 64], got 64"},
+        BadValue{"noise: 0.1", "hidden: [64, 6.5]", "12:20",
+                 "parameter 'hidden' element 2 must be an integer"},
+        BadValue{"amplitude: abc", "lr: 0.1", "7:18",
+                 "task 'sine': parameter 'amplitude' must be a number, got abc"},
+        BadValue{"amplitude: [1, 2, 3]", "lr: 0.1", "7:18",
+                 "parameter 'amplitude' must be a range [lo, hi] (or a single number), got a "
+                 "list of 3"},
+        BadValue{"amplitude: [1, x]", "lr: 0.1", "7:22",
+                 "parameter 'amplitude' upper end must be a number, got x"},
+        BadValue{"amplitude: {lo: 1}", "lr: 0.1", "7:18",
+                 "parameter 'amplitude' must be a range [lo, hi] (or a single number), got a "
+                 "map"}));
+
+INSTANTIATE_TEST_SUITE_P(
+    Ranges, BadValueTest,
+    ::testing::Values(
+        BadValue{"noise: 0.1", "lr: -1", "12:11", "parameter 'lr' must be >= 0, got -1"},
+        BadValue{"noise: 0.1", "lr: .nan", "12:11", "parameter 'lr' must be a finite number"},
+        BadValue{"noise: 0.1", "lr: .inf", "12:11", "parameter 'lr' must be a finite number"},
+        BadValue{"noise: 0.1", "max_updates: 0", "12:20",
+                 "parameter 'max_updates' must be >= 1, got 0"},
+        BadValue{"noise: 0.1", "hidden: [64, 0]", "12:15",
+                 "parameter 'hidden' each element must be >= 1, got 0"},
+        BadValue{"noise: 0.1", "hidden: []", "12:15",
+                 "parameter 'hidden' must have at least 1 element(s)"},
+        BadValue{"noise: -0.5", "lr: 0.1", "7:14", "task 'sine': parameter 'noise' must be >= 0"},
+        BadValue{"amplitude: [-1, 2]", "lr: 0.1", "7:18",
+                 "parameter 'amplitude' lower end must be >= 0, got -1"},
+        BadValue{"x: [5, -5]", "lr: 0.1", "7:10",
+                 "task 'sine': parameter 'x' is a reversed range [5, -5] (lower end above upper "
+                 "end)"}));
+
+TEST_F(LoaderTest, BadTopLevelValues) {
+  const std::string path = write("s.yaml",
+                                 "suite: has space\n"   // 1
+                                 "version: 2\n"         // 2
+                                 "seed: -1\n"           // 3
+                                 "seeds: 0\n"           // 4
+                                 "eval_samples: 2.5\n"  // 5
+                                 "description: [a]\n"   // 6
+                                 "budgets: [1]\n"
+                                 "tasks: [{name: t, family: sinusoid}]\n"
+                                 "agents: [{name: a, learner: mlp}]\n");
+  const auto ds = errors_of(path);
+  EXPECT_EQ(ds.size(), 6u) << dump(ds);
+  EXPECT_TRUE(has_error(ds, path + ":1:8", "key 'suite' must be a name of letters, digits"));
+  EXPECT_TRUE(has_error(ds, path + ":2:10", "key 'version' must be 1"));
+  EXPECT_TRUE(has_error(ds, path + ":3:7", "key 'seed' must be >= 0, got -1"));
+  EXPECT_TRUE(has_error(ds, path + ":4:8", "key 'seeds' must be >= 1, got 0"));
+  EXPECT_TRUE(has_error(ds, path + ":5:15", "key 'eval_samples' must be an integer"));
+  EXPECT_TRUE(has_error(ds, path + ":6:14", "key 'description' must be a string, got a list"));
+}
+
+TEST_F(LoaderTest, SeedsAndEvalSamplesUpperLimits) {
+  const std::string path = write("s.yaml",
+                                 "suite: s\nseeds: 1025\neval_samples: 10000001\nbudgets: [1]\n"
+                                 "tasks: [{name: t, family: sinusoid}]\n"
+                                 "agents: [{name: a, learner: mlp}]\n");
+  const auto ds = errors_of(path);
+  EXPECT_TRUE(has_error(ds, path + ":2:8", "key 'seeds' must be <= 1024, got 1025"));
+  EXPECT_TRUE(has_error(ds, path + ":3:15", "key 'eval_samples' must be <= 10000000"));
+}
+
+TEST_F(LoaderTest, BadBudgets) {
+  const std::string path =
+      write("s.yaml",
+            "suite: s\n"
+            "budgets: [0, -5, 2.5, 1e18, 10000000000000000000, 100.5, 100, 100, 100000001]\n"
+            "tasks: [{name: t, family: sinusoid}]\n"
+            "agents: [{name: a, learner: mlp}]\n");
+  const auto ds = errors_of(path);
+  EXPECT_EQ(ds.size(), 8u) << dump(ds);
+  EXPECT_TRUE(has_error(ds, path + ":2:11", "key 'budgets' element 1 must be >= 1, got 0"));
+  EXPECT_TRUE(has_error(ds, path + ":2:14", "key 'budgets' element 2 must be >= 1, got -5"));
+  EXPECT_TRUE(has_error(ds, path + ":2:18",
+                        "element 3 must be an integer (no decimal point or exponent), got 2.5"));
+  EXPECT_TRUE(has_error(ds, path + ":2:23",
+                        "element 4 must be an integer (no decimal point or exponent), got 1e18"));
+  EXPECT_TRUE(has_error(ds, path + ":2:29", "element 5 does not fit in a 64-bit integer"));
+  EXPECT_TRUE(has_error(ds, path + ":2:51", "element 6 must be an integer"));
+  EXPECT_TRUE(has_error(ds, path + ":2:63", "element 8 repeats budget 100 (element 7)"));
+  EXPECT_TRUE(has_error(ds, path + ":2:68", "element 9 must be <= 100000000, got 100000001"));
+}
+
+TEST_F(LoaderTest, EmptyListsAreErrors) {
+  const std::string path = write("s.yaml", "suite: s\nbudgets: []\ntasks: []\nagents: []\n");
+  const auto ds = errors_of(path);
+  EXPECT_EQ(ds.size(), 3u) << dump(ds);
+  EXPECT_TRUE(has_error(ds, path + ":2:10", "key 'budgets' must not be empty"));
+  EXPECT_TRUE(has_error(ds, path + ":3:8", "key 'tasks' must not be empty"));
+  EXPECT_TRUE(has_error(ds, path + ":4:9", "key 'agents' must not be empty"));
+}
+
+TEST_F(LoaderTest, ListsOfTheWrongShape) {
+  const std::string path =
+      write("s.yaml", "suite: s\nbudgets: 100\ntasks: {name: t}\nagents:\n  - mlp\n");
+  const auto ds = errors_of(path);
+  EXPECT_TRUE(has_error(ds, path + ":2:10", "key 'budgets' must be a list, got 100"));
+  EXPECT_TRUE(has_error(ds, path + ":3:8", "key 'tasks' must be a list, got a map"));
+  EXPECT_TRUE(has_error(ds, path + ":5:5", "agent #1 must be a map with 'name' and 'learner'"));
+}
+
+TEST_F(LoaderTest, MissingRequiredKeys) {
+  const std::string path = write("s.yaml",
+                                 "description: nothing else\n"
+                                 "tasks:\n  - params: {}\n"
+                                 "agents:\n  - name: a\n");
+  const auto ds = errors_of(path);
+  EXPECT_TRUE(has_error(ds, path, "missing required key 'suite'"));
+  EXPECT_TRUE(has_error(ds, path, "missing required key 'budgets'"));
+  EXPECT_TRUE(has_error(ds, path + ":3:5", "task #1: missing required key 'name'"));
+  EXPECT_TRUE(
+      has_error(ds, path + ":3:5",
+                "task #1: missing required key 'family' (known families: blobs, sinusoid)"));
+  EXPECT_TRUE(has_error(ds, path + ":5:5", "agent 'a': missing required key 'learner'"));
+}
+
+TEST_F(LoaderTest, DuplicateTaskAndAgentNames) {
+  const std::string path = write("s.yaml",
+                                 "suite: s\nbudgets: [1]\n"
+                                 "tasks:\n"
+                                 "  - name: t\n    family: sinusoid\n"
+                                 "  - name: t\n    family: sinusoid\n"
+                                 "agents:\n"
+                                 "  - {name: a, learner: mlp}\n"
+                                 "  - {name: a, learner: ridge}\n");
+  const auto ds = errors_of(path);
+  EXPECT_EQ(ds.size(), 2u) << dump(ds);
+  EXPECT_TRUE(has_error(ds, path + ":6:11", "task 't': duplicate task name (first at line 4)"));
+  EXPECT_TRUE(has_error(ds, path + ":10:12", "agent 'a': duplicate agent name (first at line 9)"));
+}
+
+TEST_F(LoaderTest, OodSplits) {
+  const std::string path = write("s.yaml",
+                                 "suite: s\nbudgets: [1]\n"
+                                 "tasks:\n"
+                                 "  - name: t\n    family: sinusoid\n"
+                                 "    ood:\n"
+                                 "      far x: {x: [5, 10]}\n"  // 7
+                                 "      near: {amplitud: 1}\n"  // 8
+                                 "      big: [1, 2]\n"          // 9
+                                 "      near: {}\n"             // 10
+                                 "  - name: u\n    family: sinusoid\n"
+                                 "    ood: [far]\n"  // 13
+                                 "agents: [{name: a, learner: mlp}]\n");
+  const auto ds = errors_of(path);
+  EXPECT_EQ(ds.size(), 5u) << dump(ds);
+  EXPECT_TRUE(has_error(ds, path + ":7:7", "task 't': ood split name must be a name of letters"));
+  EXPECT_TRUE(has_error(
+      ds, path + ":8:14",
+      "task 't' (ood split 'near'): unknown parameter 'amplitud' (did you mean 'amplitude'?)"));
+  EXPECT_TRUE(has_error(
+      ds, path + ":9:12",
+      "task 't' (ood split 'big'): overrides must be a map of parameter: value, got a list"));
+  EXPECT_TRUE(
+      has_error(ds, path + ":10:7", "task 't': duplicate ood split 'near' (first at line 8)"));
+  EXPECT_TRUE(has_error(ds, path + ":13:10", "task 'u': key 'ood' must be a map of split name"));
+}
+
+TEST_F(LoaderTest, TrainOverridesAreChecked) {
+  const std::string path = write("s.yaml",
+                                 "suite: s\nbudgets: [1]\n"
+                                 "tasks:\n"
+                                 "  - name: t\n    family: sinusoid\n"
+                                 "    train: {x: [3, 1], amplitud: 1}\n"
+                                 "agents: [{name: a, learner: mlp}]\n");
+  const auto ds = errors_of(path);
+  EXPECT_TRUE(has_error(ds, path + ":6:16",
+                        "task 't' (train overrides): parameter 'x' is a reversed range"));
+  EXPECT_TRUE(has_error(
+      ds, path + ":6:24",
+      "task 't' (train overrides): unknown parameter 'amplitud' (did you mean 'amplitude'?)"));
+}
+
+TEST(LoaderErrors, IncompatibleLearner) {
+  const std::string path = kSuites + "incompatible.yaml";
+  const auto ds = errors_of(path);
+  ASSERT_EQ(ds.size(), 1u) << dump(ds);
+  EXPECT_EQ(ds[0].str(), path +
+                             ":10:14: error: agent 'clf': learner 'classifier-only' cannot train "
+                             "on task 'sine': family 'sinusoid' is regression, the learner "
+                             "trains on classification");
+}
+
+TEST_F(LoaderTest, CompatibilityIsCheckedOnTheMergedSuite) {
+  write("common.yaml", "tasks: [{name: sine, family: sinusoid}]\n");
+  const std::string path = write("main.yaml",
+                                 "suite: s\ninclude: [common.yaml]\nbudgets: [1]\n"
+                                 "agents:\n  - name: clf\n    learner: classifier-only\n");
+  const auto ds = errors_of(path);
+  ASSERT_EQ(ds.size(), 1u) << dump(ds);
+  EXPECT_TRUE(has_error(ds, path + ":6:14",
+                        "agent 'clf': learner 'classifier-only' cannot train on task 'sine'"));
+}
+
+// ---- many errors at once --------------------------------------------------------
+
+TEST(LoaderErrors, SeveralErrorsAllReportedInOrder) {
+  const std::string path = kSuites + "several_errors.yaml";
+  const auto ds = errors_of(path);
+  const std::vector<std::string> expected = {
+      ":2:8: error: key 'seeds' must be >= 1, got 0",
+      ":3:16: error: key 'budgets' element 2 repeats budget 100 (element 1)",
+      ":4:1: error: unknown top-level key 'eval_sample' (did you mean 'eval_samples'?)",
+      ":7:13: error: task 'sine': unknown family 'sinusiod' (did you mean 'sinusoid'?)",
+      ":10:25: error: task 'line': parameter 'amplitude' is a reversed range [5, 1] (lower end "
+      "above upper end)",
+      ":10:40: error: task 'line': parameter 'noise' must be >= 0, got -1",
+      ":14:26: error: agent 'mlp': parameter 'activation' must be one of relu|tanh, got 'rleu' "
+      "(did you mean 'relu'?)",
+      ":14:45: error: agent 'mlp': parameter 'max_updates' must be an integer (no decimal point "
+      "or exponent), got 1.5",
+      ":15:11: error: agent 'mlp': duplicate agent name (first at line 12)",
+      ":16:14: error: agent 'mlp': unknown learner 'mlpp' (did you mean 'mlp'?)",
+  };
+  ASSERT_EQ(ds.size(), expected.size()) << dump(ds);
+  for (size_t i = 0; i < ds.size(); ++i) EXPECT_EQ(ds[i].str(), path + expected[i]);
+  try {
+    load_suite(path, test_catalog());
+  } catch (const SuiteError& e) {
+    EXPECT_EQ(std::string(e.what()).substr(0, path.size() + 1), path + ":");
+    EXPECT_EQ(std::count(e.what(), e.what() + std::strlen(e.what()), '\n'), 9);
+  }
+}
+
+// ---- includes ---------------------------------------------------------------------
+
+TEST(LoaderIncludes, IncludedFirstThenOverridden) {
+  const std::string path = kSuites + "include_main.yaml";
+  const Suite s = load_suite(path, test_catalog());
+  EXPECT_EQ(s.name, "with-include");
+  EXPECT_EQ(s.seeds, 7);                                  // replaced
+  EXPECT_EQ(s.budgets, (std::vector<int64_t>{10, 100}));  // inherited
+  EXPECT_EQ(s.eval_samples, 500);                         // inherited
+  EXPECT_EQ(s.files, (std::vector<std::string>{path, kSuites + "include_common.yaml"}));
+  ASSERT_EQ(s.tasks.size(), 3u);
+  EXPECT_EQ(s.tasks[0].name, "sine");  // replaced in place, by name
+  EXPECT_EQ(std::get<std::vector<double>>(s.tasks[0].params.at("amplitude").value),
+            (std::vector<double>{3.0, 4.0}));
+  EXPECT_EQ(s.tasks[0].where.file, path);
+  EXPECT_EQ(s.tasks[1].name, "sine-noisy");  // kept
+  EXPECT_EQ(s.tasks[1].where.file, kSuites + "include_common.yaml");
+  EXPECT_EQ(s.tasks[2].name, "sine-wide");  // appended
+  ASSERT_EQ(s.agents.size(), 2u);
+  EXPECT_EQ(s.agents[0].name, "mlp-64");
+  EXPECT_EQ(s.agents[1].name, "ridge");
+}
+
+TEST(LoaderIncludes, IncludeCycle) {
+  const std::string a = kSuites + "cycle_a.yaml", b = kSuites + "cycle_b.yaml";
+  const auto ds = errors_of(a);
+  ASSERT_EQ(ds.size(), 1u) << dump(ds);
+  EXPECT_EQ(ds[0].str(), b + ":3:5: error: include cycle: " + a + " -> " + b + " -> " + a);
+}
+
+TEST_F(LoaderTest, SelfInclude) {
+  const std::string path = write("s.yaml", "suite: s\ninclude: [s.yaml]\n");
+  EXPECT_TRUE(has_error(errors_of(path), path + ":2:11", "include cycle: " + path + " -> " + path));
+}
+
+TEST(LoaderIncludes, MissingInclude) {
+  const std::string path = kSuites + "missing_include.yaml";
+  const auto ds = errors_of(path);
+  ASSERT_EQ(ds.size(), 1u) << dump(ds);
+  EXPECT_EQ(ds[0].str(),
+            path + ":4:5: error: cannot include '" + kSuites + "no_such_file.yaml': no such file");
+}
+
+TEST_F(LoaderTest, IncludesResolveRelativeToTheIncludingFile) {
+  write("sub/part.yaml", "include: [leaf.yaml]\nseeds: 2\n");
+  const std::string leaf = write("sub/leaf.yaml", "seeds: 3\neval_samples: 0\n");
+  const std::string path = write("main.yaml",
+                                 "suite: s\ninclude: [sub/part.yaml]\nbudgets: [1]\n"
+                                 "tasks: [{name: t, family: sinusoid}]\n"
+                                 "agents: [{name: a, learner: mlp}]\n");
+  const auto ds = errors_of(path);
+  ASSERT_EQ(ds.size(), 1u) << dump(ds);
+  EXPECT_EQ(ds[0].str(), leaf + ":2:15: error: key 'eval_samples' must be >= 1, got 0");
+
+  write("sub/leaf.yaml", "seeds: 3\neval_samples: 9\n");
+  const Suite s = load_suite(path, test_catalog());
+  EXPECT_EQ(s.seeds, 2);  // part overrides leaf
+  EXPECT_EQ(s.eval_samples, 9);
+  EXPECT_EQ(s.files, (std::vector<std::string>{path, dir_ + "/sub/part.yaml", leaf}));
+}
+
+TEST_F(LoaderTest, RelativePathsStayRelative) {
+  write("common.yaml", "seeds: 0\n");
+  write("main.yaml", "suite: s\ninclude: [common.yaml]\n");
+  const std::string rel = fs::relative(dir_).generic_string();
+  const auto ds = errors_of(rel + "/main.yaml");
+  EXPECT_TRUE(has_error(ds, rel + "/common.yaml:1:8", "key 'seeds' must be >= 1"));
+}
+
+TEST_F(LoaderTest, ErrorsOrderedByFileThenLine) {
+  write("common.yaml", "seeds: 0\nbudgets: [0]\n");
+  const std::string path = write("main.yaml",
+                                 "suite: s\ninclude: [common.yaml]\neval_samples: 0\n"
+                                 "tasks: [{name: t, family: sinusoid}]\n"
+                                 "agents: [{name: a, learner: mlp}]\n");
+  const auto ds = errors_of(path);
+  ASSERT_EQ(ds.size(), 3u) << dump(ds);
+  EXPECT_EQ(ds[0].where.str(), path + ":3:15");
+  EXPECT_EQ(ds[1].where.str(), dir_ + "/common.yaml:1:8");
+  EXPECT_EQ(ds[2].where.str(), dir_ + "/common.yaml:2:11");
+}
+
+TEST_F(LoaderTest, DiamondIncludeIsReadOnce) {
+  write("base.yaml", "seeds: 0\n");
+  write("left.yaml", "include: [base.yaml]\n");
+  write("right.yaml", "include: [base.yaml]\n");
+  const std::string path = write("main.yaml",
+                                 "suite: s\ninclude: [left.yaml, right.yaml]\nbudgets: [1]\n"
+                                 "tasks: [{name: t, family: sinusoid}]\n"
+                                 "agents: [{name: a, learner: mlp}]\n");
+  const auto ds = errors_of(path);
+  ASSERT_EQ(ds.size(), 1u) << dump(ds);  // reported once
+  EXPECT_EQ(ds[0].where.str(), dir_ + "/base.yaml:1:8");
+}
+
+TEST_F(LoaderTest, BrokenIncludeReportsOnlyItsOwnError) {
+  const std::string common = write("common.yaml", "budgets: [1, 2\n");
+  const std::string path = write("main.yaml", "suite: s\ninclude: [common.yaml]\n");
+  const auto ds = errors_of(path);
+  ASSERT_EQ(ds.size(), 1u) << dump(ds);  // no "missing budgets": it may be in the broken file
+  EXPECT_EQ(ds[0].where.file, common);
+  EXPECT_NE(ds[0].message.find("YAML syntax: "), std::string::npos);
+}
+
+TEST_F(LoaderTest, BadIncludeEntries) {
+  const std::string path = write("s.yaml", "suite: s\ninclude: [[a], \"\", sub]\n");
+  fs::create_directories(dir_ + "/sub");
+  const auto ds = errors_of(path);
+  EXPECT_TRUE(
+      has_error(ds, path + ":2:11", "key 'include' entries must be file paths, got a list"));
+  EXPECT_TRUE(has_error(ds, path + ":2:16", "key 'include' entries must be file paths"));
+  EXPECT_TRUE(
+      has_error(ds, path + ":2:20", "cannot include '" + dir_ + "/sub': it is a directory"));
+}
+
+// ---- hostile input ---------------------------------------------------------------
+
+TEST(LoaderRobustness, AliasBombRejected) {
+  const std::string path = kSuites + "alias_bomb.yaml";
+  const auto ds = errors_of(path);
+  ASSERT_EQ(ds.size(), 1u) << dump(ds);
+  EXPECT_EQ(ds[0].str(),
+            path + ":3:8: error: YAML aliases ('*name') are not supported: write the value out");
+}
+
+TEST_F(LoaderTest, DeepNestingRejected) {
+  for (const std::string& text :
+       {"a: " + std::string(100000, '[') + std::string(100000, ']') + "\n",
+        "a: " + std::string(100000, '{') + "\n",
+        [] {
+          std::string s;
+          for (int i = 0; i < 1000; ++i) s += std::string(2 * i, ' ') + "k:\n";
+          return s;
+        }(),
+        [] {
+          std::string s;
+          for (int i = 0; i < 1000; ++i) s += std::string(2 * i, ' ') + "-\n";
+          return s;
+        }()}) {
+    const std::string path = write("deep.yaml", text);
+    const auto ds = errors_of(path);
+    ASSERT_EQ(ds.size(), 1u) << dump(ds);
+    EXPECT_TRUE(ds[0].where.known());
+    EXPECT_NE(ds[0].message.find("nested"), std::string::npos) << ds[0].str();
+  }
+}
+
+TEST(LoaderRobustness, EmptyFile) {
+  const std::string path = kSuites + "empty.yaml";
+  const auto ds = errors_of(path);
+  ASSERT_EQ(ds.size(), 1u) << dump(ds);
+  EXPECT_EQ(ds[0].where.str(), path);
+  EXPECT_NE(ds[0].message.find("file is empty"), std::string::npos);
+}
+
+TEST_F(LoaderTest, CommentsOnlyIsEmpty) {
+  const std::string path = write("s.yaml", "# nothing here\n\n");
+  EXPECT_TRUE(has_error(errors_of(path), path, "file is empty"));
+}
+
+TEST_F(LoaderTest, BinaryGarbage) {
+  std::string bytes;
+  std::mt19937 rng(42);
+  for (int i = 0; i < 4096; ++i) bytes += static_cast<char>(rng() & 0xFF);
+  bytes[10] = '\0';
+  const std::string path = write("garbage.yaml", "suite: s\n" + bytes);
+  const auto ds = errors_of(path);
+  ASSERT_EQ(ds.size(), 1u) << dump(ds);
+  EXPECT_EQ(ds[0].where.line, 2);
+  EXPECT_NE(ds[0].message.find("not a text file"), std::string::npos);
+
+  const std::string latin1 = write("latin1.yaml", "suite: s\ndescription: caf\xe9\n");
+  EXPECT_TRUE(has_error(errors_of(latin1), latin1 + ":2:17", "invalid UTF-8 byte 0xe9"));
+  const std::string nul = write("nul.yaml", std::string("suite: s\0", 9));
+  EXPECT_TRUE(has_error(errors_of(nul), nul + ":1:9", "control character 0x00"));
+}
+
+TEST_F(LoaderTest, Utf8TextIsFine) {
+  const Suite s = load_suite(write("s.yaml",
+                                   "\xEF\xBB\xBFsuite: s\ndescription: caf\xC3\xA9 \xE2\x9C\x93\n"
+                                   "budgets: [1]\ntasks: [{name: t, family: sinusoid}]\n"
+                                   "agents: [{name: a, learner: mlp}]\n"),
+                             test_catalog());
+  EXPECT_EQ(s.description, "caf\xC3\xA9 \xE2\x9C\x93");
+}
+
+TEST_F(LoaderTest, HugeFileRefused) {
+  const std::string path =
+      write("huge.yaml", "suite: s\ndescription: " + std::string(5u << 20, 'x') + "\n");
+  const auto ds = errors_of(path);
+  ASSERT_EQ(ds.size(), 1u) << dump(ds);
+  EXPECT_EQ(ds[0].str(), path + ": error: cannot read suite file: file too large (limit 4 MiB)");
+}
+
+TEST_F(LoaderTest, TooManyNodesRefused) {
+  std::string list = "budgets: [1";
+  for (int i = 0; i < 150000; ++i) list += ",1";
+  const std::string path = write("many.yaml", "suite: s\n" + list + "]\n");
+  const auto ds = errors_of(path);
+  ASSERT_EQ(ds.size(), 1u) << dump(ds);
+  EXPECT_EQ(ds[0].where.line, 2);
+  EXPECT_NE(ds[0].message.find("too many YAML nodes"), std::string::npos);
+}
+
+TEST_F(LoaderTest, MissingFileAndDirectory) {
+  const std::string missing = dir_ + "/nope.yaml";
+  auto ds = errors_of(missing);
+  ASSERT_EQ(ds.size(), 1u) << dump(ds);
+  EXPECT_EQ(ds[0].str(), missing + ": error: cannot read suite file: no such file");
+  ds = errors_of(dir_);
+  ASSERT_EQ(ds.size(), 1u) << dump(ds);
+  EXPECT_EQ(ds[0].str(),
+            dir_ + ": error: cannot read suite file: it is a directory, not a YAML file");
+  ds = errors_of("");
+  ASSERT_EQ(ds.size(), 1u) << dump(ds);
+  EXPECT_NE(ds[0].message.find("empty path"), std::string::npos);
+}
+
+TEST_F(LoaderTest, UnreadableFile) {
+  const std::string path = write("s.yaml", "suite: s\n");
+  fs::permissions(path, fs::perms::none);
+  if (std::ifstream(path).good()) GTEST_SKIP() << "running as root: permissions not enforced";
+  const auto ds = errors_of(path);
+  ASSERT_EQ(ds.size(), 1u) << dump(ds);
+  EXPECT_EQ(ds[0].where.str(), path);
+  EXPECT_NE(ds[0].message.find("cannot read suite file: Permission denied"), std::string::npos);
+}
+
+// Random byte edits of a good suite: load_suite either succeeds or throws
+// SuiteError with located diagnostics; nothing else, never a crash.
+TEST_F(LoaderTest, MutatedSuitesNeverCrash) {
+  std::ifstream in(kSuites + "good.yaml", std::ios::binary);
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  const std::string good = buffer.str();
+  const std::string alphabet = ":-[]{},&*!|>'\"#%@` \n\t?0123456789.eE+-abcxyz\x01\xff";
+  std::mt19937 rng(1234);
+  int rejected = 0;
+  for (int round = 0; round < 600; ++round) {
+    std::string text = good;
+    const int edits = 1 + static_cast<int>(rng() % 4);
+    for (int e = 0; e < edits; ++e) {
+      const size_t pos = rng() % text.size();
+      const char c = alphabet[rng() % alphabet.size()];
+      switch (rng() % 3) {
+        case 0:
+          text[pos] = c;
+          break;
+        case 1:
+          text.insert(pos, 1, c);
+          break;
+        default:
+          text.erase(pos, 1 + rng() % 8);
+          break;
+      }
+      if (text.empty()) text = "x";
+    }
+    const std::string path = write("fuzz.yaml", text);
+    try {
+      load_suite(path, test_catalog());
+    } catch (const SuiteError& e) {
+      ++rejected;
+      ASSERT_FALSE(e.diagnostics().empty());
+      for (const auto& d : e.diagnostics()) ASSERT_EQ(d.where.file, path) << d.str();
+    } catch (const std::exception& e) {
+      FAIL() << "unexpected exception " << e.what() << " for:\n" << text;
+    }
+  }
+  EXPECT_GT(rejected, 200);
+}
+
+// ---- resolve_params and nearest_name ----------------------------------------------
+
+TEST(ResolveParams, DefaultsThenLayersInOrder) {
+  const std::vector<ParamSpec> specs = {
+      ParamSpec::Int("a", 1, std::nullopt, std::nullopt, ""),
+      ParamSpec::Real("b", 2.0, std::nullopt, std::nullopt, ""),
+      ParamSpec::RealRange("c", 0, 1, std::nullopt, std::nullopt, "")};
+  ParamMap first = {{"a", {int64_t{10}, {}}}, {"c", {std::vector<double>{2, 3}, {}}}};
+  ParamMap second = {{"a", {int64_t{20}, {}}}, {"unknown", {true, {}}}};
+  const Params p = resolve_params(specs, {&first, nullptr, &second});
+  EXPECT_EQ(p.integer("a"), 20);
+  EXPECT_EQ(p.real("b"), 2.0);
+  EXPECT_EQ(p.range("c"), std::make_pair(2.0, 3.0));
+  EXPECT_FALSE(p.has("unknown"));
+  EXPECT_EQ(resolve_params(specs, {}).integer("a"), 1);
+}
+
+TEST(NearestName, SuggestsCloseNamesOnly) {
+  const std::vector<std::string> names = {"hidden", "lr", "activation", "max_updates"};
+  EXPECT_EQ(nearest_name("hiden", names), "hidden");
+  EXPECT_EQ(nearest_name("Hidden", names), "hidden");  // case is a near miss
+  EXPECT_EQ(nearest_name("activaton", names), "activation");
+  EXPECT_EQ(nearest_name("max_update", names), "max_updates");
+  EXPECT_EQ(nearest_name("lrr", names), "lr");
+  EXPECT_EQ(nearest_name("momentum", names), "");
+  EXPECT_EQ(nearest_name("x", {"y"}), "");  // replacing everything is no suggestion
+  EXPECT_EQ(nearest_name("", names), "");
+  EXPECT_EQ(nearest_name("hiden", {}), "");
+  // max(2, size / 3): 12 letters allow 4 edits, not 5.
+  EXPECT_EQ(nearest_name("abcdefghijkl", {"abcdefghWXYZ"}), "abcdefghWXYZ");
+  EXPECT_EQ(nearest_name("abcdefghijkl", {"abcdefgVWXYZ"}), "");
+  EXPECT_EQ(nearest_name("budget", {"seeds", "budgets", "suite"}), "budgets");
+}
+
+}  // namespace
+}  // namespace hg
