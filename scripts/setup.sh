@@ -11,6 +11,12 @@ packages=(cmake ninja-build g++ git pkg-config
           libcli11-dev libyaml-cpp-dev libspdlog-dev nlohmann-json3-dev
           libgtest-dev libbenchmark-dev)
 
+# What the tests need beyond the build: a real single-node Slurm (the
+# job-array test) and python3 to check its results.
+if [ "${1:-}" = "--tests" ]; then
+  packages+=(slurm-wlm munge python3)
+fi
+
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

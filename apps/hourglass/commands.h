@@ -19,6 +19,8 @@ using Action = std::function<int()>;
 void add_run(CLI::App& app, Action& action);
 void add_validate(CLI::App& app, Action& action);
 void add_list(CLI::App& app, Action& action);
+void add_merge(CLI::App& app, Action& action);
+void add_slurm(CLI::App& app, Action& action);
 
 // Directory of the shipped suites: HOURGLASS_SUITES_DIR from the build.
 std::string shipped_suites_dir();
