@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The latex report compiles with pdflatex (booktabs, longtable) into a PDF.
+# The latex report compiles with pdflatex (booktabs tables) into a PDF in one pass.
 #
 # Usage: latex_pdflatex_test.sh HOURGLASS FIXTURE_RESULTS_JSON OUTPUT_DIR
 # Needs Debian's texlive-latex-base and texlive-latex-recommended

@@ -144,6 +144,8 @@ std::string latex_escape(const std::string& text) {
 }
 
 class LatexRenderer final : public Renderer {
+  static constexpr size_t kRowsPerTabular = 36;
+
  public:
   void render(const Report& report, std::ostream& out) const override {
     const TextReport text = text_report(report);
@@ -153,7 +155,6 @@ class LatexRenderer final : public Renderer {
         << "\\usepackage[utf8]{inputenc}\n"
         << "\\usepackage[landscape,margin=1.5cm]{geometry}\n"
         << "\\usepackage{booktabs}\n"
-        << "\\usepackage{longtable}\n"
         << "\\setlength{\\parindent}{0pt}\n"
         << "\\begin{document}\n\n"
         << "\\section*{" << latex_escape(text.title) << "}\n\n";
@@ -164,13 +165,20 @@ class LatexRenderer final : public Renderer {
       for (const auto& table : section.tables) {
         out << "\n\\subsubsection*{" << latex_escape(table.title) << "}\n"
             << "\\emph{" << latex_escape(table.caption) << "}\n"
-            << "{\\small\n\\begin{longtable}{";
-        for (bool numeric : table.numeric) out << (numeric ? 'r' : 'l');
-        out << "}\n\\toprule\n";
-        row(table.header, out);
-        out << "\\midrule\n\\endhead\n";
-        for (const auto& r : table.rows) row(r, out);
-        out << "\\bottomrule\n\\end{longtable}}\n";
+            << "\n";
+        // Plain tabulars of at most kRowsPerTabular rows, each with the
+        // header: column widths are right after one pdflatex pass (longtable
+        // needs two), and a long table still breaks across pages.
+        for (size_t first = 0; first == 0 || first < table.rows.size(); first += kRowsPerTabular) {
+          out << "\\par\\smallskip{\\small\\begin{tabular}{";
+          for (bool numeric : table.numeric) out << (numeric ? 'r' : 'l');
+          out << "}\n\\toprule\n";
+          row(table.header, out);
+          out << "\\midrule\n";
+          const size_t last = std::min(table.rows.size(), first + kRowsPerTabular);
+          for (size_t r = first; r < last; ++r) row(table.rows[r], out);
+          out << "\\bottomrule\n\\end{tabular}}\\par\n";
+        }
         for (const auto& note : table.notes) out << latex_escape(note) << "\n\n";
       }
     }
