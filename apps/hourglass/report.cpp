@@ -1,12 +1,13 @@
 // hourglass report RESULTS.json...: the tables (and plots) of one or more
 // results files, side by side.
+#include "hourglass/report/report.h"
+
 #include <iostream>
 #include <sstream>
 
 #include "commands.h"
 #include "hourglass/core/error.h"
 #include "hourglass/report/renderer.h"
-#include "hourglass/report/report.h"
 #include "hourglass/results/results.h"
 
 namespace hg::cli {

@@ -1,11 +1,11 @@
 #include "hourglass/metrics/probit_fit.h"
 
+#include <gtest/gtest.h>
+
 #include <cmath>
 #include <limits>
 #include <stdexcept>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 namespace hg::metrics {
 namespace {

@@ -10,10 +10,9 @@
 
 #include <cstdlib>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <regex>
 #include <sstream>
-
-#include <nlohmann/json.hpp>
 
 #include "hourglass/core/error.h"
 
@@ -95,7 +94,8 @@ TEST(Renderer, HtmlIsSelfContainedWithEveryPlot) {
   EXPECT_FALSE(std::regex_search(html, url));
   auto count = [&](const std::string& needle) {
     size_t n = 0;
-    for (size_t at = html.find(needle); at != std::string::npos; at = html.find(needle, at + 1)) ++n;
+    for (size_t at = html.find(needle); at != std::string::npos; at = html.find(needle, at + 1))
+      ++n;
     return n;
   };
   // curves: 2 tasks x (train, test, ood, worst-ood) + all tasks x (train, test, worst-ood)

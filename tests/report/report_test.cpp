@@ -135,8 +135,8 @@ TEST(BuildReport, AggregatesOfTheWorkedExample) {
   // The interval is the documented stratified bootstrap with the row's seed.
   metrics::BootstrapOptions options;
   options.seed = a.seed;
-  const auto expected = metrics::stratified_bootstrap(
-      {{0.2, 0.9, 0.7, 0.5}, {1.2, 0.4, 0.6, 0.8}}, metrics::iqm, options);
+  const auto expected = metrics::stratified_bootstrap({{0.2, 0.9, 0.7, 0.5}, {1.2, 0.4, 0.6, 0.8}},
+                                                      metrics::iqm, options);
   EXPECT_DOUBLE_EQ(a.iqm.ci.lo, expected.ci.lo);
   EXPECT_DOUBLE_EQ(a.iqm.ci.hi, expected.ci.hi);
 
@@ -242,7 +242,8 @@ TEST(BuildReport, SplittingTrialsBetweenFilesChangesNoNumber) {
   std::vector<TrialRecord> mlp, ridge;
   for (const auto& t : trials) (t.agent == "mlp" ? mlp : ridge).push_back(t);
   const Report one = build_report({input(trials)});
-  const Report two = build_report({input(ridge, "abc", "ridge.json"), input(mlp, "abc", "mlp.json")});
+  const Report two =
+      build_report({input(ridge, "abc", "ridge.json"), input(mlp, "abc", "mlp.json")});
   ASSERT_EQ(one.aggregates.size(), two.aggregates.size());
   for (const auto& a : one.aggregates) {
     const auto& b = aggregate(two, a.agent, a.budget, a.split);

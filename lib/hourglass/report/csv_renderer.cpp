@@ -66,11 +66,11 @@ struct Row {
     auto integer = [](const std::optional<int64_t>& v) {
       return v ? std::to_string(*v) : std::string();
     };
-    out << section << ',' << field(task) << ',' << field(agent) << ',' << field(other_agent)
-        << ',' << integer(budget) << ',' << field(split) << ',' << integer(seed_index) << ','
-        << status << ',' << statistic << ',' << number(value) << ',' << bound << ','
-        << number(ci_low) << ',' << number(ci_high) << ',' << integer(n) << ',' << number(raw)
-        << ',' << number(threshold) << '\n';
+    out << section << ',' << field(task) << ',' << field(agent) << ',' << field(other_agent) << ','
+        << integer(budget) << ',' << field(split) << ',' << integer(seed_index) << ',' << status
+        << ',' << statistic << ',' << number(value) << ',' << bound << ',' << number(ci_low) << ','
+        << number(ci_high) << ',' << integer(n) << ',' << number(raw) << ',' << number(threshold)
+        << '\n';
   }
 };
 
@@ -104,7 +104,9 @@ class CsvRenderer final : public Renderer {
     }
     for (const auto& a : r.aggregates) {
       const std::pair<const char*, const metrics::Estimate*> stats[] = {
-          {"iqm", &a.iqm}, {"mean", &a.mean}, {"median", &a.median},
+          {"iqm", &a.iqm},
+          {"mean", &a.mean},
+          {"median", &a.median},
           {"optimality_gap", &a.optimality_gap}};
       for (const auto& [name, estimate] : stats) {
         Row row{"aggregate", "", a.agent, "", a.budget, a.split};
@@ -158,7 +160,8 @@ class CsvRenderer final : public Renderer {
     }
     for (const auto& line : r.on_the_line) {
       const std::pair<const char*, const std::optional<double>*> stats[] = {
-          {"probit_slope", &line.slope}, {"probit_intercept", &line.intercept},
+          {"probit_slope", &line.slope},
+          {"probit_intercept", &line.intercept},
           {"probit_r2", &line.r2}};
       for (const auto& [name, value] : stats) {
         Row row{"accuracy_on_the_line", line.task, "", "", std::nullopt, line.split};

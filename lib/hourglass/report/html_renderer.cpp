@@ -66,7 +66,8 @@ svg::Axis budget_axis(const Report& r) {
   axis.hi = hi + pad;
   axis.label = "budget (samples, log scale)";
   for (int64_t b : r.budgets)
-    axis.ticks.push_back({log_budget(static_cast<double>(b)), svg::budget_label(static_cast<double>(b))});
+    axis.ticks.push_back(
+        {log_budget(static_cast<double>(b)), svg::budget_label(static_cast<double>(b))});
   return axis;
 }
 
@@ -89,7 +90,8 @@ class HtmlRenderer final : public Renderer {
     out << "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
         << "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
         << "<title>" << escape(text.title) << "</title>\n<style>" << kStyle << "</style>\n"
-        << "</head>\n<body>\n<main>\n<h1>" << escape(text.title) << "</h1>\n<ul class=\"preamble\">\n";
+        << "</head>\n<body>\n<main>\n<h1>" << escape(text.title)
+        << "</h1>\n<ul class=\"preamble\">\n";
     for (const auto& line : text.preamble) out << "<li>" << escape(line) << "</li>\n";
     out << "</ul>\n<nav><a href=\"#curves\">Sample-efficiency curves</a>"
         << "<a href=\"#on-the-line\">Test vs OOD</a><a href=\"#aggregate-iqm\">Aggregate IQM</a>"
@@ -214,14 +216,15 @@ class HtmlRenderer final : public Renderer {
       svg::Axis x = axis, y = axis;
       x.label = "test (normalized, probit scale)";
       y.label = line.split + " (normalized, probit scale)";
-      svg::Chart chart("line" + std::to_string(id++), 316, 310, line.task + " · " + line.split, x, y);
+      svg::Chart chart("line" + std::to_string(id++), 316, 310, line.task + " · " + line.split, x,
+                       y);
       chart.segment(x.lo, x.lo, x.hi, x.hi, "#999", 1.0, "5 4");
       if (line.slope && line.intercept)
         chart.segment(x.lo, *line.intercept + *line.slope * x.lo, x.hi,
                       *line.intercept + *line.slope * x.hi, "#222", 1.6);
       for (const auto& p : line.points) {
-        const size_t a = static_cast<size_t>(
-            std::find(r.agents.begin(), r.agents.end(), p.agent) - r.agents.begin());
+        const size_t a = static_cast<size_t>(std::find(r.agents.begin(), r.agents.end(), p.agent) -
+                                             r.agents.begin());
         const size_t b = static_cast<size_t>(
             std::find(r.budgets.begin(), r.budgets.end(), p.budget) - r.budgets.begin());
         chart.marker(metrics::probit(metrics::clip_unit(p.test, clip)),
@@ -265,13 +268,16 @@ class HtmlRenderer final : public Renderer {
       for (const auto* a : rows) {
         lo = std::min(lo, a->iqm.ci.lo);
         hi = std::max(hi, a->iqm.ci.hi);
-        longest = std::max(longest, a->agent.size() + svg::budget_label(static_cast<double>(a->budget)).size() + 4);
+        longest =
+            std::max(longest, a->agent.size() +
+                                  svg::budget_label(static_cast<double>(a->budget)).size() + 4);
       }
       const double n = static_cast<double>(rows.size());
       svg::Axis y{0.0, n, "", {}};
       for (size_t i = 0; i < rows.size(); ++i)
-        y.ticks.push_back({n - static_cast<double>(i) - 0.5,
-                           rows[i]->agent + " @ " + svg::budget_label(static_cast<double>(rows[i]->budget))});
+        y.ticks.push_back(
+            {n - static_cast<double>(i) - 0.5,
+             rows[i]->agent + " @ " + svg::budget_label(static_cast<double>(rows[i]->budget))});
       svg::Axis x = score_axis(lo, hi, "IQM normalized score");
       svg::Chart chart("iqm" + std::to_string(id++), 420, 70 + 22 * n, split, x, y,
                        24 + 6.2 * static_cast<double>(longest));
@@ -280,17 +286,17 @@ class HtmlRenderer final : public Renderer {
       bool clipped = false;
       for (size_t i = 0; i < rows.size(); ++i) {
         const auto& a = *rows[i];
-        const size_t k = static_cast<size_t>(
-            std::find(r.agents.begin(), r.agents.end(), a.agent) - r.agents.begin());
+        const size_t k = static_cast<size_t>(std::find(r.agents.begin(), r.agents.end(), a.agent) -
+                                             r.agents.begin());
         const double at = n - static_cast<double>(i) - 0.5;
         const double l = clamp_score(a.iqm.ci.lo, clipped), h = clamp_score(a.iqm.ci.hi, clipped);
         chart.segment(l, at, h, at, svg::series_colour(k), 6.0);
         chart.marker(clamp_score(a.iqm.value, clipped), at, svg::series_colour(k),
                      a.iqm.value < kScoreFloor ? svg::Shape::kTriangleDown : svg::Shape::kDiamond,
                      5.0,
-                     a.agent + " at " + budget_text(a.budget) + ": IQM " +
-                         format_estimate(a.iqm) + " over " + std::to_string(a.tasks) +
-                         " task(s), " + std::to_string(a.runs) + " runs");
+                     a.agent + " at " + budget_text(a.budget) + ": IQM " + format_estimate(a.iqm) +
+                         " over " + std::to_string(a.tasks) + " task(s), " +
+                         std::to_string(a.runs) + " runs");
       }
       if (clipped) chart.subtitle(clipped_note());
       out << chart.str("iqm");
@@ -392,7 +398,8 @@ class HtmlRenderer final : public Renderer {
           out << "</tr>\n";
         }
         out << "</tbody>\n</table>\n";
-        for (const auto& note : table.notes) out << "<p class=\"note\">" << escape(note) << "</p>\n";
+        for (const auto& note : table.notes)
+          out << "<p class=\"note\">" << escape(note) << "</p>\n";
       }
       out << "</section>\n";
     }

@@ -1,7 +1,6 @@
 // json: the report in the schema hourglass.report/1 (docs/reports.md).
 // Non-finite numbers are written as null.
 #include <cmath>
-
 #include <nlohmann/json.hpp>
 
 #include "hourglass/metrics/probit_fit.h"
@@ -43,12 +42,10 @@ class JsonRenderer final : public Renderer {
     for (const auto& f : r.files)
       doc["files"].push_back(
           {{"path", f.label}, {"suite", f.suite}, {"sha256", f.sha256}, {"trials", f.trials}});
-    doc["options"] = {{"reference", r.options.reference},
-                      {"threshold", r.options.threshold},
-                      {"bootstrap_reps", r.options.reps},
-                      {"confidence", 0.95},
-                      {"allow_mixed", r.options.allow_mixed},
-                      {"probit_clip", metrics::kProbitClip}};
+    doc["options"] = {
+        {"reference", r.options.reference},     {"threshold", r.options.threshold},
+        {"bootstrap_reps", r.options.reps},     {"confidence", 0.95},
+        {"allow_mixed", r.options.allow_mixed}, {"probit_clip", metrics::kProbitClip}};
     doc["trials"] = {{"total", r.trials},
                      {"ok", r.trials - r.failed - r.diverged},
                      {"failed", r.failed},
@@ -91,15 +88,14 @@ class JsonRenderer final : public Renderer {
           m["budget"] = e.budgets[i];
           multipliers.push_back(m);
         }
-      doc["sample_efficiency"].push_back(
-          {{"task", e.task.empty() ? json() : json(e.task)},
-           {"curve_of", e.task.empty() ? "iqm" : "mean"},
-           {"agent", e.agent},
-           {"split", e.split},
-           {"curve", curve},
-           {"auc", number(e.auc)},
-           {"samples_to_threshold", budget_estimate(e.to_threshold)},
-           {"practice_multiplier", multipliers}});
+      doc["sample_efficiency"].push_back({{"task", e.task.empty() ? json() : json(e.task)},
+                                          {"curve_of", e.task.empty() ? "iqm" : "mean"},
+                                          {"agent", e.agent},
+                                          {"split", e.split},
+                                          {"curve", curve},
+                                          {"auc", number(e.auc)},
+                                          {"samples_to_threshold", budget_estimate(e.to_threshold)},
+                                          {"practice_multiplier", multipliers}});
     }
 
     doc["generalization"] = json::array();
@@ -147,7 +143,6 @@ class JsonRenderer final : public Renderer {
     }
     out << doc.dump(2) << '\n';
   }
-
 };
 
 }  // namespace

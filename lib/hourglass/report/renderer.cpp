@@ -21,12 +21,18 @@ Format parse_format(const std::string& name) {
 
 std::unique_ptr<Renderer> make_renderer(Format format) {
   switch (format) {
-    case Format::kTable: return report::make_table_renderer();
-    case Format::kMarkdown: return report::make_markdown_renderer();
-    case Format::kCsv: return report::make_csv_renderer();
-    case Format::kLatex: return report::make_latex_renderer();
-    case Format::kJson: return report::make_json_renderer();
-    case Format::kHtml: return report::make_html_renderer();
+    case Format::kTable:
+      return report::make_table_renderer();
+    case Format::kMarkdown:
+      return report::make_markdown_renderer();
+    case Format::kCsv:
+      return report::make_csv_renderer();
+    case Format::kLatex:
+      return report::make_latex_renderer();
+    case Format::kJson:
+      return report::make_json_renderer();
+    case Format::kHtml:
+      return report::make_html_renderer();
   }
   return nullptr;
 }
@@ -126,16 +132,33 @@ std::string latex_escape(const std::string& text) {
   std::string out;
   for (char c : text) {
     switch (c) {
-      case '\\': out += "\\textbackslash{}"; break;
-      case '&': case '%': case '$': case '#': case '_': case '{': case '}':
+      case '\\':
+        out += "\\textbackslash{}";
+        break;
+      case '&':
+      case '%':
+      case '$':
+      case '#':
+      case '_':
+      case '{':
+      case '}':
         out += '\\';
         out += c;
         break;
-      case '~': out += "\\textasciitilde{}"; break;
-      case '^': out += "\\textasciicircum{}"; break;
-      case '<': out += "\\textless{}"; break;
-      case '>': out += "\\textgreater{}"; break;
-      default: out += c;
+      case '~':
+        out += "\\textasciitilde{}";
+        break;
+      case '^':
+        out += "\\textasciicircum{}";
+        break;
+      case '<':
+        out += "\\textless{}";
+        break;
+      case '>':
+        out += "\\textgreater{}";
+        break;
+      default:
+        out += c;
     }
   }
   // A row must not start with '[' (it would read as the optional argument of \\).

@@ -136,10 +136,10 @@ class ReportBuilder {
     std::sort(r.budgets.begin(), r.budgets.end());
     std::stable_sort(r.trial_records.begin(), r.trial_records.end(),
                      [&](const TrialRecord& a, const TrialRecord& b) {
-                       return std::make_tuple(index_of(r.tasks, a.task), index_of(r.agents, a.agent),
-                                              a.budget, a.seed_index) <
-                              std::make_tuple(index_of(r.tasks, b.task), index_of(r.agents, b.agent),
-                                              b.budget, b.seed_index);
+                       return std::make_tuple(index_of(r.tasks, a.task),
+                                              index_of(r.agents, a.agent), a.budget, a.seed_index) <
+                              std::make_tuple(index_of(r.tasks, b.task),
+                                              index_of(r.agents, b.agent), b.budget, b.seed_index);
                      });
     r.task_splits.resize(r.tasks.size());
     for (const auto& t : r.trial_records) {
@@ -248,8 +248,7 @@ class ReportBuilder {
           row.seed = options.seed;
           row.iqm = metrics::stratified_bootstrap(runs_by_task, metrics::iqm, options);
           row.mean = metrics::stratified_bootstrap(
-              runs_by_task, [](const std::vector<double>& x) { return metrics::mean(x); },
-              options);
+              runs_by_task, [](const std::vector<double>& x) { return metrics::mean(x); }, options);
           row.median = metrics::stratified_bootstrap(
               runs_by_task, [](const std::vector<double>& x) { return metrics::median(x); },
               options);
@@ -306,11 +305,12 @@ class ReportBuilder {
       if (row.budgets.empty()) continue;
       const auto budgets = as_doubles(row.budgets);
       row.auc = metrics::auc_log_budget(budgets, row.means);
-      row.to_threshold = metrics::samples_to_threshold(budgets, row.means, report_.options.threshold);
+      row.to_threshold =
+          metrics::samples_to_threshold(budgets, row.means, report_.options.threshold);
       if (ref && &row != ref) {
         for (size_t i = 0; i < row.budgets.size(); ++i)
-          row.multiplier.push_back(
-              metrics::practice_multiplier(budgets, row.means, i, as_doubles(ref->budgets), ref->means));
+          row.multiplier.push_back(metrics::practice_multiplier(
+              budgets, row.means, i, as_doubles(ref->budgets), ref->means));
       }
     }
     for (auto& row : rows)
@@ -339,7 +339,8 @@ class ReportBuilder {
                           const std::string& seed_key) const {
     SplitEstimate e{split, kNoEstimate, static_cast<int>(values.size())};
     if (!values.empty())
-      e.estimate = metrics::bootstrap_mean(values, bootstrap_options(report_.options.reps, seed_key));
+      e.estimate =
+          metrics::bootstrap_mean(values, bootstrap_options(report_.options.reps, seed_key));
     return e;
   }
 
@@ -372,8 +373,8 @@ class ReportBuilder {
       row.task = task;
       row.agent = agent;
       row.budget = budget;
-      row.gap = per_trial("train", values("train", "test", metrics::generalization_gap),
-                          base + "gap");
+      row.gap =
+          per_trial("train", values("train", "test", metrics::generalization_gap), base + "gap");
       const auto* test = population(task, agent, budget, "test");
       for (const auto& split : splits) {
         if (!is_ood(split)) continue;
@@ -448,7 +449,7 @@ class ReportBuilder {
   }
 
   Report report_;
-  std::vector<TrialRecord> augmented_;  // trials with their worst-ood pseudo split
+  std::vector<TrialRecord> augmented_;                   // trials with their worst-ood pseudo split
   std::map<PopulationKey, std::vector<double>> scores_;  // ok normalized scores
   std::vector<PopulationSummary> all_populations_;       // worst-ood included
   std::map<PopulationKey, size_t> population_index_;

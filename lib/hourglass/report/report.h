@@ -42,10 +42,10 @@ namespace hg {
 inline constexpr const char* kWorstOodSplit = "worst-ood";
 
 struct ReportOptions {
-  std::string reference;     // agent the practice multiplier is against; "" = first agent
-  double threshold = 0.9;    // tau of samples to threshold (normalized score)
+  std::string reference;             // agent the practice multiplier is against; "" = first agent
+  double threshold = 0.9;            // tau of samples to threshold (normalized score)
   int reps = kDefaultBootstrapReps;  // bootstrap replicates (>= 1)
-  bool allow_mixed = false;  // accept results files of different suites (sha256)
+  bool allow_mixed = false;          // accept results files of different suites (sha256)
 };
 
 // One results file read for the report; `label` is how the report names it.
@@ -60,11 +60,11 @@ using Estimate = metrics::Estimate;
 struct AggregateRow {
   std::string agent;
   int64_t budget = 0;
-  std::string split;     // train, test, ood/* shared by >= 2 tasks, or worst-ood
-  int tasks = 0;         // tasks with at least one ok run
+  std::string split;       // train, test, ood/* shared by >= 2 tasks, or worst-ood
+  int tasks = 0;           // tasks with at least one ok run
   int tasks_expected = 0;  // tasks that have this split (a shortfall is flagged)
-  int runs = 0;          // ok runs over those tasks
-  uint64_t seed = 0;     // bootstrap seed (the same for all four statistics)
+  int runs = 0;            // ok runs over those tasks
+  uint64_t seed = 0;       // bootstrap seed (the same for all four statistics)
   Estimate iqm, mean, median, optimality_gap;
 };
 
@@ -135,7 +135,7 @@ struct Report {
   std::vector<ReportFile> files;
   ReportOptions options;  // with the reference resolved
   size_t trials = 0, failed = 0, diverged = 0;
-  std::vector<std::string> tasks, agents;  // in order of first appearance
+  std::vector<std::string> tasks, agents;             // in order of first appearance
   std::vector<std::vector<std::string>> task_splits;  // per task: train, test, ood/*
   std::vector<int64_t> budgets;                       // all budgets, ascending
   std::vector<TrialRecord> trial_records;             // every trial, in input order

@@ -13,8 +13,8 @@ const std::string& series_colour(size_t index) {
 }
 
 Shape series_shape(size_t index) {
-  static const Shape kShapes[] = {Shape::kCircle, Shape::kSquare, Shape::kTriangle,
-                                  Shape::kDiamond, Shape::kTriangleDown};
+  static const Shape kShapes[] = {Shape::kCircle, Shape::kSquare, Shape::kTriangle, Shape::kDiamond,
+                                  Shape::kTriangleDown};
   return kShapes[index % 5];
 }
 
@@ -22,12 +22,23 @@ std::string escape(const std::string& text) {
   std::string out;
   for (char c : text) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -100,9 +111,15 @@ std::string shape_element(Shape shape, double cx, double cy, double r, const std
       element = "<rect " + paint + " x=\"" + num(cx - r * 0.9) + "\" y=\"" + num(cy - r * 0.9) +
                 "\" width=\"" + num(r * 1.8) + "\" height=\"" + num(r * 1.8) + "\"";
       break;
-    case Shape::kTriangle: element = polygon({{0, -1.2}, {1.1, 0.8}, {-1.1, 0.8}}); break;
-    case Shape::kDiamond: element = polygon({{0, -1.3}, {1.1, 0}, {0, 1.3}, {-1.1, 0}}); break;
-    case Shape::kTriangleDown: element = polygon({{0, 1.2}, {1.1, -0.8}, {-1.1, -0.8}}); break;
+    case Shape::kTriangle:
+      element = polygon({{0, -1.2}, {1.1, 0.8}, {-1.1, 0.8}});
+      break;
+    case Shape::kDiamond:
+      element = polygon({{0, -1.3}, {1.1, 0}, {0, 1.3}, {-1.1, 0}});
+      break;
+    case Shape::kTriangleDown:
+      element = polygon({{0, 1.2}, {1.1, -0.8}, {-1.1, -0.8}});
+      break;
   }
   if (tooltip.empty()) return element + "/>\n";
   const std::string tag = element.substr(1, element.find(' ') - 1);
@@ -157,10 +174,10 @@ void Chart::marker(double x, double y, const std::string& colour, Shape shape, d
 
 void Chart::segment(double x0, double y0, double x1, double y1, const std::string& colour,
                     double width, const std::string& dash) {
-  clipped_ << "<line x1=\"" << num(px(x0)) << "\" y1=\"" << num(py(y0)) << "\" x2=\""
-           << num(px(x1)) << "\" y2=\"" << num(py(y1)) << "\" stroke=\"" << colour
-           << "\" stroke-width=\"" << num(width) << "\""
-           << (dash.empty() ? "" : " stroke-dasharray=\"" + dash + "\"") << "/>\n";
+  clipped_ << "<line x1=\"" << num(px(x0)) << "\" y1=\"" << num(py(y0)) << "\" x2=\"" << num(px(x1))
+           << "\" y2=\"" << num(py(y1)) << "\" stroke=\"" << colour << "\" stroke-width=\""
+           << num(width) << "\"" << (dash.empty() ? "" : " stroke-dasharray=\"" + dash + "\"")
+           << "/>\n";
 }
 
 void Chart::reference_line(double y, const std::string& label, const std::string& dash,
@@ -177,10 +194,9 @@ void Chart::rect(double x0, double y0, double x1, double y1, const std::string& 
                  const std::string& tooltip) {
   const double left = std::min(px(x0), px(x1)), top = std::min(py(y0), py(y1));
   unclipped_ << "<rect x=\"" << num(left) << "\" y=\"" << num(top) << "\" width=\""
-             << num(std::fabs(px(x1) - px(x0))) << "\" height=\""
-             << num(std::fabs(py(y1) - py(y0))) << "\" fill=\"" << fill
-             << "\" stroke=\"#fff\" stroke-width=\"1\"><title>" << escape(tooltip)
-             << "</title></rect>\n";
+             << num(std::fabs(px(x1) - px(x0))) << "\" height=\"" << num(std::fabs(py(y1) - py(y0)))
+             << "\" fill=\"" << fill << "\" stroke=\"#fff\" stroke-width=\"1\"><title>"
+             << escape(tooltip) << "</title></rect>\n";
 }
 
 void Chart::text(double x, double y, const std::string& text, const std::string& anchor,
@@ -211,13 +227,12 @@ std::string Chart::str(const std::string& kind) const {
   if (!subtitle_.empty())
     out << "<text x=\"" << num(width_ / 2) << "\" y=\"32\" text-anchor=\"middle\" font-size=\"10\" "
         << "fill=\"#555\">" << escape(subtitle_) << "</text>\n";
-  out
-      << "<rect x=\"" << num(left_) << "\" y=\"" << num(top_) << "\" width=\"" << num(plot_w)
+  out << "<rect x=\"" << num(left_) << "\" y=\"" << num(top_) << "\" width=\"" << num(plot_w)
       << "\" height=\"" << num(plot_h) << "\" fill=\"#fff\" stroke=\"#bbb\"/>\n";
   for (const auto& t : x_.ticks) {
     if (t.at < x_.lo - 1e-9 || t.at > x_.hi + 1e-9) continue;
-    out << "<line x1=\"" << num(px(t.at)) << "\" y1=\"" << num(top_) << "\" x2=\""
-        << num(px(t.at)) << "\" y2=\"" << num(top_ + plot_h) << "\" stroke=\"#eee\"/>\n"
+    out << "<line x1=\"" << num(px(t.at)) << "\" y1=\"" << num(top_) << "\" x2=\"" << num(px(t.at))
+        << "\" y2=\"" << num(top_ + plot_h) << "\" stroke=\"#eee\"/>\n"
         << "<text x=\"" << num(px(t.at)) << "\" y=\"" << num(top_ + plot_h + 14)
         << "\" text-anchor=\"middle\" font-size=\"10\" fill=\"#333\">" << escape(t.label)
         << "</text>\n";
@@ -242,7 +257,8 @@ std::string Chart::str(const std::string& kind) const {
   return out.str();
 }
 
-std::string legend(const std::vector<LegendEntry>& entries, double width, const std::string& title) {
+std::string legend(const std::vector<LegendEntry>& entries, double width,
+                   const std::string& title) {
   // Lay out left to right, wrapping; about 7 px per character.
   std::ostringstream body;
   double x = 8, y = 16;

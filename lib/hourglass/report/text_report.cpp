@@ -21,7 +21,8 @@ std::string population_cell(const PopulationSummary& s) {
 
 // Per task: agents x budgets as rows, the task's splits as columns.
 TextSection scores_section(const Report& r) {
-  TextSection section{"scores", "Scores per task",
+  TextSection section{"scores",
+                      "Scores per task",
                       "Mean normalized score over seeds with its 95% percentile bootstrap "
                       "interval, per agent, budget and split (0 = trivial reference, 1 = "
                       "optimal).",
@@ -65,7 +66,8 @@ TextSection scores_section(const Report& r) {
 }
 
 TextSection aggregate_section(const Report& r) {
-  TextSection section{"aggregate", "Aggregate over tasks",
+  TextSection section{"aggregate",
+                      "Aggregate over tasks",
                       "Statistics of the normalized scores of all runs (seeds) of all tasks, per "
                       "agent, budget and split, each with a 95% stratified bootstrap interval "
                       "(runs resampled within each task). IQM: mean of the middle 50% of runs; "
@@ -86,15 +88,15 @@ TextSection aggregate_section(const Report& r) {
       short_of_tasks = short_of_tasks || short_row;
       table.rows.push_back({a.agent, std::to_string(a.budget),
                             std::to_string(a.tasks) + (short_row ? "*" : ""),
-                            std::to_string(a.runs), format_estimate(a.iqm),
-                            format_estimate(a.mean), format_estimate(a.median),
-                            format_estimate(a.optimality_gap)});
+                            std::to_string(a.runs), format_estimate(a.iqm), format_estimate(a.mean),
+                            format_estimate(a.median), format_estimate(a.optimality_gap)});
     }
-    table.caption = "normalized score over " + plural(static_cast<size_t>(tasks), "task") +
-                    ", value [95% CI]";
+    table.caption =
+        "normalized score over " + plural(static_cast<size_t>(tasks), "task") + ", value [95% CI]";
     if (short_of_tasks)
-      table.notes.push_back("* some tasks have no ok run of this agent at this budget; the "
-                            "statistics are over the tasks that do");
+      table.notes.push_back(
+          "* some tasks have no ok run of this agent at this budget; the "
+          "statistics are over the tasks that do");
     section.tables.push_back(std::move(table));
   }
   return section;
@@ -109,14 +111,16 @@ TextSection efficiency_section(const Report& r) {
   std::snprintf(tau, sizeof tau, "%g", r.options.threshold);
   const std::string& ref = r.options.reference;
   TextSection section{
-      "sample-efficiency", "Sample efficiency",
+      "sample-efficiency",
+      "Sample efficiency",
       std::string("Per split and agent, from the curve of mean normalized score against budget: "
                   "AUC is the area under it over log budget divided by the log budget range "
                   "(the average score, each decade weighing the same); samples to ") +
           tau + " is the smallest budget whose mean reaches " + tau +
           ", interpolated in log budget (> b: not reached by the largest budget b; <= b: "
           "reached at the smallest). x at b is the practice multiplier against the reference "
-          "agent " + ref + ": how many times more samples " + ref +
+          "agent " +
+          ref + ": how many times more samples " + ref +
           " needs to match the agent's score at budget b (> m: " + ref +
           " never gets there within its budgets; <= m: it matches it at its smallest budget). "
           "The all-tasks table uses the curve of the aggregate IQM.",
@@ -137,8 +141,7 @@ TextSection efficiency_section(const Report& r) {
     table.numeric[0] = table.numeric[1] = false;
     for (const auto& row : r.sample_efficiency) {
       if ((row.task.empty() ? "all tasks (IQM)" : row.task) != title) continue;
-      std::vector<std::string> line{row.split,
-                                    row.agent + (row.agent == ref ? " (reference)" : ""),
+      std::vector<std::string> line{row.split, row.agent + (row.agent == ref ? " (reference)" : ""),
                                     format_score(row.auc),
                                     metrics::format_budget_estimate(row.to_threshold, 0)};
       for (int64_t b : r.budgets) {
@@ -156,7 +159,8 @@ TextSection efficiency_section(const Report& r) {
 }
 
 TextSection generalization_section(const Report& r) {
-  TextSection section{"generalization", "Generalization",
+  TextSection section{"generalization",
+                      "Generalization",
                       "Computed per trial from its normalized scores, then mean [95% bootstrap "
                       "CI] over the trials of the population. gap = train - test (what was "
                       "memorized rather than learned); drop = test - ood (what the shift "
@@ -199,8 +203,7 @@ std::string format_score(double value) {
 
 std::string format_estimate(const metrics::Estimate& e) {
   if (!std::isfinite(e.value)) return "n/a";
-  return format_score(e.value) + " [" + format_score(e.ci.lo) + ", " + format_score(e.ci.hi) +
-         "]";
+  return format_score(e.value) + " [" + format_score(e.ci.lo) + ", " + format_score(e.ci.hi) + "]";
 }
 
 TextReport text_report(const Report& r) {

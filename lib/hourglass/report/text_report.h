@@ -22,7 +22,7 @@ struct TextTable {
 };
 
 struct TextSection {
-  std::string id;     // stable anchor: scores, aggregate, sample-efficiency, generalization
+  std::string id;  // stable anchor: scores, aggregate, sample-efficiency, generalization
   std::string title;
   std::string intro;  // one paragraph: how to read the section
   std::vector<TextTable> tables;
