@@ -93,8 +93,8 @@ namespace {
 
 // A marker centred at pixel (cx, cy) with a white outline and an optional tooltip.
 std::string shape_element(Shape shape, double cx, double cy, double r, const std::string& colour,
-                          const std::string& tooltip) {
-  const std::string paint = "fill=\"" + colour + "\" stroke=\"#fff\" stroke-width=\"1\"";
+                          const std::string& tooltip, const std::string& outline = "#fff") {
+  const std::string paint = "fill=\"" + colour + "\" stroke=\"" + outline + "\" stroke-width=\"1\"";
   auto polygon = [&](std::vector<std::pair<double, double>> p) {
     std::string s = "<polygon " + paint + " points=\"";
     for (size_t i = 0; i < p.size(); ++i)
@@ -277,7 +277,8 @@ std::string legend(const std::vector<LegendEntry>& entries, double width,
     if (e.line)
       body << "<line x1=\"" << num(x) << "\" y1=\"" << num(y) << "\" x2=\"" << num(x + 26)
            << "\" y2=\"" << num(y) << "\" stroke=\"" << e.colour << "\" stroke-width=\"3\"/>\n";
-    body << shape_element(e.shape, x + 13, y, 5, e.colour, "");
+    // Swatches without a line get a grey outline, so a white one still shows.
+    body << shape_element(e.shape, x + 13, y, 5, e.colour, "", e.line ? "#fff" : "#888");
     body << "<text x=\"" << num(x + 32) << "\" y=\"" << num(y + 4)
          << "\" font-size=\"12\" fill=\"#222\">" << escape(e.label) << "</text>\n";
     x += w;
