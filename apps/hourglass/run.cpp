@@ -1,5 +1,5 @@
 // hourglass run SUITE.yaml: train every population under its budget, score
-// every split, write results.json, print the table.
+// every split, write results.json, print the report (hourglass report).
 #include <spdlog/spdlog.h>
 #include <torch/torch.h>
 #include <unistd.h>
@@ -19,7 +19,6 @@
 #include "hourglass/core/tensor_util.h"
 #include "hourglass/report/renderer.h"
 #include "hourglass/results/results.h"
-#include "hourglass/results/summary.h"
 #include "hourglass/run/plan.h"
 #include "hourglass/run/runner.h"
 #include "hourglass/run/shard.h"
@@ -109,7 +108,7 @@ int run(const RunArgs& args) {
   const Catalog catalog = registered_catalog();
   Suite suite = load_suite(args.suite, catalog);
   apply_overrides(suite, args);
-  const auto format = parse_format(args.format);
+  parse_format(args.format);  // a bad --format fails before any training
   const c10::Device device = resolve_device(args.device);
   const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   if (args.jobs < 1) throw InputError("--jobs: must be >= 1");
@@ -232,7 +231,7 @@ int run(const RunArgs& args) {
     return 128 + g_signal;
   }
 
-  make_renderer(format)->render({suite.name, summarize(results.trials)}, std::cout);
+  print_run_report(results, results_path, args.format, std::cout);
   int lost = 0;
   for (const auto& t : results.trials) lost += t.status != "ok";
   if (!args.quiet) spdlog::info("results: {}", results_path);
@@ -272,7 +271,9 @@ void add_run(CLI::App& app, Action& action) {
   cmd->add_flag("--resume", args->resume,
                 "continue an interrupted run in --out from its journal (same suite only)");
   cmd->add_flag("--overwrite", args->overwrite, "replace an existing results.json in --out");
-  cmd->add_option("--format", args->format, "table, md, csv or json (stdout)")
+  cmd->add_option("--format", args->format,
+                  "format of the report printed at the end (stdout): table, md, csv, latex, "
+                  "json or html; see hourglass report")
       ->capture_default_str();
   cmd->add_flag("--quiet,-q", args->quiet, "no progress bar and no info logs");
   cmd->add_option("--shard", args->shard,
