@@ -89,6 +89,31 @@ void mark_failed(const std::string& message, std::vector<TrialRecord>& trials) {
   }
 }
 
+// Makes and trains the learner (`train`), timing it, and records the compute
+// in every trial; on an exception marks the trials failed and returns the
+// message (empty on success). `updates` is read after training.
+std::string train_timed(const std::function<void()>& train, const std::function<int64_t()>& used,
+                        const int64_t& updates, std::vector<TrialRecord>& trials) {
+  std::string failure;
+  const auto start = std::chrono::steady_clock::now();
+  try {
+    train();
+  } catch (const BudgetExceeded& e) {
+    failure = std::string("budget exceeded: ") + e.what();
+  } catch (const std::exception& e) {
+    failure = e.what();
+  }
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  for (auto& t : trials) {
+    t.samples_used = used();
+    t.updates = updates;
+    t.train_seconds = seconds / static_cast<double>(trials.size());
+  }
+  if (!failure.empty()) mark_failed(failure, trials);
+  return failure;
+}
+
 // A member whose loss (diverged_at) or any split's score is not finite.
 void mark_diverged(const std::vector<std::optional<int64_t>>& diverged_at,
                    const std::string& not_finite, std::vector<TrialRecord>& trials) {
@@ -123,30 +148,17 @@ std::vector<TrialRecord> run_interactive(const TaskSpec& task, const AgentSpec& 
   InteractiveTrainContext ctx{env, env.spec(), device, {}, 0, {}};
   for (uint64_t s : population.trial_seeds) ctx.member_seeds.push_back(mix_seed(s, "learner"));
 
-  std::string failure;
   std::unique_ptr<InteractiveLearner> learner;
-  const auto start = std::chrono::steady_clock::now();
-  try {
-    if (!learner_info.make_interactive)
-      throw std::logic_error("learner '" + learner_info.name + "' has no interactive factory");
-    learner = learner_info.make_interactive(resolve_params(learner_info.params, {&agent.params}));
-    learner->train(ctx);
-  } catch (const BudgetExceeded& e) {
-    failure = std::string("budget exceeded: ") + e.what();
-  } catch (const std::exception& e) {
-    failure = e.what();
-  }
-  const double seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  for (auto& t : trials) {
-    t.samples_used = env.used();
-    t.updates = ctx.updates;
-    t.train_seconds = seconds / static_cast<double>(P);
-  }
-  if (!failure.empty()) {
-    mark_failed(failure, trials);
-    return trials;
-  }
+  const std::string failure = train_timed(
+      [&] {
+        if (!learner_info.make_interactive)
+          throw std::logic_error("learner '" + learner_info.name + "' has no interactive factory");
+        learner =
+            learner_info.make_interactive(resolve_params(learner_info.params, {&agent.params}));
+        learner->train(ctx);
+      },
+      [&] { return env.used(); }, ctx.updates, trials);
+  if (!failure.empty()) return trials;
 
   struct Split {
     std::string name;
@@ -211,28 +223,14 @@ std::vector<TrialRecord> run_population(const Suite& suite, const Population& po
   TrainContext ctx{sampler, train_split.shape(), device, {}, 0, {}};
   for (uint64_t s : population.trial_seeds) ctx.member_seeds.push_back(mix_seed(s, "learner"));
 
-  std::string failure;
   std::unique_ptr<Learner> learner;
-  const auto start = std::chrono::steady_clock::now();
-  try {
-    learner = learner_info->make(resolve_params(learner_info->params, {&agent.params}));
-    learner->train(ctx);
-  } catch (const BudgetExceeded& e) {
-    failure = std::string("budget exceeded: ") + e.what();
-  } catch (const std::exception& e) {
-    failure = e.what();
-  }
-  const double seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  for (auto& t : trials) {
-    t.samples_used = sampler.used();
-    t.updates = ctx.updates;
-    t.train_seconds = seconds / static_cast<double>(P);
-  }
-  if (!failure.empty()) {
-    mark_failed(failure, trials);
-    return trials;
-  }
+  const std::string failure = train_timed(
+      [&] {
+        learner = learner_info->make(resolve_params(learner_info->params, {&agent.params}));
+        learner->train(ctx);
+      },
+      [&] { return sampler.used(); }, ctx.updates, trials);
+  if (!failure.empty()) return trials;
 
   try {
     for (auto& split : splits) {

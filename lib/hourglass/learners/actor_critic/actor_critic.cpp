@@ -9,50 +9,30 @@
 // included, do not bootstrap.
 #include <torch/torch.h>
 
-#include "hourglass/learners/rl/population_net.h"
 #include "hourglass/learners/rl/rollout.h"
 
 namespace hg {
 namespace {
 
-class ActorCritic final : public rl::PolicyGradientLearner {
+class ActorCritic final : public rl::ActorCriticBase {
  public:
   explicit ActorCritic(const Params& p)
-      : PolicyGradientLearner(p),
-        lambda_(p.real("gae_lambda")),
-        vf_coef_(p.real("vf_coef")),
-        normalize_(p.boolean("normalize_advantages")) {}
+      : ActorCriticBase(p), normalize_(p.boolean("normalize_advantages")) {}
 
  protected:
   void do_train(InteractiveTrainContext& ctx) override {
-    init_policy(ctx);
-    const rl::PopulationMlp value(ctx.member_seeds, "value",
-                                  rl::layer_sizes(ctx.spec.obs_dim, cfg_.hidden, 1), cfg_.tanh,
-                                  1.0, ctx.device);
-    auto params = policy_.parameters();
-    params.insert(params.end(), value.parameters().begin(), value.parameters().end());
-    rl::PopulationAdam adam(params, cfg_.lr, cfg_.max_grad_norm);
-    rl::RolloutCollector collector(ctx.env, cfg_.num_envs, ctx.member_seeds, ctx.device);
-    while (collector.can_step() && ctx.updates < cfg_.max_updates) {
-      const auto ro = collector.collect(policy_, value, cfg_.rollout_steps, cfg_.gamma, lambda_);
+    init_actor_critic(ctx);
+    while (can_continue(ctx)) {
+      const auto ro = collect();
       auto adv = ro.advantages;
       if (normalize_) adv = (adv - adv.mean(1, true)) / (adv.std(1, true, true) + 1e-8);
       const auto log_all = torch::log_softmax(policy_.forward(ro.obs), -1);
       const auto log_prob = log_all.gather(2, ro.actions.unsqueeze(2)).squeeze(2);
-      const auto entropy = -(log_all.exp() * log_all).sum(2);
-      const auto v = value.forward(ro.obs).squeeze(2);
-      const auto per_member = -(log_prob * adv).mean(1) +
-                              vf_coef_ * (v - ro.returns).pow(2).mean(1) -
-                              cfg_.entropy_coef * entropy.mean(1);
-      per_member.sum().backward();
-      adam.step();
-      ++ctx.updates;
-      rl::mark_diverged(per_member, ctx.updates, ctx.diverged_at);
+      update(ro.obs, log_all, -(log_prob * adv).mean(1), ro.returns, ctx);
     }
   }
 
  private:
-  double lambda_, vf_coef_;
   bool normalize_;
 };
 
@@ -61,9 +41,7 @@ LearnerInfo MakeInfo() {
   info.name = "actor-critic";
   info.doc = "advantage actor-critic with a learned value function and GAE, population-batched";
   info.kinds = {TaskKind::kInteractive};
-  info.params = rl::policy_gradient_params({
-      ParamSpec::Real("gae_lambda", 0.95, 0.0, 1.0, "GAE lambda (1 = Monte Carlo advantages)"),
-      ParamSpec::Real("vf_coef", 0.5, 0.0, 100.0, "weight of the value loss"),
+  info.params = rl::actor_critic_params({
       ParamSpec::Bool("normalize_advantages", false, "standardize advantages per member and update"),
   });
   info.make_interactive = [](const Params& p) { return std::make_unique<ActorCritic>(p); };

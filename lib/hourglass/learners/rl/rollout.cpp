@@ -56,4 +56,40 @@ Rollout RolloutCollector::collect(const PopulationMlp& policy, const PopulationM
   return out;
 }
 
+ActorCriticBase::ActorCriticBase(const Params& p)
+    : PolicyGradientLearner(p), lambda_(p.real("gae_lambda")), vf_coef_(p.real("vf_coef")) {}
+
+void ActorCriticBase::init_actor_critic(const InteractiveTrainContext& ctx) {
+  init_policy(ctx);
+  value_ = PopulationMlp(ctx.member_seeds, "value", layer_sizes(ctx.spec.obs_dim, cfg_.hidden, 1),
+                         cfg_.tanh, 1.0, ctx.device);
+  auto params = policy_.parameters();
+  params.insert(params.end(), value_.parameters().begin(), value_.parameters().end());
+  adam_ = std::make_unique<PopulationAdam>(params, cfg_.lr, cfg_.max_grad_norm);
+  collector_ = std::make_unique<RolloutCollector>(ctx.env, cfg_.num_envs, ctx.member_seeds,
+                                                  ctx.device);
+}
+
+void ActorCriticBase::update(const at::Tensor& obs, const at::Tensor& log_all,
+                             const at::Tensor& policy_loss, const at::Tensor& returns,
+                             InteractiveTrainContext& ctx) {
+  const auto entropy = -(log_all.exp() * log_all).sum(2);
+  const auto v = value_.forward(obs).squeeze(2);
+  const auto per_member = policy_loss + vf_coef_ * (v - returns).pow(2).mean(1) -
+                          cfg_.entropy_coef * entropy.mean(1);
+  per_member.sum().backward();
+  adam_->step();
+  ++ctx.updates;
+  mark_diverged(per_member, ctx.updates, ctx.diverged_at);
+}
+
+std::vector<ParamSpec> actor_critic_params(std::vector<ParamSpec> own) {
+  std::vector<ParamSpec> specs = {
+      ParamSpec::Real("gae_lambda", 0.95, 0.0, 1.0, "GAE lambda (1 = Monte Carlo advantages)"),
+      ParamSpec::Real("vf_coef", 0.5, 0.0, 100.0, "weight of the value loss"),
+  };
+  specs.insert(specs.end(), own.begin(), own.end());
+  return policy_gradient_params(specs);
+}
+
 }  // namespace hg::rl

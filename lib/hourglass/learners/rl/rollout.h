@@ -4,6 +4,7 @@
 
 #include <ATen/core/Tensor.h>
 
+#include <memory>
 #include <vector>
 
 #include "hourglass/learners/learner.h"
@@ -41,5 +42,30 @@ class RolloutCollector {
   std::vector<Rng> streams_;
   at::Tensor obs_;  // [P, E, obs_dim] on the device
 };
+
+// The shared part of actor-critic and ppo: a value network beside the
+// policy, one Adam over both, a rollout collector, and the common loss terms.
+class ActorCriticBase : public PolicyGradientLearner {
+ protected:
+  explicit ActorCriticBase(const Params& p);  // reads gae_lambda and vf_coef
+  void init_actor_critic(const InteractiveTrainContext& ctx);
+  // Whether another rollout fits in the budget and the compute cap.
+  bool can_continue(const InteractiveTrainContext& ctx) const {
+    return collector_->can_step() && ctx.updates < cfg_.max_updates;
+  }
+  Rollout collect() { return collector_->collect(policy_, value_, cfg_.rollout_steps, cfg_.gamma, lambda_); }
+  // One Adam step on policy_loss [P] + vf_coef mean((V(obs) - returns)^2)
+  // - entropy_coef mean(H) per member, H from log_all = log pi(.|obs).
+  void update(const at::Tensor& obs, const at::Tensor& log_all, const at::Tensor& policy_loss,
+              const at::Tensor& returns, InteractiveTrainContext& ctx);
+
+  double lambda_, vf_coef_;
+  PopulationMlp value_;
+  std::unique_ptr<PopulationAdam> adam_;
+  std::unique_ptr<RolloutCollector> collector_;
+};
+
+// gae_lambda and vf_coef, then `own`, on top of policy_gradient_params.
+std::vector<ParamSpec> actor_critic_params(std::vector<ParamSpec> own);
 
 }  // namespace hg::rl
