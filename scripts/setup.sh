@@ -11,6 +11,23 @@ packages=(cmake ninja-build g++ git pkg-config
           libcli11-dev libyaml-cpp-dev libspdlog-dev nlohmann-json3-dev
           libgtest-dev libbenchmark-dev)
 
+# What the tests need beyond the build (tests/CMakeLists.txt): a single-node
+# Slurm for the job-array test (label slurm); for the report checks (label
+# report-tools) pandas loads the csv, scipy checks the statistics, headless
+# Chromium renders the html (with a font to draw text), pdflatex compiles the
+# latex. Those tests fail, naming the package, when one is missing.
+test_packages=(slurm-wlm munge python3
+               python3-numpy python3-pandas python3-scipy
+               chromium fonts-dejavu-core
+               texlive-latex-base texlive-latex-recommended)
+
+for arg in "$@"; do
+  case "$arg" in
+    --tests) packages+=("${test_packages[@]}") ;;
+    *) echo "usage: scripts/setup.sh [--tests]" >&2; exit 2 ;;
+  esac
+done
+
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

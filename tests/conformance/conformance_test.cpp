@@ -14,7 +14,9 @@
 // finite values (the runner rejects predictions of the wrong shape).
 //
 // Learners and families whose names start with "test-" are test doubles that
-// other test files register in this binary; they are left out.
+// other test files register in this binary; they are left out. Interactive
+// families and learners have their own conformance tests
+// (tests/tasks/interactive_test.cpp, tests/run/interactive_runner_test.cpp).
 #include <torch/torch.h>
 #include <gtest/gtest.h>
 
@@ -240,8 +242,8 @@ TEST_P(EveryFamily, PoolsHoldDistinctItemsAndSampleWithoutReplacement) {
 
 std::vector<std::string> families() {
   std::vector<std::string> out;
-  for (const auto& name : FamilyRegistry::instance().names())
-    if (!is_test_double(name)) out.push_back(name);
+  for (const auto& [name, info] : FamilyRegistry::instance().entries())
+    if (!is_test_double(name) && info.kind != TaskKind::kInteractive) out.push_back(name);
   return out;
 }
 
@@ -265,7 +267,7 @@ std::vector<Pairing> pairings() {
   for (const auto& [learner, l] : LearnerRegistry::instance().entries()) {
     if (is_test_double(learner)) continue;
     for (const auto& [family, f] : FamilyRegistry::instance().entries()) {
-      if (is_test_double(family)) continue;
+      if (is_test_double(family) || f.kind == TaskKind::kInteractive) continue;
       if (std::find(l.kinds.begin(), l.kinds.end(), f.kind) != l.kinds.end())
         out.push_back({learner, family});
     }
@@ -291,6 +293,7 @@ INSTANTIATE_TEST_SUITE_P(Registered, EveryLearner, ::testing::ValuesIn(pairings(
 TEST(EveryLearnerCoverage, EveryRegisteredLearnerMeetsAtLeastOneFamily) {
   for (const auto& [learner, info] : LearnerRegistry::instance().entries()) {
     if (is_test_double(learner)) continue;
+    if (info.kinds == std::vector<TaskKind>{TaskKind::kInteractive}) continue;
     const auto all = pairings();
     EXPECT_TRUE(std::any_of(all.begin(), all.end(), [&](const Pairing& p) {
       return p.learner == learner;
@@ -339,7 +342,7 @@ LearnerInfo double_info(const char* name) {
   return LearnerInfo{
       name, "a rule-breaking test double", {TaskKind::kClassification}, {}, [](const Params&) {
         return std::make_unique<L>();
-      }};
+      }, nullptr};
 }
 const LearnerRegistrar kGreedy(double_info<GreedyLearner>("test-conformance-greedy"));
 const LearnerRegistrar kSneaky(double_info<SneakyLearner>("test-conformance-sneaky"));

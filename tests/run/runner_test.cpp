@@ -35,12 +35,14 @@ const LearnerRegistrar kGreedy(LearnerInfo{"test-greedy", "draws past its budget
                                            {TaskKind::kRegression}, {},
                                            [](const Params&) {
                                              return std::make_unique<GreedyLearner>();
-                                           }});
+                                           },
+                                           nullptr});
 const LearnerRegistrar kPiecewise(LearnerInfo{"test-piecewise", "draws in pieces",
                                               {TaskKind::kRegression}, {},
                                               [](const Params&) {
                                                 return std::make_unique<PiecewiseLearner>();
-                                              }});
+                                              },
+                                              nullptr});
 
 // Predicts NaN for every input it trained on and zeros for the rest: a split
 // scores NaN exactly when it holds an example the member trained on.
@@ -64,7 +66,8 @@ const LearnerRegistrar kDetector(LearnerInfo{
     "NaN on what it trained on",
     {TaskKind::kClassification},
     {},
-    [](const Params&) { return std::make_unique<TrainedOnDetector>(); }});
+    [](const Params&) { return std::make_unique<TrainedOnDetector>(); },
+    nullptr});
 
 const char* kSmall = R"(
 suite: small
