@@ -1,6 +1,6 @@
 // `mlp`: a multilayer perceptron per member, the whole population trained as
 // one computation: layer l has weights [P, in, out] and biases [P, 1, out],
-// applied with baddbmm; the loss is the sum over members of each member's
+// applied as batched products (PopulationMlp); the loss is the sum over members of each member's
 // mean loss over its minibatch, so each member's gradient is its own:
 //   regression      mean squared error (over examples and targets);
 //   classification  cross-entropy of the softmax of the C outputs (logits).
@@ -22,15 +22,25 @@
 // (weight decay added to the gradient). Initial weights N(0, gain/in) with
 // gain 2 for relu and 1 for tanh, biases 0.
 //
-// Divergence: every kCheckEvery updates and at the end, a member whose loss is
-// not finite is marked diverged at that update.
+// Divergence: each update's per-member loss (before the update) goes into a
+// window of kCheckEvery rows kept on the device; every kCheckEvery updates and
+// at the end, a member whose loss is not finite is marked diverged at that
+// update.
+//
+// The computation is PopulationMlp's (population_mlp.h): hand-written forward
+// and backward, one flat parameter buffer, and on CPU a fused step that does a
+// member's forward, backward and optimizer update in one pass. Each epoch's
+// permutation is applied to the data once (one gather per epoch), so a
+// minibatch is a contiguous slice.
 #include <torch/torch.h>
 
 #include <cmath>
+#include <memory>
 #include <stdexcept>
 
 #include "hourglass/core/tensor_util.h"
 #include "hourglass/learners/learner.h"
+#include "hourglass/learners/mlp/population_mlp.h"
 
 namespace hg {
 namespace {
@@ -55,122 +65,66 @@ class MlpLearner final : public Learner {
   void do_train(TrainContext& ctx) override {
     init(ctx);
     const Batch data = ctx.data.draw(ctx.data.remaining());
-    const auto x = data.x.to(ctx.device);
-    const auto y = data.y.to(ctx.device);
-    const int64_t P = x.size(0), n = x.size(1);
-    const int64_t batch = std::min(batch_size_, n);
-
-    std::vector<Rng> order;
-    for (uint64_t s : ctx.member_seeds) order.emplace_back(mix_seed(s, "mlp/order"));
-    at::Tensor perm;
-    int64_t cursor = n;  // forces a fresh permutation on the first step
-
-    for (int64_t step = 1; step <= max_updates_; ++step) {
-      if (cursor + batch > n) {
-        perm = member_permutations(order, n).to(ctx.device);
-        cursor = 0;
-      }
-      const auto idx = perm.narrow(1, cursor, batch);
-      cursor += batch;
-      const auto xb = x.gather(1, idx.unsqueeze(2).expand({P, batch, x.size(2)}));
-      const auto out = forward(xb);
-      at::Tensor per_member;  // [P]
-      if (classification_) {
-        const auto yb = y.gather(1, idx);
-        per_member = -torch::log_softmax(out, 2).gather(2, yb.unsqueeze(2)).squeeze(2).mean(1);
-      } else {
-        const auto yb = y.gather(1, idx.unsqueeze(2).expand({P, batch, y.size(2)}));
-        per_member = (out - yb).pow(2).mean({1, 2});
-      }
-      for (auto& p : params_) p.mutable_grad() = at::Tensor();
-      per_member.sum().backward();
-      apply_update(step);
-      ctx.updates = step;
-      if (step % kCheckEvery == 0 || step == max_updates_) ctx.mark_diverged(per_member, step);
-    }
+    fit(ctx, data.x.to(ctx.device), data.y.to(ctx.device));
   }
 
   at::Tensor do_predict(const at::Tensor& x) override {
-    if (x.size(1) <= kPredictChunk) return forward(x);
+    if (x.size(1) <= kPredictChunk) return net_->forward(x);
     std::vector<at::Tensor> parts;
     for (int64_t s = 0; s < x.size(1); s += kPredictChunk)
-      parts.push_back(forward(x.narrow(1, s, std::min(kPredictChunk, x.size(1) - s))));
+      parts.push_back(net_->forward(x.narrow(1, s, std::min(kPredictChunk, x.size(1) - s))));
     return torch::cat(parts, 1);
   }
 
  private:
+  // Fresh weights and optimizer state for the population.
   void init(const TrainContext& ctx) {
     classification_ = ctx.shape.kind == TaskKind::kClassification;
-    const int64_t P = static_cast<int64_t>(ctx.member_seeds.size());
-    int64_t width = ctx.shape.input_dim;
+    PopulationMlpOptions options;
+    options.sizes = {ctx.shape.input_dim};
+    options.sizes.insert(options.sizes.end(), hidden_.begin(), hidden_.end());
+    options.sizes.push_back(ctx.shape.output_dim);
+    options.tanh = tanh_;
+    options.adam = adam_;
+    options.lr = lr_;
+    options.momentum = momentum_;
+    options.weight_decay = weight_decay_;
     if (embedding_ > 0) {
-      vocab_ = ctx.shape.one_hot_block > 0 ? ctx.shape.one_hot_block : ctx.shape.input_dim;
-      if (ctx.shape.input_dim % vocab_ != 0)
+      options.embedding = embedding_;
+      options.vocab = ctx.shape.one_hot_block > 0 ? ctx.shape.one_hot_block : ctx.shape.input_dim;
+      if (ctx.shape.input_dim % options.vocab != 0)
         throw std::invalid_argument("mlp: input_dim is not a multiple of the one-hot block");
-      table_ = member_normal(ctx.member_seeds, "mlp/embedding", {vocab_, embedding_}, 1.0)
-                   .to(ctx.device)
-                   .set_requires_grad(true);
-      params_.push_back(table_);
-      width = ctx.shape.input_dim / vocab_ * embedding_;
     }
-    std::vector<int64_t> sizes{width};
-    sizes.insert(sizes.end(), hidden_.begin(), hidden_.end());
-    sizes.push_back(ctx.shape.output_dim);
-    const double gain = tanh_ ? 1.0 : 2.0;
-    for (size_t l = 0; l + 1 < sizes.size(); ++l) {
-      const std::string label = "mlp/w" + std::to_string(l);
-      auto w = member_normal(ctx.member_seeds, label, {sizes[l], sizes[l + 1]},
-                             std::sqrt(gain / static_cast<double>(sizes[l])));
-      weights_.push_back(w.to(ctx.device).set_requires_grad(true));
-      biases_.push_back(
-          torch::zeros({P, 1, sizes[l + 1]}, torch::TensorOptions(ctx.device)).set_requires_grad(true));
-    }
-    for (size_t l = 0; l < weights_.size(); ++l) {
-      params_.push_back(weights_[l]);
-      params_.push_back(biases_[l]);
-    }
-    for (const auto& p : params_) {
-      first_moment_.push_back(torch::zeros_like(p));
-      if (adam_) second_moment_.push_back(torch::zeros_like(p));
-    }
+    net_ = std::make_unique<PopulationMlp>(options, ctx.member_seeds, ctx.device);
   }
 
-  at::Tensor forward(const at::Tensor& x) const {
-    at::Tensor h = x;
-    if (table_.defined()) {  // [P, n, B*V] -> [P, n*B, V] x [P, V, e] -> [P, n, B*e]
-      const int64_t P = x.size(0), n = x.size(1);
-      h = torch::bmm(x.reshape({P, -1, vocab_}), table_).reshape({P, n, -1});
-    }
-    for (size_t l = 0; l < weights_.size(); ++l) {
-      h = torch::baddbmm(biases_[l], h, weights_[l]);
-      if (l + 1 < weights_.size()) h = tanh_ ? torch::tanh(h) : torch::relu(h);
-    }
-    return h;
-  }
-
-  void apply_update(int64_t step) {
+  // max_updates_ minibatch updates on x [P, n, input_dim], y [P, n, ...].
+  void fit(TrainContext& ctx, const at::Tensor& x, const at::Tensor& y) {
     torch::NoGradGuard no_grad;
-    if (adam_) {
-      constexpr double b1 = 0.9, b2 = 0.999, eps = 1e-8;
-      const double bc1 = 1.0 - std::pow(b1, static_cast<double>(step));
-      const double bc2 = 1.0 - std::pow(b2, static_cast<double>(step));
-      for (size_t i = 0; i < params_.size(); ++i) {
-        auto& p = params_[i];
-        const auto& g = p.grad();
-        first_moment_[i].mul_(b1).add_(g, 1.0 - b1);
-        second_moment_[i].mul_(b2).addcmul_(g, g, 1.0 - b2);
-        const auto denom = (second_moment_[i].sqrt() / std::sqrt(bc2)).add_(eps);
-        if (weight_decay_ > 0) p.mul_(1.0 - lr_ * weight_decay_);
-        p.addcdiv_(first_moment_[i], denom, -lr_ / bc1);
+    const int64_t P = x.size(0), n = x.size(1);
+    const int64_t batch = std::min(batch_size_, n);
+    const MlpLoss loss = classification_ ? MlpLoss::kCrossEntropy : MlpLoss::kSquaredError;
+    // losses[(step - 1) % kCheckEvery]: each member's loss at that update.
+    const auto losses = torch::zeros({kCheckEvery, P}, torch::TensorOptions(ctx.device));
+
+    std::vector<Rng> order;
+    for (uint64_t s : ctx.member_seeds) order.emplace_back(mix_seed(s, "mlp/order"));
+    at::Tensor xs, ys;  // this epoch's permutation of the data
+    int64_t cursor = n;  // forces a fresh permutation on the first step
+
+    for (int64_t step = 1; step <= max_updates_; ++step) {
+      if (cursor + batch > n) {
+        const auto perm = member_permutations(order, n).to(ctx.device);
+        xs = x.gather(1, perm.unsqueeze(2).expand({P, n, x.size(2)}));
+        ys = classification_ ? y.gather(1, perm)
+                             : y.gather(1, perm.unsqueeze(2).expand({P, n, y.size(2)}));
+        cursor = 0;
       }
-    } else {
-      for (size_t i = 0; i < params_.size(); ++i) {
-        auto& p = params_[i];
-        auto g = p.grad();
-        if (weight_decay_ > 0) g = g + weight_decay_ * p;
-        first_moment_[i].mul_(momentum_).add_(g);
-        p.add_(first_moment_[i], -lr_);
-      }
+      const auto row = losses[(step - 1) % kCheckEvery];
+      net_->train_step(xs.narrow(1, cursor, batch), ys.narrow(1, cursor, batch), loss, row);
+      cursor += batch;
+      ctx.updates = step;
+      if (step % kCheckEvery == 0 || step == max_updates_) ctx.mark_diverged(row, step);
     }
   }
 
@@ -179,9 +133,7 @@ class MlpLearner final : public Learner {
   double lr_, momentum_, weight_decay_;
   int64_t batch_size_, max_updates_, embedding_;
   bool classification_ = false;
-  int64_t vocab_ = 0;
-  at::Tensor table_;  // [P, vocab, embedding] when embedding_ > 0
-  std::vector<at::Tensor> weights_, biases_, params_, first_moment_, second_moment_;
+  std::unique_ptr<PopulationMlp> net_;
 };
 
 LearnerInfo MakeInfo() {

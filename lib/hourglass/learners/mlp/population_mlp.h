@@ -1,17 +1,28 @@
 // A population of MLPs (one per member) with a hand-written forward and
 // backward pass and an optimizer over flat parameter buffers.
 //
-// Layer l has weights W_l [P, in, out] and biases b_l [P, 1, out]; all of
-// them are views into ONE contiguous buffer `params` (and their gradients
-// into one buffer `grads`), so the optimizer updates the whole population in
-// a handful of large element-wise ops instead of a loop over parameters, and
-// no autograd graph is built: the backward pass is a few batched products
-// written straight into the gradient views.
+// Optional embedding: a bias-free table E [P, V, e] (V = `vocab`, e =
+// `embedding`) applied to each of the input_dim / V blocks of the input, the
+// embeddings concatenated (input_dim / V * e values) before layer 0. Layer l
+// has weights W_l [P, in, out] and biases b_l [P, 1, out]. All of them are
+// views into ONE contiguous buffer `params`, in the order E, W_0, b_0, W_1,
+// ... (and their gradients into one buffer `grads`), so the optimizer is one
+// pass over the whole population, and no autograd graph is built.
+//
+// Two implementations of a training step, same results to float rounding:
+//   fused CPU  (device CPU, built with a BLAS, options.fused_cpu): member by
+//              member (at::parallel_for over members), forward, loss,
+//              backward and the optimizer update of that member's parameters
+//              while they are in cache, with BLAS sgemm calls on raw pointers
+//              into preallocated buffers: no tensor op, no allocation and no
+//              dispatch inside a step;
+//   generic    ATen batched ops (bmm/baddbmm) over the population: any device
+//              (CUDA), and the reference the fused path is tested against.
 //
 // Who calls what: the learner owns a PopulationMlp; per step it calls
-// forward_train(x), computes dL/d(output) for its loss (any loss: MSE,
-// cross-entropy), then backward(grad_output) and step(). forward(x) predicts
-// without keeping activations. Not thread-safe; one per population.
+// train_step(x, y, loss, per_member_loss). forward(x) predicts without
+// keeping activations. The lower-level forward_train/backward/step (generic
+// path) serve tests. Not thread-safe; one per population.
 #pragma once
 
 #include <ATen/core/Tensor.h>
@@ -23,32 +34,53 @@
 
 namespace hg {
 
+enum class MlpLoss {
+  kSquaredError,  // mean over examples and outputs of (out - y)^2; y float [P, n, d_out]
+  kCrossEntropy,  // mean over examples of -log softmax(out)[y]; y int64 class ids [P, n]
+};
+
 struct PopulationMlpOptions {
-  std::vector<int64_t> sizes;  // input, hidden..., output
+  std::vector<int64_t> sizes;  // input_dim, hidden..., output
   bool tanh = false;           // else relu
   bool adam = true;            // else sgd with momentum
   double lr = 1e-3;
   double momentum = 0.9;       // sgd
   double weight_decay = 0.0;   // adam: decoupled (AdamW); sgd: added to the gradient
+  int64_t vocab = 0;           // embedding: one-hot block size V (divides input_dim)
+  int64_t embedding = 0;       // embedding width e; 0 = no embedding
+  bool fused_cpu = true;       // use the fused CPU step where available
 };
 
 class PopulationMlp {
  public:
-  // Initial weights N(0, gain / in) (gain 2 for relu, 1 for tanh), drawn on
-  // the host from each member's seed (labels "mlp/w<l>"), biases 0.
+  // Initial weights N(0, gain / in) (gain 2 for relu, 1 for tanh; `in` the
+  // layer's input width), embedding entries N(0, 1), drawn on the host from
+  // each member's seed (labels "mlp/embedding", "mlp/w<l>"), biases 0.
   PopulationMlp(const PopulationMlpOptions& options, const std::vector<uint64_t>& member_seeds,
                 c10::Device device);
 
-  // x: [P, n, sizes.front()] -> [P, n, sizes.back()]; keeps nothing.
+  // Whether train_step takes the fused CPU path.
+  bool fused() const { return fused_; }
+
+  // One minibatch update: forward, loss, backward, optimizer step.
+  // x [P, n, input_dim] float (rows contiguous); y as MlpLoss says.
+  // Writes each member's loss before the update into per_member_loss ([P]
+  // float on the device, e.g. a row of a window of losses).
+  void train_step(const at::Tensor& x, const at::Tensor& y, MlpLoss loss,
+                  const at::Tensor& per_member_loss);
+
+  // x: [P, n, input_dim] -> [P, n, sizes.back()]; keeps nothing.
   at::Tensor forward(const at::Tensor& x) const;
-  // Same, keeping the activations for backward().
+  // Generic path. Same, keeping the activations for backward().
   at::Tensor forward_train(const at::Tensor& x);
-  // grad_output: dL/d(output) of the last forward_train, [P, n, sizes.back()].
+  // Generic path. grad_output: dL/d(output) of the last forward_train.
   // Writes every parameter's gradient into grads().
   void backward(const at::Tensor& grad_output);
-  // One optimizer step with the gradients of the last backward().
+  // Generic path. One optimizer step with the gradients in grads().
   void step();
 
+  const at::Tensor& table() const { return table_; }  // undefined without embedding
+  const at::Tensor& table_grad() const { return table_grad_; }
   const std::vector<at::Tensor>& weights() const { return weights_; }
   const std::vector<at::Tensor>& biases() const { return biases_; }
   const std::vector<at::Tensor>& weight_grads() const { return weight_grads_; }
@@ -57,11 +89,24 @@ class PopulationMlp {
   const at::Tensor& grads() const { return grads_; }
 
  private:
+  void fused_step(const at::Tensor& x, const at::Tensor& y, MlpLoss loss,
+                  const at::Tensor& per_member_loss);
+  void generic_step(const at::Tensor& x, const at::Tensor& y, MlpLoss loss,
+                    const at::Tensor& per_member_loss);
+  at::Tensor embed(const at::Tensor& x) const;
+
   PopulationMlpOptions options_;
+  int64_t population_ = 0;
   int64_t steps_ = 0;
+  bool fused_ = false;
   at::Tensor params_, grads_, first_moment_, second_moment_;  // flat [total]
+  at::Tensor table_, table_grad_;                              // views, [P, V, e]
   std::vector<at::Tensor> weights_, biases_, weight_grads_, bias_grads_;  // views
   std::vector<at::Tensor> inputs_, pre_activations_;  // of the last forward_train
+  at::Tensor embed_input_;                            // x of the last forward_train
+  // Fused path: preallocated activations and scratch, sized for one batch size.
+  int64_t fused_batch_ = -1;
+  std::vector<float> activations_, scratch_;
 };
 
 }  // namespace hg
