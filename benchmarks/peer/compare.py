@@ -20,8 +20,12 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 
 def run_bench(build, threads):
     env = dict(os.environ, HOURGLASS_BENCH_THREADS=str(threads))
+    # CMake puts the executable at the top of the build tree.
+    binary = os.path.join(build, "hourglass_bench")
+    if not os.path.exists(binary):
+        binary = os.path.join(build, "benchmarks", "hourglass_bench")
     out = subprocess.run(
-        [os.path.join(build, "benchmarks", "hourglass_bench"),
+        [binary,
          "--benchmark_filter=BM_MlpTrainStep|BM_BatchedGemm", "--benchmark_format=json",
          "--benchmark_min_time=0.5"],
         check=True, capture_output=True, text=True, env=env).stdout

@@ -283,9 +283,31 @@ void PopulationMlp::fused_step(const at::Tensor& x_in, const at::Tensor& y_in, M
     act_offset.push_back(per_member);
     per_member += nb * w[l + 1];
   }
-  if (fused_batch_ != nb) {
-    activations_.assign(static_cast<size_t>(P * per_member), 0.0f);
-    scratch_.assign(static_cast<size_t>(P * 2 * nb * max_width), 0.0f);
+  // Offsets of each parameter block in the flat buffers, its size per member,
+  // and its place in a member's gradient (kept in the thread's workspace).
+  struct Block {
+    int64_t offset, per_member, local;
+  };
+  std::vector<Block> table_block, weight_block, bias_block;
+  const float* base = params_.data_ptr<float>();
+  int64_t member_params = 0;
+  auto block = [&](const at::Tensor& t, int64_t size) {
+    const Block b{t.data_ptr<float>() - base, size, member_params};
+    member_params += size;
+    return b;
+  };
+  if (embedding) table_block.push_back(block(table_, V * e));
+  for (int64_t l = 0; l < L; ++l) {
+    weight_block.push_back(block(weights_[l], w[l] * w[l + 1]));
+    bias_block.push_back(block(biases_[l], w[l + 1]));
+  }
+  // One workspace per thread (activations, two gradient scratch buffers, the
+  // member's parameter gradients), reused member after member so it stays in
+  // cache: nothing is allocated once the batch size is known.
+  const int64_t workspace = per_member + 2 * nb * max_width + member_params;
+  const int64_t threads = at::get_num_threads();
+  if (fused_batch_ != nb || static_cast<int64_t>(workspace_.size()) < threads * workspace) {
+    workspace_.assign(static_cast<size_t>(threads * workspace), 0.0f);
     fused_batch_ = nb;
   }
 
@@ -302,30 +324,18 @@ void PopulationMlp::fused_step(const at::Tensor& x_in, const at::Tensor& y_in, M
   const int activation = options_.tanh ? 2 : 1;
 
   float* params = params_.data_ptr<float>();
-  float* grads = grads_.data_ptr<float>();
   float* m1 = first_moment_.data_ptr<float>();
   float* m2 = options_.adam ? second_moment_.data_ptr<float>() : nullptr;
   const float* xs = x.data_ptr<float>();
   float* losses = per_member_loss.data_ptr<float>();
-  // Offsets of each parameter block in the flat buffers, and its size per member.
-  struct Block {
-    int64_t offset, per_member;
-  };
-  std::vector<Block> table_block, weight_block, bias_block;
-  const float* base = params_.data_ptr<float>();
-  if (embedding) table_block.push_back({table_.data_ptr<float>() - base, V * e});
-  for (int64_t l = 0; l < L; ++l) {
-    weight_block.push_back({weights_[l].data_ptr<float>() - base, w[l] * w[l + 1]});
-    bias_block.push_back({biases_[l].data_ptr<float>() - base, w[l + 1]});
-  }
-
-  auto member_step = [&](int64_t i) {
+  auto member_step = [&](int64_t i, float* work) {
     const float* xi = xs + i * x.stride(0);
-    float* act = activations_.data() + i * per_member;
-    float* g = scratch_.data() + i * 2 * nb * max_width;
+    float* act = work;
+    float* g = act + per_member;
     float* dh = g + nb * max_width;
+    float* grads = dh + nb * max_width;
     auto param = [&](const Block& b) { return params + b.offset + i * b.per_member; };
-    auto grad = [&](const Block& b) { return grads + b.offset + i * b.per_member; };
+    auto grad = [&](const Block& b) { return grads + b.local; };
 
     // Forward.
     const float* h = xi;
@@ -390,9 +400,9 @@ void PopulationMlp::fused_step(const at::Tensor& x_in, const at::Tensor& y_in, M
     auto update = [&](const Block& b) {
       const int64_t o = b.offset + i * b.per_member;
       if (options_.adam)
-        adam_update(params + o, grads + o, m1 + o, m2 + o, b.per_member, adam);
+        adam_update(params + o, grads + b.local, m1 + o, m2 + o, b.per_member, adam);
       else
-        sgd_update(params + o, grads + o, m1 + o, b.per_member, static_cast<float>(options_.lr),
+        sgd_update(params + o, grads + b.local, m1 + o, b.per_member, static_cast<float>(options_.lr),
                    static_cast<float>(options_.momentum),
                    static_cast<float>(options_.weight_decay));
     };
@@ -403,7 +413,9 @@ void PopulationMlp::fused_step(const at::Tensor& x_in, const at::Tensor& y_in, M
     }
   };
   at::parallel_for(0, P, 1, [&](int64_t begin, int64_t end) {
-    for (int64_t i = begin; i < end; ++i) member_step(i);
+    const int64_t thread = std::min<int64_t>(at::get_thread_num(), threads - 1);
+    float* work = workspace_.data() + thread * workspace;
+    for (int64_t i = begin; i < end; ++i) member_step(i, work);
   });
 #else
   (void)x_in, (void)y_in, (void)loss, (void)per_member_loss;

@@ -14,8 +14,9 @@
 //              member (at::parallel_for over members), forward, loss,
 //              backward and the optimizer update of that member's parameters
 //              while they are in cache, with BLAS sgemm calls on raw pointers
-//              into preallocated buffers: no tensor op, no allocation and no
-//              dispatch inside a step;
+//              into preallocated per-thread buffers: no tensor op, no
+//              allocation and no dispatch inside a step (gradients stay in
+//              the workspace: grads() is the generic path's);
 //   generic    ATen batched ops (bmm/baddbmm) over the population: any device
 //              (CUDA), and the reference the fused path is tested against.
 //
@@ -104,9 +105,9 @@ class PopulationMlp {
   std::vector<at::Tensor> weights_, biases_, weight_grads_, bias_grads_;  // views
   std::vector<at::Tensor> inputs_, pre_activations_;  // of the last forward_train
   at::Tensor embed_input_;                            // x of the last forward_train
-  // Fused path: preallocated activations and scratch, sized for one batch size.
+  // Fused path: one preallocated workspace per thread, sized for one batch size.
   int64_t fused_batch_ = -1;
-  std::vector<float> activations_, scratch_;
+  std::vector<float> workspace_;
 };
 
 }  // namespace hg
