@@ -1,7 +1,12 @@
 // The training core, timed: MLP training steps for populations of 1 to 256
 // members, evaluation throughput, and a batched GEMM at the same shapes so
 // each result is also a share of the measured peak. One intra-op thread
-// unless HOURGLASS_BENCH_THREADS says otherwise.
+// unless HOURGLASS_BENCH_THREADS says otherwise; on --device (bench_main.cpp).
+//
+// BM_MlpTrainStep times what the runner does with the `mlp` learner: a fresh
+// learner's train() (initial weights, one permutation gather per epoch, 100
+// minibatch updates through PopulationMlp, the divergence check), on data
+// drawn beforehand.
 //
 // Counters, in the units users think in:
 //   member_updates/s  optimizer steps of one member per second (P x steps / s)
@@ -10,8 +15,7 @@
 #include <benchmark/benchmark.h>
 #include <torch/torch.h>
 
-#include <cstdlib>
-
+#include "bench_device.h"
 #include "hourglass/learners/learner.h"
 #include "hourglass/tasks/family.h"
 
@@ -78,9 +82,9 @@ void BM_MlpTrainStep(benchmark::State& state) {
   for (auto _ : state) {
     auto learner = make_mlp(kUpdates);
     FixedSource source(data);
-    TrainContext ctx{source, {TaskKind::kRegression, kInputDim, 1}, c10::Device(c10::kCPU),
-                     seeds(P), 0, {}};
-    learner->train(ctx);
+    TrainContext ctx{source, {TaskKind::kRegression, kInputDim, 1}, bench_device(), seeds(P), 0,
+                     {}};
+    learner->train(ctx);  // ends with a host read of the divergence check
     benchmark::DoNotOptimize(ctx.updates);
   }
   const double steps = static_cast<double>(state.iterations() * kUpdates);
@@ -102,11 +106,14 @@ void BM_MlpEvaluate(benchmark::State& state) {
   const Batch data = draw(P, kBudget);
   auto learner = make_mlp(1);
   FixedSource source(data);
-  TrainContext ctx{source, {TaskKind::kRegression, kInputDim, 1}, c10::Device(c10::kCPU),
-                   seeds(P), 0, {}};
+  TrainContext ctx{source, {TaskKind::kRegression, kInputDim, 1}, bench_device(), seeds(P), 0,
+                   {}};
   learner->train(ctx);
-  const auto x = draw(P, 2000).x;
-  for (auto _ : state) benchmark::DoNotOptimize(learner->predict(x));
+  const auto x = draw(P, 2000).x.to(bench_device());
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(learner->predict(x));
+    bench_sync();
+  }
   state.counters["samples/s"] = benchmark::Counter(
       static_cast<double>(state.iterations() * P * 2000), benchmark::Counter::kIsRate);
   state.counters["GFLOP/s"] = benchmark::Counter(
@@ -120,28 +127,20 @@ BENCHMARK(BM_MlpEvaluate)->Arg(1)->Arg(8)->Arg(64)->Arg(256)->Unit(benchmark::kM
 // [P, batch, 64] x [P, 64, 64], as the step's dominant matrix products.
 void BM_BatchedGemm(benchmark::State& state) {
   const int64_t P = state.range(0);
-  const auto a = torch::randn({P, kBatch, kHidden});
-  const auto b = torch::randn({P, kHidden, kHidden});
-  auto c = torch::empty({P, kBatch, kHidden});
+  const auto on = torch::TensorOptions(bench_device());
+  const auto a = torch::randn({P, kBatch, kHidden}, on);
+  const auto b = torch::randn({P, kHidden, kHidden}, on);
+  auto c = torch::empty({P, kBatch, kHidden}, on);
   for (auto _ : state) {
     torch::bmm_out(c, a, b);
     benchmark::DoNotOptimize(c.data_ptr<float>());
+    bench_sync();
   }
   state.counters["GFLOP/s"] = benchmark::Counter(
       static_cast<double>(state.iterations() * P) * 2.0 * kBatch * kHidden * kHidden / 1e9,
       benchmark::Counter::kIsRate);
 }
 BENCHMARK(BM_BatchedGemm)->Arg(1)->Arg(8)->Arg(64)->Arg(256)->UseRealTime();
-
-// One intra-op thread unless HOURGLASS_BENCH_THREADS says otherwise; set
-// before main (the benchmark binary uses benchmark_main).
-const int kThreads = [] {
-  const char* threads = std::getenv("HOURGLASS_BENCH_THREADS");
-  at::set_num_threads(threads ? std::atoi(threads) : 1);
-  benchmark::AddCustomContext("intra_op_threads", std::to_string(at::get_num_threads()));
-  benchmark::AddCustomContext("libtorch", TORCH_VERSION);
-  return at::get_num_threads();
-}();
 
 }  // namespace
 }  // namespace hg

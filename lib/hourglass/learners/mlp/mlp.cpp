@@ -30,11 +30,13 @@
 // The computation is PopulationMlp's (population_mlp.h): hand-written forward
 // and backward, one flat parameter buffer, and on CPU a fused step that does a
 // member's forward, backward and optimizer update in one pass. Each epoch's
-// permutation is applied to the data once (one gather per epoch), so a
-// minibatch is a contiguous slice.
+// permutation is applied to the data once (row copies into reused buffers on
+// the host, a gather on other devices), so a minibatch is a contiguous slice.
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <memory>
 #include <stdexcept>
 
@@ -47,6 +49,21 @@ namespace {
 
 constexpr int64_t kCheckEvery = 100;
 constexpr int64_t kPredictChunk = 16384;
+
+// dst[i, k] = src[i, perm[i, k]] for host tensors [P, n, ...] (dst contiguous):
+// one memcpy per row, where ATen's gather walks elements one by one.
+void permute_rows(const at::Tensor& src_in, const at::Tensor& perm, at::Tensor& dst) {
+  const auto src = src_in.contiguous();
+  const int64_t P = src.size(0), n = src.size(1);
+  const int64_t row = src.numel() / std::max<int64_t>(P * n, 1) * src.element_size();
+  const auto* from = static_cast<const char*>(src.data_ptr());
+  auto* to = static_cast<char*>(dst.data_ptr());
+  const int64_t* index = perm.data_ptr<int64_t>();
+  for (int64_t i = 0; i < P; ++i)
+    for (int64_t k = 0; k < n; ++k)
+      std::memcpy(to + (i * n + k) * row, from + (i * n + index[i * n + k]) * row,
+                  static_cast<size_t>(row));
+}
 
 class MlpLearner final : public Learner {
  public:
@@ -114,10 +131,20 @@ class MlpLearner final : public Learner {
 
     for (int64_t step = 1; step <= max_updates_; ++step) {
       if (cursor + batch > n) {
-        const auto perm = member_permutations(order, n).to(ctx.device);
-        xs = x.gather(1, perm.unsqueeze(2).expand({P, n, x.size(2)}));
-        ys = classification_ ? y.gather(1, perm)
-                             : y.gather(1, perm.unsqueeze(2).expand({P, n, y.size(2)}));
+        const auto perm = member_permutations(order, n);
+        if (x.is_cpu()) {  // row copies into buffers reused epoch after epoch
+          if (!xs.defined()) {
+            xs = torch::empty_like(x, at::MemoryFormat::Contiguous);
+            ys = torch::empty_like(y, at::MemoryFormat::Contiguous);
+          }
+          permute_rows(x, perm, xs);
+          permute_rows(y, perm, ys);
+        } else {
+          const auto p = perm.to(ctx.device);
+          xs = x.gather(1, p.unsqueeze(2).expand({P, n, x.size(2)}));
+          ys = classification_ ? y.gather(1, p)
+                               : y.gather(1, p.unsqueeze(2).expand({P, n, y.size(2)}));
+        }
         cursor = 0;
       }
       const auto row = losses[(step - 1) % kCheckEvery];
