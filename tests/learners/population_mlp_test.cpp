@@ -161,6 +161,18 @@ INSTANTIATE_TEST_SUITE_P(
                       FusedCase{"mse_embedding_sgd", MlpLoss::kSquaredError, true, false, 2}),
     [](const auto& info) { return std::string(info.param.name); });
 
+TEST(Fused, ForwardInChunksMatchesGeneric) {
+  // More rows than one chunk of the fused forward, an embedding and 3 layers.
+  PopulationMlpOptions options{{6, 16, 8, 2}, true, true, 1e-3, 0.9, 0.0, 3, 4, true};
+  PopulationMlp fused(options, seeds(2), torch::kCPU);
+  if (!fused.fused()) GTEST_SKIP() << "built without BLAS: no fused path";
+  options.fused_cpu = false;
+  PopulationMlp generic(options, seeds(2), torch::kCPU);
+  torch::manual_seed(8);
+  const auto x = torch::randn({2, 700, 6});
+  EXPECT_TRUE(torch::allclose(fused.forward(x), generic.forward(x), 1e-5, 1e-5));
+}
+
 TEST(Fused, PropagatesNonFiniteLoss) {
   PopulationMlp mlp({{2, 4, 1}, false, true, 1e-3, 0.9, 0.0}, seeds(2), torch::kCPU);
   auto x = torch::randn({2, 3, 2});

@@ -161,6 +161,7 @@ at::Tensor PopulationMlp::embed(const at::Tensor& x) const {
 }
 
 at::Tensor PopulationMlp::forward(const at::Tensor& x) const {
+  if (fused_ && x.is_cpu()) return fused_forward(x);
   at::Tensor h = table_.defined() ? embed(x) : x;
   for (size_t l = 0; l < weights_.size(); ++l) {
     h = at::baddbmm(biases_[l], h, weights_[l]);
@@ -253,6 +254,55 @@ void PopulationMlp::generic_step(const at::Tensor& x, const at::Tensor& y, MlpLo
   }
   backward(grad);
   step();
+}
+
+at::Tensor PopulationMlp::fused_forward(const at::Tensor& x_in) const {
+#ifdef HOURGLASS_HAVE_BLAS
+  // Member by member, kRows rows at a time through every layer, so the
+  // activations stay in cache whatever n is.
+  constexpr int64_t kRows = 256;
+  const int64_t P = population_, n = x_in.size(1), L = static_cast<int64_t>(weights_.size());
+  const int64_t input_dim = options_.sizes[0], d_out = options_.sizes.back();
+  const int64_t V = options_.vocab, e = options_.embedding;
+  const bool embedding = table_.defined();
+  const int64_t blocks = embedding ? input_dim / V : 0;
+  const auto x = x_in.stride(2) == 1 && x_in.stride(1) == input_dim ? x_in : x_in.contiguous();
+  auto out = at::empty({P, n, d_out}, x.options());
+  std::vector<int64_t> w{weights_[0].size(1)};
+  for (const auto& weight : weights_) w.push_back(weight.size(2));
+  const int64_t max_width = *std::max_element(w.begin(), w.end());
+  const float* xs = x.data_ptr<float>();
+  float* os = out.data_ptr<float>();
+  at::parallel_for(0, P, 1, [&](int64_t begin, int64_t end) {
+    std::vector<float> buffer(static_cast<size_t>(2 * kRows * max_width));
+    for (int64_t i = begin; i < end; ++i) {
+      for (int64_t r0 = 0; r0 < n; r0 += kRows) {
+        const int64_t rows = std::min(kRows, n - r0);
+        const float* h = xs + i * x.stride(0) + r0 * input_dim;
+        float* next = buffer.data();
+        if (embedding) {
+          gemm(false, false, rows * blocks, e, V, h, V, table_[i].data_ptr<float>(), e, 0.0f,
+               next, e);
+          h = next;
+          next = buffer.data() + kRows * max_width;
+        }
+        for (int64_t l = 0; l < L; ++l) {
+          float* z = l + 1 < L ? next : os + (i * n + r0) * d_out;
+          gemm(false, false, rows, w[l + 1], w[l], h, w[l], weights_[l][i].data_ptr<float>(),
+               w[l + 1], 0.0f, z, w[l + 1]);
+          bias_activation(z, biases_[l][i].data_ptr<float>(), rows, w[l + 1],
+                          l + 1 < L ? (options_.tanh ? 2 : 1) : 0);
+          next = z == buffer.data() ? buffer.data() + kRows * max_width : buffer.data();
+          h = z;
+        }
+      }
+    }
+  });
+  return out;
+#else
+  (void)x_in;
+  throw std::logic_error("PopulationMlp: built without BLAS, no fused CPU forward");
+#endif
 }
 
 void PopulationMlp::fused_step(const at::Tensor& x_in, const at::Tensor& y_in, MlpLoss loss,

@@ -70,7 +70,8 @@ class PopulationMlp {
   void train_step(const at::Tensor& x, const at::Tensor& y, MlpLoss loss,
                   const at::Tensor& per_member_loss);
 
-  // x: [P, n, input_dim] -> [P, n, sizes.back()]; keeps nothing.
+  // x: [P, n, input_dim] -> [P, n, sizes.back()]; keeps nothing. On the fused
+  // CPU path, member by member in chunks of rows (activations stay in cache).
   at::Tensor forward(const at::Tensor& x) const;
   // Generic path. Same, keeping the activations for backward().
   at::Tensor forward_train(const at::Tensor& x);
@@ -95,6 +96,7 @@ class PopulationMlp {
   void generic_step(const at::Tensor& x, const at::Tensor& y, MlpLoss loss,
                     const at::Tensor& per_member_loss);
   at::Tensor embed(const at::Tensor& x) const;
+  at::Tensor fused_forward(const at::Tensor& x) const;
 
   PopulationMlpOptions options_;
   int64_t population_ = 0;
