@@ -52,7 +52,8 @@ TEST_P(Backward, MatchesAutograd) {
     EXPECT_TRUE(torch::allclose(mlp.weight_grads()[l], w[l].grad(), 1e-5, 1e-6)) << l;
     EXPECT_TRUE(torch::allclose(mlp.bias_grads()[l], b[l].grad(), 1e-5, 1e-6)) << l;
   }
-  EXPECT_TRUE(torch::allclose(mlp.forward(x), out));
+  // forward() may take the fused path (another tanh): equal to float rounding.
+  EXPECT_TRUE(torch::allclose(mlp.forward(x), out, 1e-5, 1e-6));
 }
 
 INSTANTIATE_TEST_SUITE_P(Activations, Backward, ::testing::Values(false, true),

@@ -33,7 +33,7 @@ int64_t product(const std::vector<int64_t>& shape) {
   return n;
 }
 
-#ifdef HOURGLASS_HAVE_BLAS
+#ifdef HOURGLASS_HAVE_BLAS  // the fused CPU path's helpers
 // Row-major C[m, n] = A' B' + beta C, where A' is A [m, k] (or A [k, m]
 // transposed) and B' is B [k, n] (or B [n, k] transposed); leading dimensions
 // are row lengths as stored. Column-major BLAS computes C^T = B'^T A'^T.
@@ -45,7 +45,6 @@ void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, const flo
   const float one = 1.0f;
   sgemm_(&tb, &ta, &ni, &mi, &ki, &one, b, &lb, a, &la, &beta, c, &lc);
 }
-#endif
 
 // z[r, :] += bias, then the activation, in place (rows x width).
 HG_CLONES void bias_activation(float* z, const float* bias, int64_t rows, int64_t width,
@@ -101,6 +100,7 @@ HG_CLONES void sgd_update(float* p, const float* g, float* m, int64_t count, flo
     p[j] -= lr * mj;
   }
 }
+#endif  // HOURGLASS_HAVE_BLAS
 
 }  // namespace
 
