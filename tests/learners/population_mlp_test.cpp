@@ -174,6 +174,23 @@ TEST(Fused, ForwardInChunksMatchesGeneric) {
   EXPECT_TRUE(torch::allclose(fused.forward(x), generic.forward(x), 1e-5, 1e-5));
 }
 
+TEST(Fused, SameResultsOnOneAndTwoThreads) {
+  const int before = at::get_num_threads();
+  auto train = [](int threads) {
+    at::set_num_threads(threads);
+    PopulationMlp mlp({{4, 32, 2}, false, true, 1e-2, 0.9, 0.01}, seeds(8), torch::kCPU);
+    torch::manual_seed(9);
+    const auto x = torch::randn({8, 16, 4});
+    const auto y = torch::randn({8, 16, 2});
+    auto loss = torch::zeros({8});
+    for (int step = 0; step < 3; ++step) mlp.train_step(x, y, MlpLoss::kSquaredError, loss);
+    return mlp.params().clone();
+  };
+  const auto one = train(1), two = train(2);
+  at::set_num_threads(before);
+  EXPECT_TRUE(torch::equal(one, two));
+}
+
 TEST(Fused, PropagatesNonFiniteLoss) {
   PopulationMlp mlp({{2, 4, 1}, false, true, 1e-3, 0.9, 0.0}, seeds(2), torch::kCPU);
   auto x = torch::randn({2, 3, 2});
