@@ -24,6 +24,12 @@
 //
 // Divergence: every kCheckEvery updates and at the end, a member whose loss is
 // not finite is marked diverged at that update.
+//
+// Continuing (can_continue: the transfer and continual protocols): a budget of
+// 0 only initializes. continue_training draws the new budget and runs up to
+// `max_updates` more steps from the current weights, with a fresh optimizer
+// (Adam's moments and step count, SGD's momentum reset to zero), as when
+// fine-tuning a pretrained network; with a budget of 0 nothing changes.
 #include <torch/torch.h>
 
 #include <cmath>
@@ -54,10 +60,32 @@ class MlpLearner final : public Learner {
  protected:
   void do_train(TrainContext& ctx) override {
     init(ctx);
+    fit(ctx);
+  }
+
+  void do_continue(TrainContext& ctx) override {
+    for (auto& m : first_moment_) m.zero_();
+    for (auto& m : second_moment_) m.zero_();
+    fit(ctx);
+  }
+
+  at::Tensor do_predict(const at::Tensor& x) override {
+    if (x.size(1) <= kPredictChunk) return forward(x);
+    std::vector<at::Tensor> parts;
+    for (int64_t s = 0; s < x.size(1); s += kPredictChunk)
+      parts.push_back(forward(x.narrow(1, s, std::min(kPredictChunk, x.size(1) - s))));
+    return torch::cat(parts, 1);
+  }
+
+ private:
+  // Draws the whole budget and takes up to max_updates steps on it from the
+  // current weights and optimizer state (none with a budget of 0).
+  void fit(TrainContext& ctx) {
     const Batch data = ctx.data.draw(ctx.data.remaining());
     const auto x = data.x.to(ctx.device);
     const auto y = data.y.to(ctx.device);
     const int64_t P = x.size(0), n = x.size(1);
+    if (n == 0) return;
     const int64_t batch = std::min(batch_size_, n);
 
     std::vector<Rng> order;
@@ -90,15 +118,6 @@ class MlpLearner final : public Learner {
     }
   }
 
-  at::Tensor do_predict(const at::Tensor& x) override {
-    if (x.size(1) <= kPredictChunk) return forward(x);
-    std::vector<at::Tensor> parts;
-    for (int64_t s = 0; s < x.size(1); s += kPredictChunk)
-      parts.push_back(forward(x.narrow(1, s, std::min(kPredictChunk, x.size(1) - s))));
-    return torch::cat(parts, 1);
-  }
-
- private:
   void init(const TrainContext& ctx) {
     classification_ = ctx.shape.kind == TaskKind::kClassification;
     const int64_t P = static_cast<int64_t>(ctx.member_seeds.size());
@@ -189,6 +208,7 @@ LearnerInfo MakeInfo() {
   info.name = "mlp";
   info.doc = "multilayer perceptron (MSE or cross-entropy) trained by minibatch Adam or SGD";
   info.kinds = {TaskKind::kRegression, TaskKind::kClassification};
+  info.can_continue = true;
   info.params = {
       ParamSpec::IntList("hidden", {64, 64}, 1, 8192, "hidden layer widths ([] = linear model)", 0),
       ParamSpec::Choice("activation", "relu", {"relu", "tanh"}, "hidden activation"),
