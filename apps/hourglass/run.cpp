@@ -74,10 +74,11 @@ void apply_overrides(Suite& suite, const RunArgs& args) {
   }
   if (!args.budgets.empty()) {
     std::vector<int64_t> b = args.budgets;
+    const int64_t least = suite.protocol == kProtocolTransfer ? 0 : 1;  // 0: zero-shot
     for (auto v : b)
-      if (v < 1 || v > kMaxBudget)
-        throw InputError("--budgets: each budget must be in [1, " + std::to_string(kMaxBudget) +
-                         "], got " + std::to_string(v));
+      if (v < least || v > kMaxBudget)
+        throw InputError("--budgets: each budget must be in [" + std::to_string(least) + ", " +
+                         std::to_string(kMaxBudget) + "], got " + std::to_string(v));
     std::sort(b.begin(), b.end());
     if (std::adjacent_find(b.begin(), b.end()) != b.end())
       throw InputError("--budgets: budgets must be distinct");
