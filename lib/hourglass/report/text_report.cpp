@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <map>
 
+#include "hourglass/report/protocol_report.h"
+
 namespace hg::report {
 namespace {
 
@@ -221,6 +223,11 @@ TextReport text_report(const Report& r) {
       "normalized scores (0 = trivial reference, 1 = optimal); intervals are 95% percentile "
       "bootstrap intervals over " +
       std::to_string(r.options.reps) + " replicates");
+  if (r.protocol != "standard") {  // transfer, continual: their own tables
+    out.preamble.push_back("protocol: " + r.protocol);
+    out.sections = protocol_sections(r);
+    return out;
+  }
   out.sections = {scores_section(r), aggregate_section(r), efficiency_section(r),
                   generalization_section(r)};
   return out;
