@@ -52,7 +52,7 @@ int main(int argc, char** argv) {
     for (const auto& d : e.diagnostics()) std::cerr << d.str() << '\n';
     return hg::cli::kExitInput;
   } catch (const hg::InputError& e) {
-    std::cerr << "error: " << e.what() << '\n';
+    std::cerr << (e.located() ? "" : "error: ") << e.what() << '\n';
     return hg::cli::kExitInput;
   } catch (const std::exception& e) {
     std::cerr << "internal error: " << e.what() << '\n';
