@@ -31,7 +31,7 @@ std::string fixed(double v, int digits = 3) {
 }
 
 std::string cell(const PopulationSummary& s) {
-  if (s.ok == 0) return "failed";
+  if (s.ok == 0) return s.diverged > 0 && s.diverged == s.trials ? "diverged" : "failed";
   std::string out = fixed(s.mean) + " [" + fixed(s.lo) + ", " + fixed(s.hi) + "]";
   if (s.ok < s.trials) out += "*";
   return out;

@@ -117,6 +117,8 @@ std::vector<TrialRecord> run_population(const Suite& suite, const Population& po
     learner->train(ctx);
   } catch (const BudgetExceeded& e) {
     failure = std::string("budget exceeded: ") + e.what();
+  } catch (const c10::Error& e) {
+    failure = e.what_without_backtrace();  // LibTorch's message, not its stack
   } catch (const std::exception& e) {
     failure = e.what();
   }
@@ -127,13 +129,19 @@ std::vector<TrialRecord> run_population(const Suite& suite, const Population& po
     t.updates = ctx.updates;
     t.train_seconds = seconds / static_cast<double>(P);
   }
-  if (!failure.empty()) {
+  // A failed trial still names every split (with null scores), so that tables
+  // and comparisons show the population as lost instead of leaving it out.
+  auto fail_all = [&](const std::string& message) {
     for (auto& t : trials) {
       t.status = "failed";
-      t.message = failure;
+      t.message = message;
+      t.splits.clear();
+      for (const auto& split : splits)
+        t.splits.push_back({split.name, std::nan(""), std::nan("")});
     }
     return trials;
-  }
+  };
+  if (!failure.empty()) return fail_all(failure);
 
   try {
     for (auto& split : splits) {
@@ -154,12 +162,10 @@ std::vector<TrialRecord> run_population(const Suite& suite, const Population& po
         trials[i].splits.push_back(
             {split.name, raw[i], metrics::normalized_score(raw[i], ref.trivial[i], ref.optimal[i])});
     }
+  } catch (const c10::Error& e) {
+    return fail_all(std::string("evaluation failed: ") + e.what_without_backtrace());
   } catch (const std::exception& e) {
-    for (auto& t : trials) {
-      t.status = "failed";
-      t.message = std::string("evaluation failed: ") + e.what();
-    }
-    return trials;
+    return fail_all(std::string("evaluation failed: ") + e.what());
   }
 
   for (int64_t i = 0; i < P; ++i) {

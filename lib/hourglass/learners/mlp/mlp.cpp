@@ -11,8 +11,10 @@
 // added to the gradient). Initial weights N(0, gain/in) with gain 2 for relu
 // and 1 for tanh, biases 0.
 //
-// Divergence: every kCheckEvery updates and at the end, a member whose loss is
-// not finite is marked diverged at that update.
+// Divergence: each update's per-member loss is kept on the device in a window
+// of kCheckEvery updates; every kCheckEvery updates and at the end the window
+// comes to the host once, and a member whose loss stopped being finite is
+// marked diverged at the first update where it did.
 #include <torch/torch.h>
 
 #include <cmath>
@@ -51,6 +53,7 @@ class MlpLearner final : public Learner {
     for (uint64_t s : ctx.member_seeds) order.emplace_back(mix_seed(s, "mlp/order"));
     at::Tensor perm;
     int64_t cursor = n;  // forces a fresh permutation on the first step
+    auto losses = torch::zeros({kCheckEvery, P}, x.options());  // this window's losses
 
     for (int64_t step = 1; step <= max_updates_; ++step) {
       if (cursor + batch > n) {
@@ -67,7 +70,8 @@ class MlpLearner final : public Learner {
       per_member.sum().backward();
       apply_update(step);
       ctx.updates = step;
-      if (step % kCheckEvery == 0 || step == max_updates_) mark_diverged(per_member, step, ctx);
+      losses[(step - 1) % kCheckEvery].copy_(per_member.detach());
+      if (step % kCheckEvery == 0 || step == max_updates_) mark_diverged(losses, step, ctx);
     }
   }
 
@@ -139,11 +143,23 @@ class MlpLearner final : public Learner {
     }
   }
 
-  static void mark_diverged(const at::Tensor& per_member, int64_t step, TrainContext& ctx) {
-    const auto finite = torch::isfinite(per_member.detach()).to(torch::kCPU);
+  // `losses` row r holds the losses of update (window start + r); the window
+  // ends at `step`.
+  static void mark_diverged(const at::Tensor& losses, int64_t step, TrainContext& ctx) {
+    const int64_t rows = (step - 1) % kCheckEvery + 1;
+    const auto finite =
+        torch::isfinite(losses.narrow(0, 0, rows)).to(torch::kCPU).contiguous();
     const auto* ok = finite.data_ptr<bool>();
-    for (size_t i = 0; i < ctx.diverged_at.size(); ++i)
-      if (!ok[i] && !ctx.diverged_at[i]) ctx.diverged_at[i] = step;
+    const auto P = static_cast<int64_t>(ctx.diverged_at.size());
+    for (int64_t i = 0; i < P; ++i) {
+      if (ctx.diverged_at[i]) continue;
+      for (int64_t r = 0; r < rows; ++r) {
+        if (!ok[r * P + i]) {
+          ctx.diverged_at[i] = step - rows + 1 + r;
+          break;
+        }
+      }
+    }
   }
 
   std::vector<int64_t> hidden_;
