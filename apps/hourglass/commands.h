@@ -19,6 +19,7 @@ using Action = std::function<int()>;
 void add_run(CLI::App& app, Action& action);
 void add_validate(CLI::App& app, Action& action);
 void add_list(CLI::App& app, Action& action);
+void add_compare(CLI::App& app, Action& action);
 
 // Directory of the shipped suites: HOURGLASS_SUITES_DIR from the build.
 std::string shipped_suites_dir();

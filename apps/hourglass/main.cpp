@@ -31,8 +31,8 @@ int main(int argc, char** argv) {
       "hourglass: how well do learners generalize, and how much practice do they need?\n"
       "Runs suites (YAML) of tasks x agents x sample budgets x seeds, scores every agent on\n"
       "its training distribution, fresh draws from it, and shifted (OOD) splits.\n"
-      "Docs: docs/getting-started.md. Exit codes: 0 ok, 1 failed or diverged trials,\n"
-      "2 bad usage or input, 3 internal error.",
+      "Docs: docs/getting-started.md. Exit codes: 0 ok, 1 failed or diverged trials (run)\n"
+      "or a regression (compare), 2 bad usage or input, 3 internal error.",
       "hourglass"};
   app.require_subcommand(1);
   app.set_version_flag("--version", std::string(HOURGLASS_VERSION));
@@ -40,6 +40,7 @@ int main(int argc, char** argv) {
   hg::cli::add_run(app, action);
   hg::cli::add_validate(app, action);
   hg::cli::add_list(app, action);
+  hg::cli::add_compare(app, action);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -1,84 +1,14 @@
 // CLI behaviour, tested by running the real `hourglass` binary.
-#include <gtest/gtest.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
-#include <cstdlib>
-#include <filesystem>
-#include <fstream>
-#include <set>
-#include <sstream>
-#include <string>
-
-#include <nlohmann/json.hpp>
+#include "cli_util.h"
 
 namespace {
 
-namespace fs = std::filesystem;
-
-struct Outcome {
-  int code = -1;
-  std::string out, err;
-};
-
-class Cli : public ::testing::Test {
- protected:
-  void SetUp() override {
-    std::string tmpl = (fs::temp_directory_path() / "hourglass-cli-XXXXXX").string();
-    dir_ = ::mkdtemp(tmpl.data());
-  }
-  void TearDown() override {
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
-  }
-
-  // Runs `hourglass ARGS` in the source directory with stdin closed.
-  Outcome hourglass(const std::string& args) const {
-    const std::string out = dir_ + "/stdout", err = dir_ + "/stderr";
-    const std::string cmd = "cd '" HOURGLASS_SOURCE_DIR "' && '" HOURGLASS_BINARY "' " + args +
-                            " </dev/null >'" + out + "' 2>'" + err + "'";
-    const int status = std::system(cmd.c_str());
-    Outcome o;
-    o.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    o.out = read(out);
-    o.err = read(err);
-    return o;
-  }
-
-  std::string write(const std::string& name, const std::string& text) const {
-    const std::string p = dir_ + "/" + name;
-    std::ofstream(p) << text;
-    return p;
-  }
-
-  // Files in the test directory, other than the captured stdout and stderr.
-  std::set<std::string> listing() const {
-    std::set<std::string> names;
-    for (const auto& e : fs::recursive_directory_iterator(dir_)) {
-      const auto name = e.path().filename().string();
-      if (name != "stdout" && name != "stderr") names.insert(e.path().string());
-    }
-    return names;
-  }
-
-  static std::string read(const std::string& path) {
-    std::ifstream in(path);
-    std::stringstream s;
-    s << in.rdbuf();
-    return s.str();
-  }
-
-  std::string dir_;
-};
-
-bool contains(const std::string& haystack, const std::string& needle) {
-  return haystack.find(needle) != std::string::npos;
-}
+using namespace hg::cli_testing;
 
 TEST_F(Cli, HelpExplainsEverySubcommand) {
   const auto o = hourglass("--help");
   EXPECT_EQ(o.code, 0);
-  for (const char* sub : {"run", "validate", "list"}) EXPECT_TRUE(contains(o.out, sub)) << sub;
+  for (const char* sub : {"run", "validate", "list", "compare"}) EXPECT_TRUE(contains(o.out, sub)) << sub;
   const auto r = hourglass("run --help");
   EXPECT_EQ(r.code, 0);
   for (const char* opt : {"--out", "--device", "--threads", "--jobs", "--tasks", "--agents",
@@ -101,8 +31,8 @@ TEST_F(Cli, SmokeSuiteRunsAndWritesEverySplitDeterministically) {
   const auto b = hourglass("run suites/smoke.yaml --quiet --jobs 2 --threads 1 --out '" + dir_ + "/b'");
   ASSERT_EQ(b.code, 0) << b.err;
 
-  const auto ra = nlohmann::json::parse(read(dir_ + "/a/results.json"));
-  const auto rb = nlohmann::json::parse(read(dir_ + "/b/results.json"));
+  const auto ra = nlohmann::json::parse(read_file(dir_ + "/a/results.json"));
+  const auto rb = nlohmann::json::parse(read_file(dir_ + "/b/results.json"));
   EXPECT_EQ(ra["schema"], "hourglass.results/1");
   ASSERT_EQ(ra["trials"].size(), 2u * 4u * 2u * 3u);  // tasks x agents x budgets x seeds
   for (const auto& t : ra["trials"]) {
