@@ -9,7 +9,8 @@ cd "$(dirname "$0")/.."
 packages=(cmake ninja-build g++ git pkg-config
           libtorch-dev libopenblas0-openmp
           libcli11-dev libyaml-cpp-dev libspdlog-dev nlohmann-json3-dev
-          libgtest-dev libbenchmark-dev)
+          libgtest-dev libbenchmark-dev
+          clang libclang-rt-14-dev)  # the suite loader fuzzer (libFuzzer) in the tests
 
 missing=()
 for p in "${packages[@]}"; do
