@@ -10,6 +10,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "../test_util.h"
 #include "hourglass/core/error.h"
 
 namespace hg {
@@ -54,13 +55,7 @@ const ComparisonSource kCurrent{"runs/golden/results.json", "golden", "012345678
 void expect_golden(Format format, const std::string& name) {
   std::ostringstream out;
   render_comparison(fixed_comparison(), kBaseline, kCurrent, format, out);
-  const std::string path = std::string(HOURGLASS_TEST_DATA_DIR) + "/golden/" + name;
-  if (std::getenv("HOURGLASS_UPDATE_GOLDEN")) std::ofstream(path) << out.str();
-  std::ifstream in(path);
-  ASSERT_TRUE(in) << "missing golden file " << path;
-  std::stringstream expected;
-  expected << in.rdbuf();
-  EXPECT_EQ(out.str(), expected.str()) << "golden " << path;
+  testing::expect_golden(out.str(), name);
 }
 
 TEST(ComparisonRenderer, TableMatchesGolden) { expect_golden(Format::kTable, "compare.txt"); }

@@ -10,6 +10,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "../test_util.h"
 #include "hourglass/core/error.h"
 
 namespace hg {
@@ -48,13 +49,7 @@ ScoreTable fixed_table() {
 void expect_golden(Format format, const std::string& name) {
   std::ostringstream out;
   make_renderer(format)->render(fixed_table(), out);
-  const std::string path = std::string(HOURGLASS_TEST_DATA_DIR) + "/golden/" + name;
-  if (std::getenv("HOURGLASS_UPDATE_GOLDEN")) std::ofstream(path) << out.str();
-  std::ifstream in(path);
-  ASSERT_TRUE(in) << "missing golden file " << path;
-  std::stringstream expected;
-  expected << in.rdbuf();
-  EXPECT_EQ(out.str(), expected.str()) << "golden " << path;
+  testing::expect_golden(out.str(), name);
 }
 
 TEST(Renderer, TableMatchesGolden) { expect_golden(Format::kTable, "table.txt"); }

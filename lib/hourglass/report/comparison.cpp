@@ -105,24 +105,7 @@ void render_table(const Comparison& c, const ComparisonSource& baseline,
   grid.push_back({"task", "agent", "budget", "split", "baseline", "current",
                   "difference [95% CI]", "verdict", "note"});
   for (const auto& r : c.rows) grid.push_back(cells(r));
-  std::vector<size_t> width(grid.front().size(), 0);
-  for (const auto& line : grid)
-    for (size_t i = 0; i < line.size(); ++i) width[i] = std::max(width[i], line[i].size());
-  for (size_t r = 0; r < grid.size(); ++r) {
-    std::string text;
-    for (size_t i = 0; i < grid[r].size(); ++i) {
-      const bool right = i == 2 || i == 4 || i == 5;  // numbers align right
-      const std::string pad(width[i] - grid[r][i].size(), ' ');
-      text += (i ? "  " : "") + (right ? pad + grid[r][i] : grid[r][i] + pad);
-    }
-    while (!text.empty() && text.back() == ' ') text.pop_back();
-    out << text << '\n';
-    if (r == 0) {
-      size_t total = 0;
-      for (size_t i = 0; i + 1 < width.size(); ++i) total += width[i] + 2;
-      out << std::string(total + width.back(), '-') << '\n';
-    }
-  }
+  write_aligned_table(grid, /*right_aligned=*/{2, 4, 5}, out);  // the numbers
   if (any_lost(c)) out << "* " << kLostNote << '\n';
   out << '\n' << counts_text(c) << ": " << outcome(c) << '\n';
 }

@@ -1,5 +1,6 @@
 #include "hourglass/report/renderer.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstdio>
@@ -96,25 +97,7 @@ class TerminalRenderer final : public Renderer {
       if (!first) out << '\n';
       first = false;
       out << b.task << "  (" << caption(b) << ")\n";
-      const auto g = grid(b);
-      std::vector<size_t> width(g.front().size(), 0);
-      for (const auto& line : g)
-        for (size_t c = 0; c < line.size(); ++c) width[c] = std::max(width[c], line[c].size());
-      for (size_t r = 0; r < g.size(); ++r) {
-        std::string text;
-        for (size_t c = 0; c < g[r].size(); ++c) {
-          const bool right = c == 1;  // budgets align right
-          const std::string pad(width[c] - g[r][c].size(), ' ');
-          text += (c ? "  " : "") + (right ? pad + g[r][c] : g[r][c] + pad);
-        }
-        while (!text.empty() && text.back() == ' ') text.pop_back();
-        out << text << '\n';
-        if (r == 0) {
-          size_t total = 0;
-          for (auto w : width) total += w;
-          out << std::string(total + 2 * (width.size() - 1), '-') << '\n';
-        }
-      }
+      write_aligned_table(grid(b), /*right_aligned=*/{1}, out);  // budgets align right
       if (auto f = footnote(b); !f.empty()) out << f << '\n';
     }
   }
@@ -181,6 +164,31 @@ class JsonRenderer final : public Renderer {
 };
 
 }  // namespace
+
+void write_aligned_table(const std::vector<std::vector<std::string>>& grid,
+                         const std::vector<size_t>& right_aligned, std::ostream& out) {
+  if (grid.empty()) return;
+  std::vector<size_t> width(grid.front().size(), 0);
+  for (const auto& line : grid)
+    for (size_t c = 0; c < line.size() && c < width.size(); ++c)
+      width[c] = std::max(width[c], line[c].size());
+  for (size_t r = 0; r < grid.size(); ++r) {
+    std::string text;
+    for (size_t c = 0; c < grid[r].size() && c < width.size(); ++c) {
+      const bool right =
+          std::find(right_aligned.begin(), right_aligned.end(), c) != right_aligned.end();
+      const std::string pad(width[c] - grid[r][c].size(), ' ');
+      text += (c ? "  " : "") + (right ? pad + grid[r][c] : grid[r][c] + pad);
+    }
+    while (!text.empty() && text.back() == ' ') text.pop_back();
+    out << text << '\n';
+    if (r == 0) {
+      size_t total = 0;
+      for (auto w : width) total += w;
+      out << std::string(total + 2 * (width.size() - 1), '-') << '\n';
+    }
+  }
+}
 
 std::unique_ptr<Renderer> make_renderer(Format format) {
   switch (format) {

@@ -37,4 +37,11 @@ class Renderer {
 
 std::unique_ptr<Renderer> make_renderer(Format format);
 
+// Writes `grid` (the header row first) as plain-text columns two spaces
+// apart, padded to the widest cell, with a rule of dashes under the header;
+// the columns listed in `right_aligned` are aligned right (numbers), trailing
+// spaces are trimmed. Shared by the terminal renderers.
+void write_aligned_table(const std::vector<std::vector<std::string>>& grid,
+                         const std::vector<size_t>& right_aligned, std::ostream& out);
+
 }  // namespace hg
