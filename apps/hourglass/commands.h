@@ -6,6 +6,10 @@
 #include <CLI/CLI.hpp>
 
 #include <functional>
+#include <ostream>
+#include <string>
+
+#include "hourglass/results/results.h"
 
 namespace hg::cli {
 
@@ -20,6 +24,14 @@ void add_run(CLI::App& app, Action& action);
 void add_validate(CLI::App& app, Action& action);
 void add_list(CLI::App& app, Action& action);
 void add_compare(CLI::App& app, Action& action);
+void add_merge(CLI::App& app, Action& action);
+void add_slurm(CLI::App& app, Action& action);
+void add_report(CLI::App& app, Action& action);
+
+// The report of a finished run in `format` (table, md, csv, latex, json or
+// html) with default options; `label` names the results file. report.cpp.
+void print_run_report(const Results& results, const std::string& label, const std::string& format,
+                      std::ostream& out);
 
 // Directory of the shipped suites: HOURGLASS_SUITES_DIR from the build.
 std::string shipped_suites_dir();

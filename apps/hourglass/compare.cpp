@@ -24,7 +24,8 @@ int compare(const CompareArgs& args) {
   // Everything that can be wrong with the command line first, then the inputs;
   // nothing is written until both have been read and compared.
   const Format format = parse_format(args.format);
-  if (format == Format::kCsv) throw InputError("--format: compare writes table, md or json");
+  if (format != Format::kTable && format != Format::kMarkdown && format != Format::kJson)
+    throw InputError("--format: compare writes table, md or json, got '" + args.format + "'");
   if (!args.export_format.empty() && args.export_format != "github-action-benchmark")
     throw InputError("--export: the only export is github-action-benchmark, got '" +
                      args.export_format + "'");

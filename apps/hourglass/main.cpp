@@ -40,6 +40,9 @@ int main(int argc, char** argv) {
   hg::cli::add_run(app, action);
   hg::cli::add_validate(app, action);
   hg::cli::add_list(app, action);
+  hg::cli::add_merge(app, action);
+  hg::cli::add_slurm(app, action);
+  hg::cli::add_report(app, action);
   hg::cli::add_compare(app, action);
   try {
     app.parse(argc, argv);

@@ -1,5 +1,5 @@
 // hourglass run SUITE.yaml: train every population under its budget, score
-// every split, write results.json, print the table.
+// every split, write results.json, print the report (hourglass report).
 #include <spdlog/spdlog.h>
 #include <torch/torch.h>
 #include <unistd.h>
@@ -13,6 +13,7 @@
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <optional>
 #include <thread>
 
 #include "commands.h"
@@ -20,9 +21,9 @@
 #include "hourglass/core/tensor_util.h"
 #include "hourglass/report/renderer.h"
 #include "hourglass/results/results.h"
-#include "hourglass/results/summary.h"
 #include "hourglass/run/plan.h"
 #include "hourglass/run/runner.h"
+#include "hourglass/run/shard.h"
 #include "progress.h"
 
 namespace hg::cli {
@@ -41,6 +42,7 @@ struct RunArgs {
   bool overwrite = false;
   std::string format = "table";
   bool quiet = false;
+  std::string shard;
 };
 
 std::atomic<int> g_signal{0};
@@ -104,7 +106,7 @@ std::string shell_word(const std::string& word) {
 }
 
 // The command that reproduces this run: the same suite, overrides, device,
-// jobs and threads, and output (add --resume to continue it).
+// jobs, threads, shard and output (add --resume to continue it).
 std::string run_command(const RunArgs& args, const std::string& out) {
   std::string cmd = "hourglass run " + shell_word(args.suite) + " --out " + shell_word(out);
   if (!args.tasks.empty()) cmd += " --tasks " + shell_word(args.tasks);
@@ -118,6 +120,7 @@ std::string run_command(const RunArgs& args, const std::string& out) {
   if (args.device != "auto") cmd += " --device " + shell_word(args.device);
   if (args.jobs != 1) cmd += " --jobs " + std::to_string(args.jobs);
   if (args.threads != 0) cmd += " --threads " + std::to_string(args.threads);
+  if (!args.shard.empty()) cmd += " --shard " + shell_word(args.shard);
   return cmd;
 }
 
@@ -151,7 +154,7 @@ int run(const RunArgs& args) {
   const Catalog catalog = registered_catalog();
   Suite suite = load_suite(args.suite, catalog);
   apply_overrides(suite, args);
-  const auto format = parse_format(args.format);
+  parse_format(args.format);  // a bad --format fails before any training
   const c10::Device device = resolve_device(args.device);
   const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   if (args.jobs < 1) throw InputError("--jobs: must be >= 1");
@@ -162,7 +165,16 @@ int run(const RunArgs& args) {
     throw InputError("--resume needs --out DIR: the directory of the run to continue");
   const auto config = resolved_config(suite, catalog);
   const std::string sha = suite_sha256(config);
-  std::vector<Population> plan = expand(suite, {args.tasks, args.agents});
+  const std::vector<Population> full_plan = expand(suite, {args.tasks, args.agents});
+  std::optional<ShardSpec> shard;
+  if (!args.shard.empty()) {
+    shard = parse_shard(args.shard);
+  } else if ((shard = shard_from_slurm())) {
+    spdlog::info("shard {} from SLURM_ARRAY_TASK_ID/SLURM_ARRAY_TASK_COUNT (--shard not given)",
+                 shard->str());
+  }
+  const std::vector<Population> plan =
+      shard ? select_shard(suite, full_plan, catalog, *shard) : full_plan;
 
   const std::string out =
       args.out.empty() ? "runs/" + suite.name + "/" + utc_now("%Y%m%d-%H%M%S") : args.out;
@@ -177,7 +189,7 @@ int run(const RunArgs& args) {
     spdlog::info("resuming: {} of {} population(s) already finished in {}", finished.size(),
                  plan.size(), journal_path);
   } else if (args.resume) {
-    spdlog::warn("--resume: no journal at {}; starting from the beginning", journal_path);
+    spdlog::info("--resume: no journal at {} yet; starting from the beginning", journal_path);
   }
   std::vector<Population> todo;
   for (const auto& p : plan)
@@ -186,8 +198,11 @@ int run(const RunArgs& args) {
   at::set_num_threads(threads);
   const std::string blas = blas_description();
   if (!args.quiet) {
-    spdlog::info("suite '{}' ({}): {} population(s) x {} seed(s), {} to run", suite.name,
-                 args.suite, plan.size(), suite.seeds, todo.size());
+    spdlog::info("suite '{}' ({}): {} population(s) x {} seed(s), {} to run{}", suite.name,
+                 args.suite, plan.size(), suite.seeds, todo.size(),
+                 shard ? " (shard " + shard->str() + " of " + std::to_string(full_plan.size()) +
+                             " populations)"
+                       : "");
     spdlog::info("device {}, {} job(s) x {} intra-op thread(s), LibTorch {}, {}", device.str(),
                  args.jobs, threads, TORCH_VERSION, blas);
   }
@@ -210,7 +225,15 @@ int run(const RunArgs& args) {
                          {"started_at", utc_now("%Y-%m-%dT%H:%M:%SZ")},
                          {"filters", {{"tasks", args.tasks}, {"agents", args.agents}}},
                          {"command", run_command(args, out)},
+                         {"plan", nlohmann::json::array()},
                          {"shard", nullptr}};
+  for (const auto& p : full_plan) results.environment["plan"].push_back(p.key);
+  if (shard) {
+    nlohmann::json keys = nlohmann::json::array();
+    for (const auto& p : plan) keys.push_back(p.key);
+    results.environment["shard"] = {
+        {"index", shard->index}, {"count", shard->count}, {"populations", keys}};
+  }
 
   Journal journal(journal_path, sha, /*append=*/args.resume);
   double total_weight = 0;
@@ -254,7 +277,7 @@ int run(const RunArgs& args) {
     return 128 + g_signal;
   }
 
-  make_renderer(format)->render({suite.name, summarize(results.trials)}, std::cout);
+  print_run_report(results, results_path, args.format, std::cout);
   int lost = 0;
   for (const auto& t : results.trials) lost += t.status != "ok";
   if (!args.quiet) spdlog::info("results: {}", results_path);
@@ -294,9 +317,15 @@ void add_run(CLI::App& app, Action& action) {
   cmd->add_flag("--resume", args->resume,
                 "continue an interrupted run in --out from its journal (same suite only)");
   cmd->add_flag("--overwrite", args->overwrite, "replace an existing results.json in --out");
-  cmd->add_option("--format", args->format, "table, md, csv or json (stdout)")
+  cmd->add_option("--format", args->format,
+                  "format of the report printed at the end (stdout): table, md, csv, latex, "
+                  "json or html; see hourglass report")
       ->capture_default_str();
   cmd->add_flag("--quiet,-q", args->quiet, "no progress bar and no info logs");
+  cmd->add_option("--shard", args->shard,
+                  "run shard K/N of the populations (0 <= K < N; balanced by estimated cost, "
+                  "never splitting a population); default from SLURM_ARRAY_TASK_ID/_COUNT/_MIN "
+                  "when set. Combine the shards' results with `hourglass merge`");
   cmd->callback([&action, args] { action = [args] { return run(*args); }; });
 }
 

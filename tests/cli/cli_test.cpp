@@ -1,14 +1,17 @@
 // CLI behaviour, tested by running the real `hourglass` binary.
-#include "cli_util.h"
+#include "cli_fixture.h"
 
 namespace {
 
-using namespace hg::cli_testing;
+using hg::testing::Cli;
+using hg::testing::contains;
+namespace fs = std::filesystem;
 
 TEST_F(Cli, HelpExplainsEverySubcommand) {
   const auto o = hourglass("--help");
   EXPECT_EQ(o.code, 0);
-  for (const char* sub : {"run", "validate", "list", "compare"}) EXPECT_TRUE(contains(o.out, sub)) << sub;
+  for (const char* sub : {"run", "validate", "list", "report", "compare"})
+    EXPECT_TRUE(contains(o.out, sub)) << sub;
   const auto r = hourglass("run --help");
   EXPECT_EQ(r.code, 0);
   for (const char* opt : {"--out", "--device", "--threads", "--jobs", "--tasks", "--agents",
@@ -31,8 +34,8 @@ TEST_F(Cli, SmokeSuiteRunsAndWritesEverySplitDeterministically) {
   const auto b = hourglass("run suites/smoke.yaml --quiet --jobs 2 --threads 1 --out '" + dir_ + "/b'");
   ASSERT_EQ(b.code, 0) << b.err;
 
-  const auto ra = nlohmann::json::parse(read_file(dir_ + "/a/results.json"));
-  const auto rb = nlohmann::json::parse(read_file(dir_ + "/b/results.json"));
+  const auto ra = nlohmann::json::parse(read(dir_ + "/a/results.json"));
+  const auto rb = nlohmann::json::parse(read(dir_ + "/b/results.json"));
   EXPECT_EQ(ra["schema"], "hourglass.results/1");
   ASSERT_EQ(ra["trials"].size(), 2u * 4u * 2u * 3u);  // tasks x agents x budgets x seeds
   for (const auto& t : ra["trials"]) {
@@ -73,18 +76,98 @@ TEST_F(Cli, RunFormatsAndOverrides) {
                            "--budgets 20,40 --seeds 2 --overwrite --out '" + dir_ + "/f'";
   const auto csv = hourglass(base + " --format csv");
   ASSERT_EQ(csv.code, 0) << csv.err;
-  EXPECT_TRUE(contains(csv.out, "task,agent,budget,split,trials,ok,mean,ci_low,ci_high,raw_mean\n"));
-  EXPECT_TRUE(contains(csv.out, "sine,ridge-rff,40,ood/far-x,2,2,"));
+  EXPECT_TRUE(contains(csv.out, "section,task,agent,other_agent,budget,split,seed_index,status,"
+                                "statistic,value,bound,ci_low,ci_high,n,raw,threshold\n"));
+  EXPECT_TRUE(contains(csv.out, "population,sine,ridge-rff,,40,ood/far-x,,,mean,"));
   EXPECT_FALSE(contains(csv.out, "constant"));
   const auto md = hourglass(base + " --format md");
   ASSERT_EQ(md.code, 0);
   EXPECT_TRUE(contains(md.out, "| agent | budget | train | test | ood/far-x |"));
   const auto json = hourglass(base + " --format json");
   ASSERT_EQ(json.code, 0);
-  EXPECT_EQ(nlohmann::json::parse(json.out)["summary"].size(), 2u * 2u * 3u);
+  EXPECT_EQ(nlohmann::json::parse(json.out)["populations"].size(), 2u * 2u * 3u);
   EXPECT_EQ(hourglass(base + " --format xml").code, 2);
   EXPECT_EQ(hourglass(base + " --budgets 0").code, 2);
   EXPECT_EQ(hourglass(base + " --tasks nomatch").code, 2);
+}
+
+TEST_F(Cli, RunEndsWithTheReportOfWhatItRan) {
+  const auto o = hourglass("run suites/smoke.yaml --quiet --tasks linear --agents 'ridge|mlp' "
+                           "--budgets 20,80 --seeds 2 --out '" + dir_ + "/r'");
+  ASSERT_EQ(o.code, 0) << o.err;
+  for (const char* s : {"Hourglass report: smoke", "== Scores per task ==",
+                        "== Aggregate over tasks ==", "== Sample efficiency ==",
+                        "== Generalization ==", "practice multiplier against ridge"})
+    EXPECT_TRUE(contains(o.out, s)) << s;
+  // hourglass report on the file prints the same tables (but for the file name).
+  const auto r = hourglass("report '" + dir_ + "/r/results.json'");
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(r.out, o.out);
+}
+
+const std::string kFixture = HOURGLASS_TEST_DATA_DIR "/results/small.json";
+
+TEST_F(Cli, ReportPrintsEveryFormat) {
+  for (const char* format : {"table", "md", "csv", "latex", "json", "html"}) {
+    const auto o = hourglass("report '" + kFixture + "' --reps 200 --format " + format);
+    EXPECT_EQ(o.code, 0) << format << ": " << o.err;
+    EXPECT_FALSE(o.out.empty()) << format;
+  }
+  const auto bad = hourglass("report '" + kFixture + "' --format xml");
+  EXPECT_EQ(bad.code, 2);
+  EXPECT_TRUE(contains(bad.err, "expected table, md, csv, latex, json or html")) << bad.err;
+}
+
+TEST_F(Cli, ReportWritesTheOutputFileOnlyWhenItSucceeds) {
+  const std::string out = dir_ + "/report.html";
+  const auto o = hourglass("report '" + kFixture + "' --reps 100 --format html -o '" + out + "'");
+  ASSERT_EQ(o.code, 0) << o.err;
+  EXPECT_TRUE(o.out.empty());
+  EXPECT_TRUE(contains(read(out), "<svg"));
+  const std::string never = dir_ + "/never.md";
+  const auto bad = hourglass("report '" + kFixture + "' --reference nobody -o '" + never + "'");
+  EXPECT_EQ(bad.code, 2);
+  EXPECT_TRUE(contains(bad.err, "--reference: no agent 'nobody'")) << bad.err;
+  EXPECT_FALSE(fs::exists(never));
+  EXPECT_EQ(hourglass("report '" + dir_ + "/missing.json'").code, 2);
+}
+
+TEST_F(Cli, ReportPutsFilesSideBySideAndRefusesMixedSuitesAndDuplicates) {
+  // The fixture split by agent into two files gives the same numbers as the fixture.
+  auto doc = nlohmann::json::parse(read(kFixture));
+  auto part = [&](bool mlp) {
+    auto d = doc;
+    d["trials"] = nlohmann::json::array();
+    for (const auto& t : doc["trials"])
+      if ((t["agent"] == "mlp") == mlp) d["trials"].push_back(t);
+    return d;
+  };
+  const std::string a = write("a.json", part(false).dump());
+  const std::string b = write("b.json", part(true).dump());
+  const auto whole = hourglass("report '" + kFixture + "' --reps 300 --format csv");
+  const auto split = hourglass("report '" + a + "' '" + b + "' --reps 300 --format csv");
+  ASSERT_EQ(split.code, 0) << split.err;
+  EXPECT_EQ(split.out, whole.out);
+
+  auto other = part(true);
+  other["suite"]["sha256"] = "0000";
+  const std::string c = write("c.json", other.dump());
+  const auto mixed = hourglass("report '" + a + "' '" + c + "'");
+  EXPECT_EQ(mixed.code, 2);
+  EXPECT_TRUE(contains(mixed.err, "--allow-mixed")) << mixed.err;
+  EXPECT_EQ(hourglass("report '" + a + "' '" + c + "' --allow-mixed --reps 100").code, 0);
+
+  const auto twice = hourglass("report '" + a + "' '" + a + "'");
+  EXPECT_EQ(twice.code, 2);
+  EXPECT_TRUE(contains(twice.err, "duplicate trial")) << twice.err;
+}
+
+TEST_F(Cli, ReportPrintsThePracticeMultiplierAgainstTheReference) {
+  const auto o = hourglass("report '" + kFixture + "' --reference mlp --threshold 0.5");
+  ASSERT_EQ(o.code, 0) << o.err;
+  EXPECT_TRUE(contains(o.out, "practice multiplier against mlp")) << o.out;
+  EXPECT_TRUE(contains(o.out, "samples to 0.5")) << o.out;
+  EXPECT_TRUE(contains(o.out, "mlp (reference)")) << o.out;
 }
 
 TEST_F(Cli, ValidateAcceptsShippedSuites) {

@@ -1,9 +1,9 @@
-// Helpers for the CLI tests: run the real `hourglass` binary, in the
-// foreground (std::system) or in the background (posix_spawn, to signal it).
+// More helpers for the CLI tests, on top of the fixture (cli_fixture.h):
+// reading results, comparing trial scores, and runs of the real `hourglass`
+// binary in the background (posix_spawn), to be signalled.
 #pragma once
 
 #include <fcntl.h>
-#include <gtest/gtest.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -15,7 +15,6 @@
 #include <fstream>
 #include <map>
 #include <memory>
-#include <set>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -23,21 +22,23 @@
 
 #include <nlohmann/json.hpp>
 
+#include "cli_fixture.h"
+
 extern char** environ;
 
 namespace hg::cli_testing {
 
 namespace fs = std::filesystem;
 
-struct Outcome {
-  int code = -1;    // exit status; -1 when killed by a signal
-  int signal = 0;   // the signal that killed it, if one did
+using hg::testing::Cli;
+using hg::testing::contains;
+
+// How a background run ended.
+struct Ended {
+  int code = -1;   // exit status; -1 when killed by a signal
+  int signal = 0;  // the signal that killed it, if one did
   std::string out, err;
 };
-
-inline bool contains(const std::string& haystack, const std::string& needle) {
-  return haystack.find(needle) != std::string::npos;
-}
 
 inline std::string read_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -73,8 +74,9 @@ inline std::map<std::string, nlohmann::json> trial_scores(const nlohmann::json& 
 // signalled; killed and reaped by the destructor if still running.
 class BackgroundRun {
  public:
+  // Standard output and error go to the files `out` and `err`.
   BackgroundRun(const std::vector<std::string>& args, const std::string& out,
-             const std::string& err)
+                const std::string& err)
       : out_(out), err_(err) {
     std::vector<std::string> argv{HOURGLASS_BINARY};
     argv.insert(argv.end(), args.begin(), args.end());
@@ -124,12 +126,12 @@ class BackgroundRun {
     return true;
   }
   void signal(int sig) { ::kill(pid_, sig); }
-  Outcome wait() {
+  Ended wait() {
     if (!reaped_) {
       ::waitpid(pid_, &status_, 0);
       reaped_ = true;
     }
-    Outcome o;
+    Ended o;
     o.code = WIFEXITED(status_) ? WEXITSTATUS(status_) : -1;
     o.signal = WIFSIGNALED(status_) ? WTERMSIG(status_) : 0;
     o.out = read_file(out_);
@@ -151,54 +153,5 @@ inline size_t journal_lines(const std::string& path) {
   for (char c : text) n += c == '\n';
   return n;
 }
-
-class Cli : public ::testing::Test {
- protected:
-  void SetUp() override {
-    std::string tmpl = (fs::temp_directory_path() / "hourglass-cli-XXXXXX").string();
-    dir_ = ::mkdtemp(tmpl.data());
-  }
-  void TearDown() override {
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
-  }
-
-  // Runs `hourglass ARGS` in the source directory with stdin closed.
-  // `prefix` is put before the command in the shell (e.g. "ulimit -v N;").
-  Outcome hourglass(const std::string& args, const std::string& prefix = "") const {
-    const std::string out = dir_ + "/stdout", err = dir_ + "/stderr";
-    const std::string cmd = prefix + " cd '" HOURGLASS_SOURCE_DIR "' && exec '" HOURGLASS_BINARY
-                            "' " + args + " </dev/null >'" + out + "' 2>'" + err + "'";
-    const int status = std::system(cmd.c_str());
-    Outcome o;
-    o.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    o.out = read_file(out);
-    o.err = read_file(err);
-    return o;
-  }
-
-  std::unique_ptr<BackgroundRun> start(const std::vector<std::string>& args) const {
-    return std::make_unique<BackgroundRun>(args, dir_ + "/bg-stdout", dir_ + "/bg-stderr");
-  }
-
-  std::string write(const std::string& name, const std::string& text) const {
-    const std::string p = dir_ + "/" + name;
-    fs::create_directories(fs::path(p).parent_path());
-    std::ofstream(p, std::ios::binary) << text;
-    return p;
-  }
-
-  // Files in the test directory, other than the captured stdout and stderr.
-  std::set<std::string> listing() const {
-    std::set<std::string> names;
-    for (const auto& e : fs::recursive_directory_iterator(dir_)) {
-      const auto name = e.path().filename().string();
-      if (name != "stdout" && name != "stderr") names.insert(e.path().string());
-    }
-    return names;
-  }
-
-  std::string dir_;
-};
 
 }  // namespace hg::cli_testing

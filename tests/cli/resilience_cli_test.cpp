@@ -153,12 +153,12 @@ TEST_F(Cli, InterruptedRunsResumeToTheScoresOfAnUninterruptedOne) {
     const std::string out = dir_ + "/sig" + std::to_string(c.signal);
     const std::string journal = out + "/journal.jsonl";
     {
-      auto run = start(args(out, false));
-      ASSERT_GT(run->pid(), 0);
-      ASSERT_TRUE(wait_for_first_population(*run, journal))
-          << "the run ended before a population finished: " << run->wait().err;
-      run->signal(c.signal);
-      const Outcome o = run->wait();
+      BackgroundRun run(args(out, false), dir_ + "/bg-stdout", dir_ + "/bg-stderr");
+      ASSERT_GT(run.pid(), 0);
+      ASSERT_TRUE(wait_for_first_population(run, journal))
+          << "the run ended before a population finished: " << run.wait().err;
+      run.signal(c.signal);
+      const Ended o = run.wait();
       if (c.signal == SIGKILL) {
         EXPECT_EQ(o.signal, SIGKILL);
         EXPECT_FALSE(fs::exists(out + "/results.json"));  // never got that far

@@ -1,13 +1,17 @@
-// Golden outputs: the table formats are a contract (papers and CI parse them).
+// Golden outputs: the report formats are a contract (papers, CI job summaries
+// and scripts parse them). The input is the committed fixture
+// tests/data/results/small.json (the smoke suite at budgets 20, 100, 500 with
+// 4 seeds, one failed and one diverged trial).
 // To update on purpose: HOURGLASS_UPDATE_GOLDEN=1 ./hourglass_tests, then
 // review the diff of tests/data/golden/.
 #include "hourglass/report/renderer.h"
 
 #include <gtest/gtest.h>
 
-#include <cmath>
 #include <cstdlib>
 #include <fstream>
+#include <nlohmann/json.hpp>
+#include <regex>
 #include <sstream>
 
 #include "../test_util.h"
@@ -16,50 +20,92 @@
 namespace hg {
 namespace {
 
-ScoreTable fixed_table() {
-  auto row = [](std::string agent, int64_t budget, std::string split, int64_t trials, int64_t ok,
-                double mean, double lo, double hi) {
-    PopulationSummary s;
-    s.task = "sine";
-    s.agent = std::move(agent);
-    s.budget = budget;
-    s.split = std::move(split);
-    s.trials = trials;
-    s.ok = ok;
-    s.mean = mean;
-    s.lo = lo;
-    s.hi = hi;
-    s.raw_mean = -mean;
-    return s;
-  };
-  ScoreTable t;
-  t.suite = "golden";
-  t.rows = {row("mlp", 100, "train", 3, 3, 0.91, 0.88, 0.95),
-            row("mlp", 100, "test", 3, 3, 0.62, 0.55, 0.7),
-            row("mlp", 100, "ood/far-x", 3, 3, -0.41, -0.6, -0.2),
-            row("mlp", 1000, "train", 3, 2, 0.99, 0.98, 1.0),
-            row("mlp", 1000, "test", 3, 2, 0.97, 0.96, 0.98),
-            row("mlp", 1000, "ood/far-x", 3, 2, -0.3, -0.5, -0.1),
-            row("ridge", 100, "train", 3, 0, std::nan(""), std::nan(""), std::nan("")),
-            row("ridge", 100, "test", 3, 0, std::nan(""), std::nan(""), std::nan("")),
-            row("ridge", 100, "ood/far-x", 3, 0, std::nan(""), std::nan(""), std::nan(""))};
-  return t;
+const Report& fixture_report() {
+  static const Report report = [] {
+    const std::string path = std::string(HOURGLASS_TEST_DATA_DIR) + "/results/small.json";
+    ReportOptions options;
+    options.reference = "mlp";
+    return build_report({{"small.json", read_results(path)}}, options);
+  }();
+  return report;
+}
+
+std::string render(Format format) {
+  std::ostringstream out;
+  make_renderer(format)->render(fixture_report(), out);
+  return out.str();
 }
 
 void expect_golden(Format format, const std::string& name) {
-  std::ostringstream out;
-  make_renderer(format)->render(fixed_table(), out);
-  testing::expect_golden(out.str(), name);
+  testing::expect_golden(render(format), name);
 }
 
-TEST(Renderer, TableMatchesGolden) { expect_golden(Format::kTable, "table.txt"); }
-TEST(Renderer, MarkdownMatchesGolden) { expect_golden(Format::kMarkdown, "table.md"); }
-TEST(Renderer, CsvMatchesGolden) { expect_golden(Format::kCsv, "table.csv"); }
-TEST(Renderer, JsonMatchesGolden) { expect_golden(Format::kJson, "table.json"); }
+TEST(Renderer, MarkdownMatchesGolden) { expect_golden(Format::kMarkdown, "report.md"); }
+TEST(Renderer, CsvMatchesGolden) { expect_golden(Format::kCsv, "report.csv"); }
+TEST(Renderer, TableMatchesGolden) { expect_golden(Format::kTable, "report.txt"); }
+TEST(Renderer, LatexMatchesGolden) { expect_golden(Format::kLatex, "report.tex"); }
+
+TEST(Renderer, TablesHoldEverySection) {
+  const std::string table = render(Format::kTable);
+  for (const char* heading : {"== Scores per task ==", "== Aggregate over tasks ==",
+                              "== Sample efficiency ==", "== Generalization =="})
+    EXPECT_NE(table.find(heading), std::string::npos) << heading;
+  // The failed trial (sine, mlp, 20) leaves 3 of 4 seeds: flagged and counted.
+  EXPECT_NE(table.find("trials: 72 (70 ok, 1 failed, 1 diverged)"), std::string::npos);
+  EXPECT_NE(table.find("* 1 trial(s) failed or diverged; means are over the rest"),
+            std::string::npos);
+}
+
+TEST(Renderer, JsonFollowsTheSchema) {
+  const auto doc = nlohmann::json::parse(render(Format::kJson));
+  EXPECT_EQ(doc["schema"], kReportSchema);
+  EXPECT_EQ(doc["suite"], "smoke");
+  EXPECT_EQ(doc["options"]["reference"], "mlp");
+  EXPECT_EQ(doc["trials"]["total"], 72);
+  EXPECT_EQ(doc["trials"]["failed"], 1);
+  // 2 tasks x 3 agents x 3 budgets x 3 splits
+  EXPECT_EQ(doc["populations"].size(), 54u);
+  // train, test, worst-ood (the ood splits differ between the tasks) x 3 agents x 3 budgets
+  EXPECT_EQ(doc["aggregates"].size(), 27u);
+  for (const char* key : {"sample_efficiency", "generalization", "probability_of_improvement",
+                          "accuracy_on_the_line"})
+    EXPECT_FALSE(doc[key].empty()) << key;
+  const auto& first = doc["aggregates"][0];
+  for (const char* key : {"iqm", "mean", "median", "optimality_gap"})
+    for (const char* field : {"value", "ci_low", "ci_high"})
+      EXPECT_TRUE(first[key][field].is_number()) << key << "." << field;
+}
+
+TEST(Renderer, HtmlIsSelfContainedWithEveryPlot) {
+  const std::string html = render(Format::kHtml);
+  EXPECT_EQ(html.rfind("<!DOCTYPE html>", 0), 0u);
+  EXPECT_EQ(html.find("<script"), std::string::npos);
+  EXPECT_EQ(html.find("<link"), std::string::npos);
+  EXPECT_EQ(html.find("src="), std::string::npos);
+  EXPECT_EQ(html.find("url(http"), std::string::npos);
+  // the only URL is the SVG namespace
+  const std::regex url("https?://(?!www\\.w3\\.org/2000/svg)");
+  EXPECT_FALSE(std::regex_search(html, url));
+  auto count = [&](const std::string& needle) {
+    size_t n = 0;
+    for (size_t at = html.find(needle); at != std::string::npos; at = html.find(needle, at + 1))
+      ++n;
+    return n;
+  };
+  // curves: 2 tasks x (train, test, ood, worst-ood) + all tasks x (train, test, worst-ood)
+  EXPECT_EQ(count("data-plot=\"curve\""), 11u);
+  EXPECT_EQ(count("data-plot=\"scatter\""), 2u);
+  EXPECT_EQ(count("data-plot=\"iqm\""), 3u);
+  EXPECT_EQ(count("data-plot=\"improvement\""), 9u);
+  EXPECT_NE(html.find("R² = "), std::string::npos);
+  EXPECT_NE(html.find("#0072B2"), std::string::npos);  // Okabe-Ito blue
+}
 
 TEST(Renderer, ParsesFormatNames) {
   EXPECT_EQ(parse_format("md"), Format::kMarkdown);
   EXPECT_EQ(parse_format("csv"), Format::kCsv);
+  EXPECT_EQ(parse_format("latex"), Format::kLatex);
+  EXPECT_EQ(parse_format("html"), Format::kHtml);
   EXPECT_THROW(parse_format("xml"), InputError);
 }
 

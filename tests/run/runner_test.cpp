@@ -34,12 +34,14 @@ const LearnerRegistrar kGreedy(LearnerInfo{"test-greedy", "draws past its budget
                                            {TaskKind::kRegression}, {},
                                            [](const Params&) {
                                              return std::make_unique<GreedyLearner>();
-                                           }});
+                                           },
+                                           nullptr});
 const LearnerRegistrar kPiecewise(LearnerInfo{"test-piecewise", "draws in pieces",
                                               {TaskKind::kRegression}, {},
                                               [](const Params&) {
                                                 return std::make_unique<PiecewiseLearner>();
-                                              }});
+                                              },
+                                              nullptr});
 
 const char* kSmall = R"(
 suite: small

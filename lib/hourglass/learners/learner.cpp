@@ -27,4 +27,27 @@ at::Tensor Learner::predict(const at::Tensor& x) {
   return out;
 }
 
+void InteractiveLearner::train(InteractiveTrainContext& ctx) {
+  if (trained_) throw std::logic_error("InteractiveLearner::train called twice");
+  population_ = static_cast<int64_t>(ctx.member_seeds.size());
+  spec_ = ctx.spec;
+  ctx.diverged_at.assign(ctx.member_seeds.size(), std::nullopt);
+  do_train(ctx);
+  trained_ = true;
+}
+
+at::Tensor InteractiveLearner::act(const at::Tensor& obs) {
+  if (!trained_) throw std::logic_error("InteractiveLearner::act before train");
+  if (obs.dim() != 3 || obs.size(0) != population_ || obs.size(2) != spec_.obs_dim)
+    throw std::logic_error("InteractiveLearner::act: expected obs of shape [P, n, obs_dim]");
+  torch::NoGradGuard no_grad;
+  auto out = do_act(obs).to(torch::kCPU, torch::kLong);
+  if (out.dim() != 2 || out.size(0) != population_ || out.size(1) != obs.size(1))
+    throw std::logic_error("learner returned actions of the wrong shape");
+  if (out.numel() > 0 && (out.min().item<int64_t>() < 0 ||
+                          out.max().item<int64_t>() >= spec_.num_actions))
+    throw std::logic_error("learner returned an action outside [0, num_actions)");
+  return out.contiguous();
+}
+
 }  // namespace hg

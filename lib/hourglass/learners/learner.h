@@ -9,6 +9,11 @@
 // Who calls what: the runner calls the public, non-virtual train() once and
 // then predict() on every split; they check arguments and bookkeeping and call
 // the protected hooks that each learner implements.
+//
+// Interactive families have their own base, InteractiveLearner: train() steps
+// a budgeted EnvironmentSource (the budget counts environment steps per
+// member), act() picks actions for evaluation episodes. A learner may serve
+// both kinds by registering both factories.
 #pragma once
 
 #include <ATen/core/Tensor.h>
@@ -24,6 +29,7 @@
 #include "hourglass/core/params.h"
 #include "hourglass/core/registry.h"
 #include "hourglass/tasks/family.h"
+#include "hourglass/tasks/interactive.h"
 
 namespace hg {
 
@@ -73,12 +79,79 @@ class Learner {
   int64_t population_ = 0;
 };
 
+// ---- Interactive families --------------------------------------------------
+
+// One step of every copy, on the training device:
+//   obs    [P, E, obs_dim] float: after the step (a new episode's first
+//          observation where done)
+//   reward [P, E] float: the step's reward
+//   done   [P, E] bool: the step ended its episode (goal, failure or limit)
+struct Transition {
+  at::Tensor obs;
+  at::Tensor reward;
+  at::Tensor done;
+};
+
+// The budgeted environment of one population's `train` split, owned by the
+// runner: the budget is environment steps per member, and one step() of E
+// copies costs E. It never steps past the budget.
+class EnvironmentSource {
+ public:
+  virtual ~EnvironmentSource() = default;
+  virtual int64_t remaining() const = 0;  // steps each member may still take
+  virtual int64_t budget() const = 0;
+  virtual EnvSpec spec() const = 0;
+  // (Re)starts `copies` parallel copies per member on training levels and
+  // returns their first observations [P, copies, obs_dim]. Costs nothing.
+  virtual at::Tensor reset(int64_t copies) = 0;
+  // actions: [P, E] integer ids (any device). Throws BudgetExceeded when
+  // E > remaining() (nothing is stepped), std::logic_error before reset().
+  virtual Transition step(const at::Tensor& actions) = 0;
+};
+
+struct InteractiveTrainContext {
+  EnvironmentSource& env;
+  EnvSpec spec;
+  c10::Device device;
+  std::vector<uint64_t> member_seeds;  // as in TrainContext
+
+  // Filled by the learner:
+  int64_t updates = 0;
+  std::vector<std::optional<int64_t>> diverged_at;
+};
+
+// A learner for interactive families: trains by stepping the budgeted
+// environment, then acts on observations.
+class InteractiveLearner {
+ public:
+  virtual ~InteractiveLearner() = default;
+
+  // Sizes ctx.diverged_at to P and calls do_train.
+  void train(InteractiveTrainContext& ctx);
+  // obs [P, n, obs_dim] on the training device -> actions [P, n] int64 in
+  // [0, num_actions), under no-grad. Only valid after train(). A stochastic
+  // policy draws from the learner's own per-member streams (deterministic).
+  at::Tensor act(const at::Tensor& obs);
+
+ protected:
+  virtual void do_train(InteractiveTrainContext& ctx) = 0;
+  virtual at::Tensor do_act(const at::Tensor& obs) = 0;
+
+ private:
+  bool trained_ = false;
+  EnvSpec spec_;
+  int64_t population_ = 0;
+};
+
 struct LearnerInfo {
   std::string name;
   std::string doc;  // one line
   std::vector<TaskKind> kinds;  // what it can train on
   std::vector<ParamSpec> params;
+  // For supervised kinds.
   std::function<std::unique_ptr<Learner>(const Params& params)> make;
+  // For TaskKind::kInteractive.
+  std::function<std::unique_ptr<InteractiveLearner>(const Params& params)> make_interactive;
 };
 
 using LearnerRegistry = Registry<LearnerInfo>;

@@ -105,7 +105,7 @@ void render_table(const Comparison& c, const ComparisonSource& baseline,
   grid.push_back({"task", "agent", "budget", "split", "baseline", "current",
                   "difference [95% CI]", "verdict", "note"});
   for (const auto& r : c.rows) grid.push_back(cells(r));
-  write_aligned_table(grid, /*right_aligned=*/{2, 4, 5}, out);  // the numbers
+  write_aligned_table(grid, {false, false, true, false, true, true, false, false, false}, out);
   if (any_lost(c)) out << "* " << kLostNote << '\n';
   out << '\n' << counts_text(c) << ": " << outcome(c) << '\n';
 }
@@ -199,6 +199,8 @@ void render_comparison(const Comparison& comparison, const ComparisonSource& bas
       return;
     }
     case Format::kCsv:
+    case Format::kLatex:
+    case Format::kHtml:
       break;
   }
   throw InputError("--format: compare writes table, md or json");

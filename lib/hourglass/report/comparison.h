@@ -31,7 +31,7 @@ struct ComparisonSource {
 // From a results file's `suite` and `environment` (missing fields: "?").
 ComparisonSource comparison_source(const std::string& path, const Results& results);
 
-// Format::kTable, kMarkdown or kJson; throws InputError for kCsv.
+// Format::kTable, kMarkdown or kJson; throws InputError for the others.
 void render_comparison(const Comparison& comparison, const ComparisonSource& baseline,
                        const ComparisonSource& current, Format format, std::ostream& out);
 

@@ -80,6 +80,10 @@ void write_all(int fd, const std::string& data, const std::string& path) {
 
 }  // namespace
 
+std::string population_key(const std::string& task, const std::string& agent, int64_t budget) {
+  return task + "/" + agent + "/" + std::to_string(budget);
+}
+
 json to_json(const TrialRecord& t) {
   json splits = json::object();
   for (const auto& s : t.splits)

@@ -44,6 +44,9 @@ struct TrialRecord {
   const SplitScore* find_split(const std::string& name) const;
 };
 
+// "task/agent/budget": the identity of a population in journals, shards and merges.
+std::string population_key(const std::string& task, const std::string& agent, int64_t budget);
+
 nlohmann::json to_json(const TrialRecord& trial);
 // Throws InputError naming `where` (e.g. "results.json: trials[3]") and the field.
 TrialRecord trial_from_json(const nlohmann::json& j, const std::string& where);

@@ -40,15 +40,16 @@ std::vector<PopulationSummary> summarize(const std::vector<TrialRecord>& trials,
     s.trials = acc.trials;
     s.ok = static_cast<int64_t>(acc.normalized.size());
     s.diverged = acc.diverged;
+    s.seed = stable_hash(s.task + "/" + s.agent + "/" + std::to_string(s.budget) + "/" + s.split);
     if (acc.normalized.empty()) {
-      s.mean = s.lo = s.hi = s.raw_mean = std::nan("");
+      s.mean = s.std = s.lo = s.hi = s.raw_mean = std::nan("");
     } else {
       metrics::BootstrapOptions options;
       options.reps = bootstrap_reps;
-      options.seed = stable_hash(s.task + "/" + s.agent + "/" + std::to_string(s.budget) + "/" +
-                                 s.split);
+      options.seed = s.seed;
       const auto estimate = metrics::bootstrap_mean(acc.normalized, options);
       s.mean = estimate.value;
+      s.std = metrics::stddev(acc.normalized);
       s.lo = estimate.ci.lo;
       s.hi = estimate.ci.hi;
       s.raw_mean = metrics::mean(acc.raw);
@@ -66,8 +67,8 @@ nlohmann::json to_json(const PopulationSummary& s) {
   auto num = [](double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(); };
   return {{"task", s.task},       {"agent", s.agent},   {"budget", s.budget},
           {"split", s.split},     {"trials", s.trials}, {"ok", s.ok},
-          {"mean", num(s.mean)},  {"ci_low", num(s.lo)}, {"ci_high", num(s.hi)},
-          {"raw_mean", num(s.raw_mean)}};
+          {"mean", num(s.mean)},  {"std", num(s.std)},   {"ci_low", num(s.lo)},
+          {"ci_high", num(s.hi)}, {"raw_mean", num(s.raw_mean)}, {"bootstrap_seed", s.seed}};
 }
 
 }  // namespace hg

@@ -1,6 +1,6 @@
 // Per-population summaries of a set of trials: for each (task, agent, budget,
 // split), the mean normalized score over the population's ok trials with a
-// seeded 95% percentile bootstrap interval over seeds. No LibTorch here.
+// seeded 95% percentile bootstrap interval over seeds, and its standard deviation. No LibTorch here.
 #pragma once
 
 #include <cstdint>
@@ -20,8 +20,10 @@ struct PopulationSummary {
   int64_t ok = 0;          // trials with status ok and a finite normalized score
   int64_t diverged = 0;    // trials with status diverged (failed = trials - ok - diverged)
   double mean = 0.0;       // mean normalized score over ok trials (NaN when ok == 0)
+  double std = 0.0;        // their sample standard deviation (n - 1; 0 for one trial)
   double lo = 0.0, hi = 0.0;  // 95% bootstrap interval
   double raw_mean = 0.0;   // mean raw score over ok trials
+  uint64_t seed = 0;       // the seed of the bootstrap interval
 };
 
 inline constexpr int kDefaultBootstrapReps = 2000;

@@ -5,6 +5,7 @@
 #include "hourglass/core/random.h"
 #include "hourglass/core/sha256.h"
 #include "hourglass/learners/learner.h"
+#include "hourglass/results/results.h"
 #include "hourglass/tasks/family.h"
 
 namespace hg {
@@ -53,7 +54,7 @@ std::vector<Population> expand(const Suite& suite, const PlanFilter& filter) {
           p.trial_seeds.push_back(derive_seed(suite.seed, task, agent, budget, i));
           p.instance_seeds.push_back(derive_seed(suite.seed, task, "", 0, i));
         }
-        p.key = task + "/" + agent + "/" + std::to_string(budget);
+        p.key = population_key(task, agent, budget);
         plan.push_back(std::move(p));
       }
     }

@@ -10,6 +10,7 @@ std::string to_string(TaskKind kind) {
   switch (kind) {
     case TaskKind::kRegression: return "regression";
     case TaskKind::kClassification: return "classification";
+    case TaskKind::kInteractive: return "interactive";
   }
   return "?";
 }

@@ -26,9 +26,12 @@
 
 namespace hg {
 
-enum class TaskKind { kRegression, kClassification };
+class Environment;  // interactive families: tasks/interactive.h
 
-// "regression" | "classification": the spelling used in specs and docs.
+enum class TaskKind { kRegression, kClassification, kInteractive };
+
+// "regression" | "classification" | "interactive": the spelling used in specs
+// and docs.
 std::string to_string(TaskKind kind);
 
 struct TaskShape {
@@ -92,11 +95,17 @@ struct FamilyInfo {
   std::string doc;  // one line
   TaskKind kind = TaskKind::kRegression;
   std::vector<ParamSpec> params;
-  // Builds one split for a population. `params` are the split's resolved
-  // parameters; `instance_seeds[i]` seeds member i's instance.
+  // Supervised kinds: builds one split for a population. `params` are the
+  // split's resolved parameters; `instance_seeds[i]` seeds member i's instance.
   std::function<std::unique_ptr<SupervisedSplit>(const Params& params,
                                                  const std::vector<uint64_t>& instance_seeds)>
       make_split;
+  // kInteractive: builds one split's environment with `copies` parallel
+  // copies per member (tasks/interactive.h).
+  std::function<std::unique_ptr<Environment>(const Params& params,
+                                             const std::vector<uint64_t>& instance_seeds,
+                                             int64_t copies)>
+      make_environment;
 };
 
 using FamilyRegistry = Registry<FamilyInfo>;

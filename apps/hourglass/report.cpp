@@ -1,0 +1,72 @@
+// hourglass report RESULTS.json...: the tables (and plots) of one or more
+// results files, side by side.
+#include "hourglass/report/report.h"
+
+#include <iostream>
+#include <sstream>
+
+#include "commands.h"
+#include "hourglass/core/error.h"
+#include "hourglass/report/renderer.h"
+#include "hourglass/results/results.h"
+
+namespace hg::cli {
+namespace {
+
+struct ReportArgs {
+  std::vector<std::string> files;
+  std::string format = "table";
+  std::string output;
+  ReportOptions options;
+};
+
+int report(const ReportArgs& args) {
+  const Format format = parse_format(args.format);
+  std::vector<ReportInput> inputs;
+  for (const auto& path : args.files) inputs.push_back({path, read_results(path)});
+  std::ostringstream text;
+  make_renderer(format)->render(build_report(inputs, args.options), text);
+  if (args.output.empty() || args.output == "-") {
+    std::cout << text.str();
+  } else {
+    write_file_atomic(args.output, text.str());
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+void print_run_report(const Results& results, const std::string& label, const std::string& format,
+                      std::ostream& out) {
+  make_renderer(parse_format(format))->render(build_report({{label, results}}), out);
+}
+
+void add_report(CLI::App& app, Action& action) {
+  auto args = std::make_shared<ReportArgs>();
+  auto* cmd = app.add_subcommand(
+      "report",
+      "Print the report of one or more results files: scores per task, aggregates over tasks "
+      "(IQM, mean, median, optimality gap), sample efficiency (AUC, samples to threshold, "
+      "practice multiplier) and generalization (gap, OOD drop, worst OOD). Several files are "
+      "shown side by side. docs/reports.md explains every format and column.");
+  cmd->add_option("results", args->files, "results files (results.json of hourglass run)")
+      ->required()
+      ->check(CLI::ExistingFile);
+  cmd->add_option("--format", args->format, "table, md, csv, latex, json or html")
+      ->capture_default_str();
+  cmd->add_option("--output,-o", args->output,
+                  "write the report to FILE (atomically) instead of stdout");
+  cmd->add_option("--reference", args->options.reference,
+                  "agent the practice multiplier is measured against (default: the first "
+                  "agent in the results)");
+  cmd->add_option("--threshold", args->options.threshold,
+                  "normalized score of 'samples to threshold'")
+      ->capture_default_str();
+  cmd->add_flag("--allow-mixed", args->options.allow_mixed,
+                "accept results files of different suites (suite.sha256)");
+  cmd->add_option("--reps", args->options.reps, "bootstrap replicates of every interval")
+      ->capture_default_str();
+  cmd->callback([&action, args] { action = [args] { return report(*args); }; });
+}
+
+}  // namespace hg::cli

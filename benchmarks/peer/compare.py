@@ -1,0 +1,69 @@
+#!/usr/bin/python3
+"""Runs hourglass_bench and the Python peer in one go and prints the ratios.
+
+usage: benchmarks/peer/compare.py [BUILD_DIR] [--threads N]
+
+Both sides train the same MLP workload (see mlp_peer.py) on one intra-op
+thread by default, on the same LibTorch. The table gives microseconds per
+member step, the speedups of Hourglass over Python per-seed loops and over
+batched Python, Hourglass's step as a share of the batched GEMM peak measured
+at the same shapes, and a member's step cost at P relative to P = 1.
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def run_bench(build, threads):
+    env = dict(os.environ, HOURGLASS_BENCH_THREADS=str(threads))
+    out = subprocess.run(
+        [os.path.join(build, "benchmarks", "hourglass_bench"),
+         "--benchmark_filter=BM_MlpTrainStep|BM_BatchedGemm", "--benchmark_format=json",
+         "--benchmark_min_time=0.5"],
+        check=True, capture_output=True, text=True, env=env).stdout
+    rows = {}
+    for b in json.loads(out)["benchmarks"]:
+        name, p = b["name"].split("/")[0], int(b["name"].split("/")[1])
+        rows[(name, p)] = b
+    return rows
+
+
+def run_peer(threads):
+    out = subprocess.run([sys.executable, os.path.join(HERE, "mlp_peer.py"),
+                          "--threads", str(threads)], check=True, capture_output=True,
+                         text=True).stdout
+    return {(r["mode"], r["population"]): r for r in map(json.loads, out.splitlines())}
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("build", nargs="?", default="build")
+    parser.add_argument("--threads", type=int, default=1)
+    args = parser.parse_args()
+    bench = run_bench(args.build, args.threads)
+    peer = run_peer(args.threads)
+    base = 1e6 / bench[("BM_MlpTrainStep", 1)]["member_updates/s"]
+    print(f"MLP 8-64-64-1, batch 64, Adam, {args.threads} intra-op thread(s); "
+          "us per member step (lower is better)\n")
+    header = ("P", "hourglass", "py per-seed", "py batched", "x per-seed", "x batched",
+              "% GEMM peak", "vs P=1")
+    print("| " + " | ".join(header) + " |")
+    print("|" + "---:|" * len(header))
+    for p in (1, 8, 64, 256):
+        step = bench[("BM_MlpTrainStep", p)]
+        us = 1e6 / step["member_updates/s"]
+        seed = peer.get(("per-seed", p), {}).get("us_per_member_step")
+        bat = peer[("batched", p)]["us_per_member_step"]
+        peak = step["GFLOP/s"] / bench[("BM_BatchedGemm", p)]["GFLOP/s"] * 100
+        cells = [str(p), f"{us:.1f}", f"{seed:.1f}" if seed else "-", f"{bat:.1f}",
+                 f"{seed / us:.2f}" if seed else "-", f"{bat / us:.2f}", f"{peak:.0f}%",
+                 f"{us / base:.2f}"]
+        print("| " + " | ".join(cells) + " |")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,148 @@
+// The training core, timed: MLP training steps for populations of 1 to 256
+// members, evaluation throughput, and a batched GEMM at the same shapes so
+// each result is also a share of the measured peak. One intra-op thread
+// unless HOURGLASS_BENCH_THREADS says otherwise.
+//
+// Counters, in the units users think in:
+//   member_updates/s  optimizer steps of one member per second (P x steps / s)
+//   samples/s         training examples processed per second (x batch)
+//   GFLOP/s           multiply-adds x 2 of forward + backward (3x forward)
+#include <benchmark/benchmark.h>
+#include <torch/torch.h>
+
+#include <cstdlib>
+
+#include "hourglass/learners/learner.h"
+#include "hourglass/tasks/family.h"
+
+namespace hg {
+namespace {
+
+constexpr int64_t kInputDim = 8;   // linear-shift in suites/quickstart.yaml
+constexpr int64_t kHidden = 64;    // mlp-64: hidden [64, 64]
+constexpr int64_t kBatch = 64;
+constexpr int64_t kBudget = 1000;
+constexpr int64_t kUpdates = 100;
+
+// Hands out pre-drawn data, so the timing holds training alone.
+class FixedSource final : public SampleSource {
+ public:
+  explicit FixedSource(Batch data) : data_(std::move(data)) {}
+  int64_t remaining() const override { return data_.x.size(1) - used_; }
+  int64_t budget() const override { return data_.x.size(1); }
+  Batch draw(int64_t n) override {
+    Batch b{data_.x.narrow(1, used_, n), data_.y.narrow(1, used_, n)};
+    used_ += n;
+    return b;
+  }
+
+ private:
+  Batch data_;
+  int64_t used_ = 0;
+};
+
+std::vector<uint64_t> seeds(int64_t p) {
+  std::vector<uint64_t> out;
+  for (int64_t i = 0; i < p; ++i) out.push_back(1000 + static_cast<uint64_t>(i));
+  return out;
+}
+
+Batch draw(int64_t p, int64_t n) {
+  const FamilyInfo* family = FamilyRegistry::instance().find("linear-regression");
+  Params params(family->params);
+  params.set("dim", kInputDim);
+  auto split = family->make_split(params, seeds(p));
+  std::vector<Rng> rngs;
+  for (int64_t i = 0; i < p; ++i) rngs.emplace_back(static_cast<uint64_t>(i));
+  return split->sample(n, rngs);
+}
+
+std::unique_ptr<Learner> make_mlp(int64_t updates) {
+  const LearnerInfo* info = LearnerRegistry::instance().find("mlp");
+  Params params(info->params);
+  params.set("hidden", std::vector<int64_t>{kHidden, kHidden});
+  params.set("batch_size", kBatch);
+  params.set("max_updates", updates);
+  return info->make(params);
+}
+
+// Multiply-adds of one member's forward pass over one batch.
+double forward_macs() {
+  return static_cast<double>(kBatch) *
+         (kInputDim * kHidden + kHidden * kHidden + kHidden * 1);
+}
+
+void BM_MlpTrainStep(benchmark::State& state) {
+  const int64_t P = state.range(0);
+  const Batch data = draw(P, kBudget);
+  for (auto _ : state) {
+    auto learner = make_mlp(kUpdates);
+    FixedSource source(data);
+    TrainContext ctx{source, {TaskKind::kRegression, kInputDim, 1}, c10::Device(c10::kCPU),
+                     seeds(P), 0, {}};
+    learner->train(ctx);
+    benchmark::DoNotOptimize(ctx.updates);
+  }
+  const double steps = static_cast<double>(state.iterations() * kUpdates);
+  state.counters["member_updates/s"] =
+      benchmark::Counter(steps * static_cast<double>(P), benchmark::Counter::kIsRate);
+  state.counters["samples/s"] = benchmark::Counter(
+      steps * static_cast<double>(P * kBatch), benchmark::Counter::kIsRate);
+  state.counters["GFLOP/s"] = benchmark::Counter(
+      steps * static_cast<double>(P) * 3 * 2 * forward_macs() / 1e9, benchmark::Counter::kIsRate);
+  state.counters["us/member_step"] = benchmark::Counter(
+      steps * static_cast<double>(P) / 1e6,
+      benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+}
+BENCHMARK(BM_MlpTrainStep)->Arg(1)->Arg(8)->Arg(64)->Arg(256)->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+
+void BM_MlpEvaluate(benchmark::State& state) {
+  const int64_t P = state.range(0);
+  const Batch data = draw(P, kBudget);
+  auto learner = make_mlp(1);
+  FixedSource source(data);
+  TrainContext ctx{source, {TaskKind::kRegression, kInputDim, 1}, c10::Device(c10::kCPU),
+                   seeds(P), 0, {}};
+  learner->train(ctx);
+  const auto x = draw(P, 2000).x;
+  for (auto _ : state) benchmark::DoNotOptimize(learner->predict(x));
+  state.counters["samples/s"] = benchmark::Counter(
+      static_cast<double>(state.iterations() * P * 2000), benchmark::Counter::kIsRate);
+  state.counters["GFLOP/s"] = benchmark::Counter(
+      static_cast<double>(state.iterations() * P) * 2 * forward_macs() * 2000 / kBatch / 1e9,
+      benchmark::Counter::kIsRate);
+}
+BENCHMARK(BM_MlpEvaluate)->Arg(1)->Arg(8)->Arg(64)->Arg(256)->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+
+// The peak to compare with: one batched product per hidden layer shape,
+// [P, batch, 64] x [P, 64, 64], as the step's dominant matrix products.
+void BM_BatchedGemm(benchmark::State& state) {
+  const int64_t P = state.range(0);
+  const auto a = torch::randn({P, kBatch, kHidden});
+  const auto b = torch::randn({P, kHidden, kHidden});
+  auto c = torch::empty({P, kBatch, kHidden});
+  for (auto _ : state) {
+    torch::bmm_out(c, a, b);
+    benchmark::DoNotOptimize(c.data_ptr<float>());
+  }
+  state.counters["GFLOP/s"] = benchmark::Counter(
+      static_cast<double>(state.iterations() * P) * 2.0 * kBatch * kHidden * kHidden / 1e9,
+      benchmark::Counter::kIsRate);
+}
+BENCHMARK(BM_BatchedGemm)->Arg(1)->Arg(8)->Arg(64)->Arg(256)->UseRealTime();
+
+// One intra-op thread unless HOURGLASS_BENCH_THREADS says otherwise; set
+// before main (the benchmark binary uses benchmark_main).
+const int kThreads = [] {
+  const char* threads = std::getenv("HOURGLASS_BENCH_THREADS");
+  at::set_num_threads(threads ? std::atoi(threads) : 1);
+  benchmark::AddCustomContext("intra_op_threads", std::to_string(at::get_num_threads()));
+  benchmark::AddCustomContext("libtorch", TORCH_VERSION);
+  return at::get_num_threads();
+}();
+
+}  // namespace
+}  // namespace hg
+

@@ -1,0 +1,193 @@
+#include "hourglass/learners/rl/population_net.h"
+
+#include <torch/torch.h>
+
+#include <cmath>
+
+#include "hourglass/core/tensor_util.h"
+
+namespace hg::rl {
+
+PopulationMlp::PopulationMlp(const std::vector<uint64_t>& member_seeds, const std::string& label,
+                             const std::vector<int64_t>& sizes, bool tanh, double out_scale,
+                             c10::Device device)
+    : tanh_(tanh) {
+  const auto P = static_cast<int64_t>(member_seeds.size());
+  const double gain = tanh ? 1.0 : 2.0;
+  for (size_t l = 0; l + 1 < sizes.size(); ++l) {
+    double stddev = std::sqrt(gain / static_cast<double>(sizes[l]));
+    if (l + 2 == sizes.size()) stddev *= out_scale;
+    auto w = member_normal(member_seeds, label + "/w" + std::to_string(l),
+                           {sizes[l], sizes[l + 1]}, stddev);
+    weights_.push_back(w.to(device).set_requires_grad(true));
+    biases_.push_back(torch::zeros({P, 1, sizes[l + 1]}, torch::TensorOptions(device))
+                          .set_requires_grad(true));
+  }
+  for (size_t l = 0; l < weights_.size(); ++l) {
+    params_.push_back(weights_[l]);
+    params_.push_back(biases_[l]);
+  }
+}
+
+at::Tensor PopulationMlp::forward(const at::Tensor& x) const {
+  at::Tensor h = x;
+  for (size_t l = 0; l < weights_.size(); ++l) {
+    h = torch::baddbmm(biases_[l], h, weights_[l]);
+    if (l + 1 < weights_.size()) h = tanh_ ? torch::tanh(h) : torch::relu(h);
+  }
+  return h;
+}
+
+void PopulationMlp::copy_from(const PopulationMlp& other) {
+  torch::NoGradGuard no_grad;
+  for (size_t i = 0; i < params_.size(); ++i) params_[i].copy_(other.params_[i]);
+}
+
+PopulationAdam::PopulationAdam(std::vector<at::Tensor> params, double lr, double max_grad_norm)
+    : params_(std::move(params)), lr_(lr), max_grad_norm_(max_grad_norm) {
+  for (const auto& p : params_) {
+    m_.push_back(torch::zeros_like(p));
+    v_.push_back(torch::zeros_like(p));
+  }
+}
+
+void PopulationAdam::step() {
+  torch::NoGradGuard no_grad;
+  ++t_;
+  if (max_grad_norm_ > 0) {
+    at::Tensor sq;
+    for (const auto& p : params_) {
+      if (!p.grad().defined()) continue;
+      const auto s = p.grad().pow(2).flatten(1).sum(1);
+      sq = sq.defined() ? sq + s : s;
+    }
+    if (sq.defined()) {
+      const auto scale = (max_grad_norm_ / (sq.sqrt() + 1e-6)).clamp_max(1.0);
+      for (auto& p : params_)
+        if (p.grad().defined()) {
+          std::vector<int64_t> shape(static_cast<size_t>(p.dim()), 1);
+          shape[0] = p.size(0);
+          p.mutable_grad().mul_(scale.view(shape));
+        }
+    }
+  }
+  constexpr double b1 = 0.9, b2 = 0.999, eps = 1e-8;
+  const double bc1 = 1.0 - std::pow(b1, static_cast<double>(t_));
+  const double bc2 = 1.0 - std::pow(b2, static_cast<double>(t_));
+  for (size_t i = 0; i < params_.size(); ++i) {
+    auto& p = params_[i];
+    if (!p.grad().defined()) continue;
+    const auto& g = p.grad();
+    m_[i].mul_(b1).add_(g, 1.0 - b1);
+    v_[i].mul_(b2).addcmul_(g, g, 1.0 - b2);
+    const auto denom = (v_[i].sqrt() / std::sqrt(bc2)).add_(eps);
+    p.addcdiv_(m_[i], denom, -lr_ / bc1);
+    p.mutable_grad() = at::Tensor();
+  }
+}
+
+at::Tensor sample_categorical(const at::Tensor& logits, std::vector<Rng>& streams) {
+  const auto probs = torch::softmax(logits.detach(), -1).to(torch::kCPU, torch::kDouble).contiguous();
+  const int64_t P = probs.size(0), n = probs.size(1), A = probs.size(2);
+  auto out = torch::empty({P, n}, torch::kLong);
+  const double* p = probs.data_ptr<double>();
+  int64_t* a = out.data_ptr<int64_t>();
+  for (int64_t i = 0; i < P; ++i)
+    for (int64_t k = 0; k < n; ++k) {
+      const double* row = p + (i * n + k) * A;
+      double u = streams[i].uniform();
+      int64_t choice = A - 1;
+      for (int64_t j = 0; j < A; ++j) {
+        u -= row[j];
+        if (u < 0) {
+          choice = j;
+          break;
+        }
+      }
+      a[i * n + k] = choice;
+    }
+  return out;
+}
+
+std::vector<Rng> member_streams(const std::vector<uint64_t>& member_seeds,
+                                const std::string& label) {
+  std::vector<Rng> out;
+  for (uint64_t s : member_seeds) out.emplace_back(mix_seed(s, label));
+  return out;
+}
+
+std::vector<ParamSpec> policy_gradient_params(std::vector<ParamSpec> own) {
+  std::vector<ParamSpec> common = {
+      ParamSpec::IntList("hidden", {64, 64}, 1, 4096, "hidden layer widths", 0),
+      ParamSpec::Choice("activation", "tanh", {"tanh", "relu"}, "hidden activation"),
+      ParamSpec::Real("lr", 3e-4, 1e-8, 1.0, "Adam learning rate"),
+      ParamSpec::Real("gamma", 0.99, 0.0, 1.0, "discount factor"),
+      ParamSpec::Real("entropy_coef", 0.01, 0.0, 10.0, "weight of the entropy bonus"),
+      ParamSpec::Real("max_grad_norm", 0.5, 0.0, 1e6, "per-member gradient norm clip (0 = none)"),
+      ParamSpec::Int("num_envs", 16, 1, 1 << 20, "parallel environment copies per member"),
+      ParamSpec::Int("rollout_steps", 32, 1, 1 << 20, "steps per copy between updates"),
+      ParamSpec::Int("max_updates", 1'000'000, 1, 1e9,
+                     "compute cap: gradient steps (the budget is environment steps)"),
+  };
+  common.insert(common.end(), own.begin(), own.end());
+  return common;
+}
+
+PolicyGradientConfig::PolicyGradientConfig(const Params& p)
+    : hidden(p.int_list("hidden")),
+      tanh(p.choice("activation") == "tanh"),
+      lr(p.real("lr")),
+      gamma(p.real("gamma")),
+      entropy_coef(p.real("entropy_coef")),
+      max_grad_norm(p.real("max_grad_norm")),
+      num_envs(p.integer("num_envs")),
+      rollout_steps(p.integer("rollout_steps")),
+      max_updates(p.integer("max_updates")) {}
+
+void PolicyGradientLearner::init_policy(const InteractiveTrainContext& ctx) {
+  policy_ = PopulationMlp(ctx.member_seeds, "policy",
+                          layer_sizes(ctx.spec.obs_dim, cfg_.hidden, ctx.spec.num_actions),
+                          cfg_.tanh, 0.01, ctx.device);
+  act_streams_ = member_streams(ctx.member_seeds, "act/eval");
+}
+
+at::Tensor PolicyGradientLearner::do_act(const at::Tensor& obs) {
+  return sample_categorical(policy_.forward(obs), act_streams_);
+}
+
+std::vector<int64_t> layer_sizes(int64_t in, const std::vector<int64_t>& hidden, int64_t out) {
+  std::vector<int64_t> sizes{in};
+  sizes.insert(sizes.end(), hidden.begin(), hidden.end());
+  sizes.push_back(out);
+  return sizes;
+}
+
+void gae(const std::vector<float>& rewards, const std::vector<uint8_t>& dones,
+         const std::vector<float>& values, const std::vector<float>& last_values, int64_t T,
+         int64_t n, double gamma, double lambda, std::vector<float>& advantages,
+         std::vector<float>& returns) {
+  advantages.assign(static_cast<size_t>(T * n), 0.0f);
+  returns.assign(static_cast<size_t>(T * n), 0.0f);
+  for (int64_t k = 0; k < n; ++k) {
+    double next_adv = 0.0, next_value = last_values[k];
+    for (int64_t t = T - 1; t >= 0; --t) {
+      const size_t i = static_cast<size_t>(t * n + k);
+      const double live = dones[i] ? 0.0 : 1.0;
+      const double delta = rewards[i] + gamma * next_value * live - values[i];
+      next_adv = delta + gamma * lambda * live * next_adv;
+      next_value = values[i];
+      advantages[i] = static_cast<float>(next_adv);
+      returns[i] = static_cast<float>(next_adv + values[i]);
+    }
+  }
+}
+
+void mark_diverged(const at::Tensor& per_member, int64_t update,
+                   std::vector<std::optional<int64_t>>& diverged_at) {
+  const auto finite = torch::isfinite(per_member.detach()).to(torch::kCPU);
+  const auto* ok = finite.data_ptr<bool>();
+  for (size_t i = 0; i < diverged_at.size(); ++i)
+    if (!ok[i] && !diverged_at[i]) diverged_at[i] = update;
+}
+
+}  // namespace hg::rl

@@ -1,0 +1,106 @@
+// Building blocks of the population-batched reinforcement-learning learners
+// (reinforce, actor-critic, ppo, dqn): one set of weights per member, stacked
+// [P, ...], updated with few large ops. Each member's loss is its own: the
+// learners sum the members' losses, so gradients never mix members.
+#pragma once
+
+#include <ATen/core/Tensor.h>
+#include <c10/core/Device.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "hourglass/core/params.h"
+#include "hourglass/core/random.h"
+#include "hourglass/learners/learner.h"
+
+namespace hg::rl {
+
+// A multilayer perceptron per member: layer l has weights [P, in, out]
+// (N(0, gain / in), gain 2 for relu, 1 for tanh; the last layer scaled by
+// `out_scale`) and biases [P, 1, out] (zeros), applied with baddbmm.
+class PopulationMlp {
+ public:
+  PopulationMlp() = default;
+  PopulationMlp(const std::vector<uint64_t>& member_seeds, const std::string& label,
+                const std::vector<int64_t>& sizes, bool tanh, double out_scale,
+                c10::Device device);
+
+  // x: [P, n, in] -> [P, n, out].
+  at::Tensor forward(const at::Tensor& x) const;
+  const std::vector<at::Tensor>& parameters() const { return params_; }
+  // Copies `other`'s weights into this one (a target network).
+  void copy_from(const PopulationMlp& other);
+
+ private:
+  bool tanh_ = true;
+  std::vector<at::Tensor> weights_, biases_, params_;
+};
+
+// Adam (Kingma and Ba 2015) over [P, ...] parameters, after clipping each
+// member's gradient to a global norm of max_grad_norm (0: no clipping).
+class PopulationAdam {
+ public:
+  PopulationAdam(std::vector<at::Tensor> params, double lr, double max_grad_norm);
+  // Call after backward(); clears the gradients.
+  void step();
+
+ private:
+  std::vector<at::Tensor> params_, m_, v_;
+  double lr_, max_grad_norm_;
+  int64_t t_ = 0;
+};
+
+// Actions drawn from softmax(logits) with member i's stream:
+// logits [P, n, A] (any device) -> [P, n] int64 on the host.
+at::Tensor sample_categorical(const at::Tensor& logits, std::vector<Rng>& streams);
+
+// One stream per member: Rng(mix_seed(member_seeds[i], label)).
+std::vector<Rng> member_streams(const std::vector<uint64_t>& member_seeds, const std::string& label);
+
+// Hyperparameters every policy-gradient learner shares (their specs, and the
+// values read from Params).
+std::vector<ParamSpec> policy_gradient_params(std::vector<ParamSpec> own);
+struct PolicyGradientConfig {
+  std::vector<int64_t> hidden;
+  bool tanh = true;
+  double lr = 0, gamma = 0, entropy_coef = 0, max_grad_norm = 0;
+  int64_t num_envs = 0, rollout_steps = 0, max_updates = 0;
+  explicit PolicyGradientConfig(const Params& p);
+};
+
+// The shared part of reinforce, actor-critic and ppo: a softmax policy per
+// member that acts by sampling with the member's own stream.
+class PolicyGradientLearner : public InteractiveLearner {
+ protected:
+  explicit PolicyGradientLearner(const Params& p) : cfg_(p) {}
+  // Builds the policy network (last layer scaled by 0.01: near-uniform start).
+  void init_policy(const InteractiveTrainContext& ctx);
+  at::Tensor do_act(const at::Tensor& obs) override;
+
+  PolicyGradientConfig cfg_;
+  PopulationMlp policy_;
+  std::vector<Rng> act_streams_;
+};
+
+// Layer sizes obs_dim, hidden..., out.
+std::vector<int64_t> layer_sizes(int64_t in, const std::vector<int64_t>& hidden, int64_t out);
+
+// Generalized advantage estimation (Schulman et al. 2016) over a rollout in
+// time-major host arrays of T * n entries (n = P * E copies):
+//   rewards, dones, values (V(s_t)), last_values (V(s_T), n entries)
+// writes advantages and returns (advantages + values). A done step does not
+// bootstrap (time limits are treated as terminal).
+void gae(const std::vector<float>& rewards, const std::vector<uint8_t>& dones,
+         const std::vector<float>& values, const std::vector<float>& last_values, int64_t T,
+         int64_t n, double gamma, double lambda, std::vector<float>& advantages,
+         std::vector<float>& returns);
+
+// Marks a member diverged at `update` if its entry of `per_member` is not
+// finite (and it was not marked before).
+void mark_diverged(const at::Tensor& per_member, int64_t update,
+                   std::vector<std::optional<int64_t>>& diverged_at);
+
+}  // namespace hg::rl

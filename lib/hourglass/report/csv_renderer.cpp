@@ -1,0 +1,181 @@
+// csv: one tidy long table, loadable by pandas.read_csv with no options.
+// Every row is one observation: a trial's score on one split, or one
+// statistic of the report. docs/reports.md documents the columns.
+#include <charconv>
+#include <cmath>
+#include <optional>
+#include <utility>
+
+#include "hourglass/report/formats.h"
+
+namespace hg::report {
+namespace {
+
+constexpr const char* kHeader =
+    "section,task,agent,other_agent,budget,split,seed_index,status,statistic,value,bound,"
+    "ci_low,ci_high,n,raw,threshold\n";
+
+std::string field(const std::string& s) {
+  if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
+  std::string out = "\"";
+  for (char c : s) out += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return out + "\"";
+}
+
+// Shortest text that reads back as the same double; empty for NaN and inf.
+std::string number(double v) {
+  if (!std::isfinite(v)) return "";
+  char buf[32];
+  const auto end = std::to_chars(buf, buf + sizeof buf, v).ptr;
+  return std::string(buf, end);
+}
+
+std::string bound(metrics::Bound b) {
+  return b == metrics::Bound::kMoreThan ? ">" : b == metrics::Bound::kAtMost ? "<=" : "";
+}
+
+struct Row {
+  Row(std::string section_, std::string task_, std::string agent_, std::string other_agent_,
+      std::optional<int64_t> budget_, std::string split_)
+      : section(std::move(section_)),
+        task(std::move(task_)),
+        agent(std::move(agent_)),
+        other_agent(std::move(other_agent_)),
+        budget(budget_),
+        split(std::move(split_)) {}
+
+  std::string section, task, agent, other_agent;
+  std::optional<int64_t> budget;
+  std::string split;
+  std::optional<int64_t> seed_index;
+  std::string status, statistic;
+  double value = std::nan("");
+  std::string bound;
+  double ci_low = std::nan(""), ci_high = std::nan("");
+  std::optional<int64_t> n;
+  double raw = std::nan(""), threshold = std::nan("");
+
+  Row& estimate(const metrics::Estimate& e) {
+    value = e.value;
+    ci_low = e.ci.lo;
+    ci_high = e.ci.hi;
+    return *this;
+  }
+
+  void write(std::ostream& out) const {
+    auto integer = [](const std::optional<int64_t>& v) {
+      return v ? std::to_string(*v) : std::string();
+    };
+    out << section << ',' << field(task) << ',' << field(agent) << ',' << field(other_agent) << ','
+        << integer(budget) << ',' << field(split) << ',' << integer(seed_index) << ',' << status
+        << ',' << statistic << ',' << number(value) << ',' << bound << ',' << number(ci_low) << ','
+        << number(ci_high) << ',' << integer(n) << ',' << number(raw) << ',' << number(threshold)
+        << '\n';
+  }
+};
+
+class CsvRenderer final : public Renderer {
+ public:
+  void render(const Report& r, std::ostream& out) const override {
+    out << kHeader;
+    for (const auto& t : r.trial_records)
+      for (const auto& s : t.splits) {
+        Row row{"trial", t.task, t.agent, "", t.budget, s.split};
+        row.seed_index = t.seed_index;
+        row.status = t.status;
+        row.statistic = "normalized";
+        row.value = s.normalized;
+        row.raw = s.raw;
+        row.write(out);
+      }
+    for (const auto& p : r.populations) {
+      Row row{"population", p.task, p.agent, "", p.budget, p.split};
+      row.n = p.ok;
+      row.statistic = "mean";
+      row.estimate({p.mean, {p.lo, p.hi}}).write(out);
+      row = Row{"population", p.task, p.agent, "", p.budget, p.split};
+      row.n = p.ok;
+      row.statistic = "std";
+      row.value = p.std;
+      row.write(out);
+      row.statistic = "raw_mean";
+      row.value = p.raw_mean;
+      row.write(out);
+    }
+    for (const auto& a : r.aggregates) {
+      const std::pair<const char*, const metrics::Estimate*> stats[] = {
+          {"iqm", &a.iqm},
+          {"mean", &a.mean},
+          {"median", &a.median},
+          {"optimality_gap", &a.optimality_gap}};
+      for (const auto& [name, estimate] : stats) {
+        Row row{"aggregate", "", a.agent, "", a.budget, a.split};
+        row.statistic = name;
+        row.n = a.runs;
+        row.estimate(*estimate).write(out);
+      }
+    }
+    for (const auto& e : r.sample_efficiency) {
+      Row row{"sample_efficiency", e.task, e.agent, "", std::nullopt, e.split};
+      row.n = static_cast<int64_t>(e.budgets.size());
+      row.statistic = "auc";
+      row.value = e.auc;
+      row.write(out);
+      row.statistic = "samples_to_threshold";
+      row.value = e.to_threshold.value;
+      row.bound = bound(e.to_threshold.bound);
+      row.threshold = r.options.threshold;
+      row.write(out);
+      for (size_t i = 0; i < e.multiplier.size(); ++i) {
+        if (!e.multiplier[i]) continue;
+        Row m{"sample_efficiency", e.task, e.agent, r.options.reference, e.budgets[i], e.split};
+        m.statistic = "practice_multiplier";
+        m.value = e.multiplier[i]->value;
+        m.bound = bound(e.multiplier[i]->bound);
+        m.write(out);
+      }
+    }
+    for (const auto& g : r.generalization) {
+      auto write = [&](const char* statistic, const SplitEstimate& e, const std::string& split) {
+        Row row{"generalization", g.task, g.agent, "", g.budget, split};
+        row.statistic = statistic;
+        row.n = e.n;
+        row.estimate(e.estimate).write(out);
+      };
+      write("generalization_gap", g.gap, "");
+      for (const auto& d : g.ood_drop) write("ood_drop", d, d.split);
+      if (!g.ood_drop.empty()) write("worst_ood", g.worst_ood, "");
+      for (const auto& [split, ratio] : g.transfer_ratio) {
+        Row row{"generalization", g.task, g.agent, "", g.budget, split};
+        row.statistic = "transfer_ratio";
+        row.value = ratio;
+        row.write(out);
+      }
+    }
+    for (const auto& c : r.improvement) {
+      Row row{"probability_of_improvement", "", c.x, c.y, c.budget, c.split};
+      row.statistic = "probability_of_improvement";
+      row.n = c.tasks;
+      row.estimate(c.p).write(out);
+    }
+    for (const auto& line : r.on_the_line) {
+      const std::pair<const char*, const std::optional<double>*> stats[] = {
+          {"probit_slope", &line.slope},
+          {"probit_intercept", &line.intercept},
+          {"probit_r2", &line.r2}};
+      for (const auto& [name, value] : stats) {
+        Row row{"accuracy_on_the_line", line.task, "", "", std::nullopt, line.split};
+        row.statistic = name;
+        row.n = static_cast<int64_t>(line.points.size());
+        row.value = value->value_or(std::nan(""));
+        row.write(out);
+      }
+    }
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<Renderer> make_csv_renderer() { return std::make_unique<CsvRenderer>(); }
+
+}  // namespace hg::report

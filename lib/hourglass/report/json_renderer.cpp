@@ -1,0 +1,152 @@
+// json: the report in the schema hourglass.report/1 (docs/reports.md).
+// Non-finite numbers are written as null.
+#include <cmath>
+#include <nlohmann/json.hpp>
+
+#include "hourglass/metrics/probit_fit.h"
+#include "hourglass/report/formats.h"
+
+namespace hg::report {
+namespace {
+
+using nlohmann::json;
+
+json number(double v) { return std::isfinite(v) ? json(v) : json(); }
+
+json estimate(const metrics::Estimate& e) {
+  return {{"value", number(e.value)}, {"ci_low", number(e.ci.lo)}, {"ci_high", number(e.ci.hi)}};
+}
+
+json estimate(const SplitEstimate& e) {
+  json j = estimate(e.estimate);
+  j["n"] = e.n;
+  return j;
+}
+
+json budget_estimate(const metrics::BudgetEstimate& e) {
+  const char* bound = e.bound == metrics::Bound::kMoreThan ? "more_than"
+                      : e.bound == metrics::Bound::kAtMost ? "at_most"
+                                                           : "exact";
+  return {{"value", number(e.value)}, {"bound", bound}};
+}
+
+json optional_number(const std::optional<double>& v) { return v ? number(*v) : json(); }
+
+class JsonRenderer final : public Renderer {
+ public:
+  void render(const Report& r, std::ostream& out) const override {
+    json doc;
+    doc["schema"] = kReportSchema;
+    doc["suite"] = r.suite;
+    doc["files"] = json::array();
+    for (const auto& f : r.files)
+      doc["files"].push_back(
+          {{"path", f.label}, {"suite", f.suite}, {"sha256", f.sha256}, {"trials", f.trials}});
+    doc["options"] = {
+        {"reference", r.options.reference},     {"threshold", r.options.threshold},
+        {"bootstrap_reps", r.options.reps},     {"confidence", 0.95},
+        {"allow_mixed", r.options.allow_mixed}, {"probit_clip", metrics::kProbitClip}};
+    doc["trials"] = {{"total", r.trials},
+                     {"ok", r.trials - r.failed - r.diverged},
+                     {"failed", r.failed},
+                     {"diverged", r.diverged}};
+    doc["tasks"] = json::array();
+    for (size_t t = 0; t < r.tasks.size(); ++t)
+      doc["tasks"].push_back({{"name", r.tasks[t]}, {"splits", r.task_splits[t]}});
+    doc["agents"] = r.agents;
+    doc["budgets"] = r.budgets;
+
+    doc["populations"] = json::array();
+    for (const auto& p : r.populations) doc["populations"].push_back(to_json(p));
+
+    doc["aggregates"] = json::array();
+    for (const auto& a : r.aggregates)
+      doc["aggregates"].push_back({{"agent", a.agent},
+                                   {"budget", a.budget},
+                                   {"split", a.split},
+                                   {"tasks", a.tasks},
+                                   {"tasks_expected", a.tasks_expected},
+                                   {"runs", a.runs},
+                                   {"bootstrap_seed", a.seed},
+                                   {"iqm", estimate(a.iqm)},
+                                   {"mean", estimate(a.mean)},
+                                   {"median", estimate(a.median)},
+                                   {"optimality_gap", estimate(a.optimality_gap)}});
+
+    doc["sample_efficiency"] = json::array();
+    for (const auto& e : r.sample_efficiency) {
+      json curve = json::array();
+      for (size_t i = 0; i < e.budgets.size(); ++i)
+        curve.push_back({{"budget", e.budgets[i]},
+                         {"mean", number(e.means[i])},
+                         {"ci_low", number(e.lo[i])},
+                         {"ci_high", number(e.hi[i])}});
+      json multipliers = json::array();
+      for (size_t i = 0; i < e.multiplier.size(); ++i)
+        if (e.multiplier[i]) {
+          json m = budget_estimate(*e.multiplier[i]);
+          m["budget"] = e.budgets[i];
+          multipliers.push_back(m);
+        }
+      doc["sample_efficiency"].push_back({{"task", e.task.empty() ? json() : json(e.task)},
+                                          {"curve_of", e.task.empty() ? "iqm" : "mean"},
+                                          {"agent", e.agent},
+                                          {"split", e.split},
+                                          {"curve", curve},
+                                          {"auc", number(e.auc)},
+                                          {"samples_to_threshold", budget_estimate(e.to_threshold)},
+                                          {"practice_multiplier", multipliers}});
+    }
+
+    doc["generalization"] = json::array();
+    for (const auto& g : r.generalization) {
+      json ood = json::array();
+      for (size_t i = 0; i < g.ood_drop.size(); ++i)
+        ood.push_back({{"split", g.ood_drop[i].split},
+                       {"drop", estimate(g.ood_drop[i])},
+                       {"transfer_ratio", number(g.transfer_ratio[i].second)}});
+      doc["generalization"].push_back(
+          {{"task", g.task},
+           {"agent", g.agent},
+           {"budget", g.budget},
+           {"generalization_gap", estimate(g.gap)},
+           {"ood", ood},
+           {"worst_ood", g.ood_drop.empty() ? json() : estimate(g.worst_ood)}});
+    }
+
+    doc["probability_of_improvement"] = json::array();
+    for (const auto& c : r.improvement)
+      doc["probability_of_improvement"].push_back({{"split", c.split},
+                                                   {"budget", c.budget},
+                                                   {"x", c.x},
+                                                   {"y", c.y},
+                                                   {"tasks", c.tasks},
+                                                   {"value", number(c.p.value)},
+                                                   {"ci_low", number(c.p.ci.lo)},
+                                                   {"ci_high", number(c.p.ci.hi)}});
+
+    doc["accuracy_on_the_line"] = json::array();
+    for (const auto& line : r.on_the_line) {
+      json points = json::array();
+      for (const auto& p : line.points)
+        points.push_back({{"agent", p.agent},
+                          {"budget", p.budget},
+                          {"test", number(p.test)},
+                          {"ood", number(p.ood)}});
+      json fit;
+      if (line.slope)
+        fit = {{"slope", number(*line.slope)},
+               {"intercept", optional_number(line.intercept)},
+               {"r2", optional_number(line.r2)}};
+      doc["accuracy_on_the_line"].push_back(
+          {{"task", line.task}, {"split", line.split}, {"points", points}, {"probit_fit", fit}});
+    }
+    out << doc.dump(2) << '\n';
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<Renderer> make_json_renderer() { return std::make_unique<JsonRenderer>(); }
+
+}  // namespace hg::report

@@ -1,0 +1,464 @@
+#include "hourglass/report/report.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <map>
+#include <set>
+#include <tuple>
+
+#include "hourglass/core/error.h"
+#include "hourglass/core/random.h"
+#include "hourglass/metrics/generalization.h"
+#include "hourglass/metrics/probit_fit.h"
+
+namespace hg {
+namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+const Estimate kNoEstimate{kNaN, {kNaN, kNaN}};
+
+bool is_ood(const std::string& split) { return split.rfind("ood/", 0) == 0; }
+
+// The filter of summarize(): an ok trial with a finite score on this split.
+bool usable(const TrialRecord& t, const SplitScore& s) {
+  return t.status == "ok" && std::isfinite(s.normalized) && std::isfinite(s.raw);
+}
+
+template <typename T>
+size_t index_of(const std::vector<T>& v, const T& x) {
+  return static_cast<size_t>(std::find(v.begin(), v.end(), x) - v.begin());
+}
+
+template <typename T>
+void add_unique(std::vector<T>& v, const T& x) {
+  if (std::find(v.begin(), v.end(), x) == v.end()) v.push_back(x);
+}
+
+// The trial with its worst-ood pseudo split appended (when it has ood splits).
+TrialRecord with_worst_ood(TrialRecord t) {
+  const SplitScore* worst = nullptr;
+  bool finite = true;
+  for (const auto& s : t.splits) {
+    if (!is_ood(s.split)) continue;
+    finite = finite && std::isfinite(s.normalized) && std::isfinite(s.raw);
+    if (!worst || s.normalized < worst->normalized) worst = &s;
+  }
+  if (worst) {
+    SplitScore w{kWorstOodSplit, finite ? worst->raw : kNaN, finite ? worst->normalized : kNaN};
+    t.splits.push_back(w);
+  }
+  return t;
+}
+
+using PopulationKey = std::tuple<std::string, std::string, int64_t, std::string>;
+
+metrics::BootstrapOptions bootstrap_options(int reps, const std::string& key) {
+  metrics::BootstrapOptions options;
+  options.reps = reps;
+  options.seed = stable_hash(key);
+  return options;
+}
+
+std::string key_of(const std::string& a, const std::string& b, int64_t budget,
+                   const std::string& c) {
+  return a + "/" + b + "/" + std::to_string(budget) + "/" + c;
+}
+
+class ReportBuilder {
+ public:
+  ReportBuilder(const std::vector<ReportInput>& inputs, const ReportOptions& options) {
+    report_.options = options;
+    if (!(options.reps >= 1)) throw InputError("--reps: must be >= 1");
+    if (!std::isfinite(options.threshold))
+      throw InputError("--threshold: must be a finite normalized score");
+    merge(inputs);
+    if (report_.trial_records.empty()) throw InputError("no trials to report");
+    index();
+    resolve_reference();
+  }
+
+  Report build() {
+    populations();
+    aggregates();
+    sample_efficiency();
+    generalization();
+    improvement();
+    on_the_line();
+    return std::move(report_);
+  }
+
+ private:
+  void merge(const std::vector<ReportInput>& inputs) {
+    std::map<std::tuple<std::string, std::string, int64_t, int64_t>, std::string> seen;
+    std::vector<std::string> names;
+    for (const auto& in : inputs) {
+      ReportFile file{in.label, in.results.suite.value("name", ""),
+                      in.results.suite.value("sha256", ""), in.results.trials.size()};
+      if (!report_.files.empty() && file.sha256 != report_.files.front().sha256 &&
+          !report_.options.allow_mixed) {
+        const auto& first = report_.files.front();
+        throw InputError(file.label + " and " + first.label +
+                         " come from different suites (suite '" + file.suite + "' sha256 " +
+                         file.sha256.substr(0, 12) + " against '" + first.suite + "' sha256 " +
+                         first.sha256.substr(0, 12) +
+                         "); pass --allow-mixed to report them side by side");
+      }
+      add_unique(names, file.suite);
+      for (const auto& t : in.results.trials) {
+        const auto key = std::make_tuple(t.task, t.agent, t.budget, t.seed_index);
+        auto [it, fresh] = seen.emplace(key, in.label);
+        if (!fresh)
+          throw InputError("duplicate trial (task '" + t.task + "', agent '" + t.agent +
+                           "', budget " + std::to_string(t.budget) + ", seed index " +
+                           std::to_string(t.seed_index) + ") in " + it->second +
+                           (it->second == in.label ? "" : " and " + in.label));
+        report_.trial_records.push_back(t);
+        report_.failed += t.status == "failed";
+        report_.diverged += t.status == "diverged";
+      }
+      report_.files.push_back(std::move(file));
+    }
+    for (const auto& n : names) report_.suite += (report_.suite.empty() ? "" : " + ") + n;
+    report_.trials = report_.trial_records.size();
+  }
+
+  // Orders (first appearance) and the canonical trial order: by task, agent,
+  // budget and seed index, so the numbers do not depend on how the trials
+  // were split between files.
+  void index() {
+    auto& r = report_;
+    for (const auto& t : r.trial_records) {
+      add_unique(r.tasks, t.task);
+      add_unique(r.agents, t.agent);
+      add_unique(r.budgets, t.budget);
+    }
+    std::sort(r.budgets.begin(), r.budgets.end());
+    std::stable_sort(r.trial_records.begin(), r.trial_records.end(),
+                     [&](const TrialRecord& a, const TrialRecord& b) {
+                       return std::make_tuple(index_of(r.tasks, a.task),
+                                              index_of(r.agents, a.agent), a.budget, a.seed_index) <
+                              std::make_tuple(index_of(r.tasks, b.task),
+                                              index_of(r.agents, b.agent), b.budget, b.seed_index);
+                     });
+    r.task_splits.resize(r.tasks.size());
+    for (const auto& t : r.trial_records) {
+      auto& splits = r.task_splits[index_of(r.tasks, t.task)];
+      for (const auto& s : t.splits) add_unique(splits, s.split);
+    }
+    // train, test, then ood/* by name: results files keep no order of the ood
+    // splits (JSON objects), so every report orders them the same way.
+    auto rank = [](const std::string& n) { return n == "train" ? 0 : n == "test" ? 1 : 2; };
+    auto before = [&](const std::string& a, const std::string& b) {
+      return std::make_pair(rank(a), a) < std::make_pair(rank(b), b);
+    };
+    for (auto& splits : r.task_splits) std::sort(splits.begin(), splits.end(), before);
+
+    // Aggregate splits: train, test, ood/* shared by two tasks or more, worst-ood.
+    std::map<std::string, int> ood_count;
+    bool any_ood = false;
+    for (const auto& splits : r.task_splits)
+      for (const auto& s : splits) {
+        if (is_ood(s)) {
+          ++ood_count[s];
+          any_ood = true;
+        }
+      }
+    for (const auto& splits : r.task_splits)
+      for (const auto& s : splits)
+        if (!is_ood(s) || ood_count[s] >= 2) add_unique(r.aggregate_splits, s);
+    std::sort(r.aggregate_splits.begin(), r.aggregate_splits.end(), before);
+    if (any_ood) r.aggregate_splits.push_back(kWorstOodSplit);
+
+    for (auto& t : r.trial_records) {
+      std::sort(t.splits.begin(), t.splits.end(),
+                [&](const SplitScore& a, const SplitScore& b) { return before(a.split, b.split); });
+      augmented_.push_back(with_worst_ood(t));
+      for (const auto& s : augmented_.back().splits)
+        if (usable(t, s)) scores_[{t.task, t.agent, t.budget, s.split}].push_back(s.normalized);
+    }
+  }
+
+  void resolve_reference() {
+    auto& ref = report_.options.reference;
+    if (ref.empty()) {
+      ref = report_.agents.front();
+      return;
+    }
+    if (index_of(report_.agents, ref) == report_.agents.size()) {
+      std::string known;
+      for (const auto& a : report_.agents) known += (known.empty() ? "" : ", ") + a;
+      throw InputError("--reference: no agent '" + ref + "' in the results (agents: " + known +
+                       ")");
+    }
+  }
+
+  const std::vector<double>* scores(const std::string& task, const std::string& agent,
+                                    int64_t budget, const std::string& split) const {
+    auto it = scores_.find({task, agent, budget, split});
+    return it == scores_.end() ? nullptr : &it->second;
+  }
+
+  const PopulationSummary* population(const std::string& task, const std::string& agent,
+                                      int64_t budget, const std::string& split) const {
+    auto it = population_index_.find({task, agent, budget, split});
+    return it == population_index_.end() ? nullptr : &all_populations_[it->second];
+  }
+
+  bool task_has_split(size_t task, const std::string& split) const {
+    if (split == kWorstOodSplit) {
+      for (const auto& s : report_.task_splits[task])
+        if (is_ood(s)) return true;
+      return false;
+    }
+    return index_of(report_.task_splits[task], split) < report_.task_splits[task].size();
+  }
+
+  void populations() {
+    all_populations_ = summarize(augmented_, report_.options.reps);
+    for (size_t i = 0; i < all_populations_.size(); ++i) {
+      const auto& p = all_populations_[i];
+      population_index_[{p.task, p.agent, p.budget, p.split}] = i;
+      if (p.split != kWorstOodSplit) report_.populations.push_back(p);
+    }
+  }
+
+  void aggregates() {
+    auto& r = report_;
+    for (const auto& split : r.aggregate_splits)
+      for (const auto& agent : r.agents)
+        for (int64_t budget : r.budgets) {
+          AggregateRow row;
+          row.agent = agent;
+          row.budget = budget;
+          row.split = split;
+          std::vector<std::vector<double>> runs_by_task;
+          for (size_t t = 0; t < r.tasks.size(); ++t) {
+            if (!task_has_split(t, split)) continue;
+            ++row.tasks_expected;
+            const auto* s = scores(r.tasks[t], agent, budget, split);
+            if (!s || s->empty()) continue;
+            runs_by_task.push_back(*s);
+            row.runs += static_cast<int>(s->size());
+          }
+          row.tasks = static_cast<int>(runs_by_task.size());
+          if (runs_by_task.empty()) continue;
+          const auto options = bootstrap_options(
+              r.options.reps, "aggregate/" + agent + "/" + std::to_string(budget) + "/" + split);
+          row.seed = options.seed;
+          row.iqm = metrics::stratified_bootstrap(runs_by_task, metrics::iqm, options);
+          row.mean = metrics::stratified_bootstrap(
+              runs_by_task, [](const std::vector<double>& x) { return metrics::mean(x); }, options);
+          row.median = metrics::stratified_bootstrap(
+              runs_by_task, [](const std::vector<double>& x) { return metrics::median(x); },
+              options);
+          row.optimality_gap =
+              metrics::stratified_bootstrap(runs_by_task, metrics::optimality_gap, options);
+          r.aggregates.push_back(row);
+        }
+  }
+
+  // The curve of one (task, agent, split): every budget with an ok mean.
+  EfficiencyRow task_curve(const std::string& task, const std::string& agent,
+                           const std::string& split) const {
+    EfficiencyRow row;
+    row.task = task;
+    row.agent = agent;
+    row.split = split;
+    for (int64_t budget : report_.budgets) {
+      const auto* p = population(task, agent, budget, split);
+      if (!p || p->ok == 0) continue;
+      row.budgets.push_back(budget);
+      row.means.push_back(p->mean);
+      row.lo.push_back(p->lo);
+      row.hi.push_back(p->hi);
+    }
+    return row;
+  }
+
+  // The curve of the aggregate IQM: budgets where every task has runs.
+  EfficiencyRow aggregate_curve(const std::string& agent, const std::string& split) const {
+    EfficiencyRow row;
+    row.agent = agent;
+    row.split = split;
+    for (const auto& a : report_.aggregates) {
+      if (a.agent != agent || a.split != split || a.tasks != a.tasks_expected) continue;
+      row.budgets.push_back(a.budget);
+      row.means.push_back(a.iqm.value);
+      row.lo.push_back(a.iqm.ci.lo);
+      row.hi.push_back(a.iqm.ci.hi);
+    }
+    return row;
+  }
+
+  static std::vector<double> as_doubles(const std::vector<int64_t>& v) {
+    return {v.begin(), v.end()};
+  }
+
+  // AUC, samples to threshold and practice multipliers of the curves of one
+  // (task, split), in agent order.
+  void summarize_curves(std::vector<EfficiencyRow> rows) {
+    const EfficiencyRow* ref = nullptr;
+    for (const auto& row : rows)
+      if (row.agent == report_.options.reference && !row.budgets.empty()) ref = &row;
+    for (auto& row : rows) {
+      if (row.budgets.empty()) continue;
+      const auto budgets = as_doubles(row.budgets);
+      row.auc = metrics::auc_log_budget(budgets, row.means);
+      row.to_threshold =
+          metrics::samples_to_threshold(budgets, row.means, report_.options.threshold);
+      if (ref && &row != ref) {
+        for (size_t i = 0; i < row.budgets.size(); ++i)
+          row.multiplier.push_back(metrics::practice_multiplier(
+              budgets, row.means, i, as_doubles(ref->budgets), ref->means));
+      }
+    }
+    for (auto& row : rows)
+      if (!row.budgets.empty()) report_.sample_efficiency.push_back(std::move(row));
+  }
+
+  void sample_efficiency() {
+    const auto& r = report_;
+    for (size_t t = 0; t < r.tasks.size(); ++t) {
+      std::vector<std::string> splits = r.task_splits[t];
+      if (task_has_split(t, kWorstOodSplit)) splits.push_back(kWorstOodSplit);
+      for (const auto& split : splits) {
+        std::vector<EfficiencyRow> rows;
+        for (const auto& agent : r.agents) rows.push_back(task_curve(r.tasks[t], agent, split));
+        summarize_curves(std::move(rows));
+      }
+    }
+    for (const auto& split : r.aggregate_splits) {
+      std::vector<EfficiencyRow> rows;
+      for (const auto& agent : r.agents) rows.push_back(aggregate_curve(agent, split));
+      summarize_curves(std::move(rows));
+    }
+  }
+
+  SplitEstimate per_trial(const std::string& split, const std::vector<double>& values,
+                          const std::string& seed_key) const {
+    SplitEstimate e{split, kNoEstimate, static_cast<int>(values.size())};
+    if (!values.empty())
+      e.estimate =
+          metrics::bootstrap_mean(values, bootstrap_options(report_.options.reps, seed_key));
+    return e;
+  }
+
+  void generalization() {
+    auto& r = report_;
+    // The trials of each population, in canonical order.
+    std::map<std::tuple<std::string, std::string, int64_t>, std::vector<const TrialRecord*>> pops;
+    std::vector<std::tuple<std::string, std::string, int64_t>> order;
+    for (const auto& t : augmented_) {
+      auto key = std::make_tuple(t.task, t.agent, t.budget);
+      auto& v = pops[key];
+      if (v.empty()) order.push_back(key);
+      v.push_back(&t);
+    }
+    for (const auto& key : order) {
+      const auto& [task, agent, budget] = key;
+      const auto& splits = r.task_splits[index_of(r.tasks, task)];
+      const std::string base = "generalization/" + key_of(task, agent, budget, "");
+      auto values = [&](const std::string& a, const std::string& b, auto&& f) {
+        std::vector<double> out;
+        for (const TrialRecord* t : pops[key]) {
+          const SplitScore* sa = t->find_split(a);
+          const SplitScore* sb = b.empty() ? sa : t->find_split(b);
+          if (sa && sb && usable(*t, *sa) && usable(*t, *sb))
+            out.push_back(f(sa->normalized, sb->normalized));
+        }
+        return out;
+      };
+      GeneralizationRow row;
+      row.task = task;
+      row.agent = agent;
+      row.budget = budget;
+      row.gap =
+          per_trial("train", values("train", "test", metrics::generalization_gap), base + "gap");
+      const auto* test = population(task, agent, budget, "test");
+      for (const auto& split : splits) {
+        if (!is_ood(split)) continue;
+        row.ood_drop.push_back(
+            per_trial(split, values("test", split, metrics::ood_drop), base + "drop/" + split));
+        const auto* ood = population(task, agent, budget, split);
+        const bool known = test && ood && test->ok > 0 && ood->ok > 0;
+        row.transfer_ratio.emplace_back(
+            split, known ? metrics::transfer_ratio(test->mean, ood->mean) : kNaN);
+      }
+      if (!row.ood_drop.empty())
+        row.worst_ood = per_trial(kWorstOodSplit,
+                                  values(kWorstOodSplit, "", [](double a, double) { return a; }),
+                                  base + "worst-ood");
+      r.generalization.push_back(std::move(row));
+    }
+  }
+
+  void improvement() {
+    auto& r = report_;
+    for (const auto& split : r.aggregate_splits)
+      for (int64_t budget : r.budgets)
+        for (const auto& x : r.agents)
+          for (const auto& y : r.agents) {
+            if (x == y) continue;
+            std::vector<std::vector<double>> xs, ys;
+            for (size_t t = 0; t < r.tasks.size(); ++t) {
+              const auto* sx = scores(r.tasks[t], x, budget, split);
+              const auto* sy = scores(r.tasks[t], y, budget, split);
+              if (!sx || !sy || sx->empty() || sy->empty()) continue;
+              xs.push_back(*sx);
+              ys.push_back(*sy);
+            }
+            if (xs.empty()) continue;
+            ImprovementCell cell{split, budget, x, y, static_cast<int>(xs.size()), kNoEstimate};
+            cell.p = metrics::probability_of_improvement_ci(
+                xs, ys,
+                bootstrap_options(r.options.reps, "improvement/" + key_of(x, y, budget, split)));
+            r.improvement.push_back(std::move(cell));
+          }
+  }
+
+  void on_the_line() {
+    auto& r = report_;
+    for (size_t t = 0; t < r.tasks.size(); ++t)
+      for (const auto& split : r.task_splits[t]) {
+        if (!is_ood(split)) continue;
+        OnTheLine line;
+        line.task = r.tasks[t];
+        line.split = split;
+        line.clip = metrics::kProbitClip;
+        std::vector<double> xs, ys;
+        std::set<double> distinct_x;
+        for (const auto& agent : r.agents)
+          for (int64_t budget : r.budgets) {
+            const auto* test = population(line.task, agent, budget, "test");
+            const auto* ood = population(line.task, agent, budget, split);
+            if (!test || !ood || test->ok == 0 || ood->ok == 0) continue;
+            line.points.push_back({agent, budget, test->mean, ood->mean});
+            xs.push_back(test->mean);
+            ys.push_back(ood->mean);
+            distinct_x.insert(metrics::clip_unit(test->mean, line.clip));
+          }
+        if (distinct_x.size() >= 2) {
+          const auto fit = metrics::probit_fit(xs, ys, line.clip);
+          line.slope = fit.slope;
+          line.intercept = fit.intercept;
+          if (std::isfinite(fit.r2)) line.r2 = fit.r2;
+        }
+        r.on_the_line.push_back(std::move(line));
+      }
+  }
+
+  Report report_;
+  std::vector<TrialRecord> augmented_;                   // trials with their worst-ood pseudo split
+  std::map<PopulationKey, std::vector<double>> scores_;  // ok normalized scores
+  std::vector<PopulationSummary> all_populations_;       // worst-ood included
+  std::map<PopulationKey, size_t> population_index_;
+};
+
+}  // namespace
+
+Report build_report(const std::vector<ReportInput>& inputs, const ReportOptions& options) {
+  return ReportBuilder(inputs, options).build();
+}
+
+}  // namespace hg

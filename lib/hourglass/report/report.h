@@ -1,0 +1,157 @@
+// The report of one or more results files: every number that `hourglass
+// report` prints, computed once from the trials, so that every format (table,
+// md, csv, latex, json, html) shows the same numbers. No LibTorch here: the
+// report depends on results and metrics only.
+//
+// What is in it (docs/metrics.md has each formula, docs/reports.md each
+// column):
+//   populations        per (task, agent, budget, split): mean normalized score
+//                      over seeds with a 95% bootstrap interval, and std
+//   aggregates         per (agent, budget, split), across tasks: IQM, mean,
+//                      median, optimality gap with stratified bootstrap intervals
+//   sample_efficiency  per (task or all tasks, agent, split): the curve, AUC over
+//                      log budget, samples to threshold, practice multiplier
+//                      against the reference agent at each budget
+//   generalization     per (task, agent, budget): generalization gap, OOD drop
+//                      per split, worst OOD, transfer ratio, from the trials
+//   improvement        per (split, budget, agent X, agent Y): probability of
+//                      improvement with its stratified bootstrap interval
+//   on_the_line        per (task, OOD split): test against OOD population means
+//                      on the probit scale, the linear fit and its R^2
+//
+// Only trials with status ok and finite normalized scores enter a statistic;
+// failed and diverged trials are counted (and listed in csv) but never
+// averaged. Every bootstrap is seeded from the names of what it summarizes
+// (stable_hash), so the same trials always give the same intervals.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "hourglass/metrics/sample_efficiency.h"
+#include "hourglass/metrics/statistics.h"
+#include "hourglass/results/results.h"
+#include "hourglass/results/summary.h"
+
+namespace hg {
+
+// The pseudo-split of the aggregate and sample-efficiency tables: per trial,
+// the minimum normalized score over its ood/* splits (worst OOD).
+inline constexpr const char* kWorstOodSplit = "worst-ood";
+
+struct ReportOptions {
+  std::string reference;             // agent the practice multiplier is against; "" = first agent
+  double threshold = 0.9;            // tau of samples to threshold (normalized score)
+  int reps = kDefaultBootstrapReps;  // bootstrap replicates (>= 1)
+  bool allow_mixed = false;          // accept results files of different suites (sha256)
+};
+
+// One results file read for the report; `label` is how the report names it.
+struct ReportInput {
+  std::string label;
+  Results results;
+};
+
+// An estimate with its interval; every field NaN when there is no data.
+using Estimate = metrics::Estimate;
+
+struct AggregateRow {
+  std::string agent;
+  int64_t budget = 0;
+  std::string split;       // train, test, ood/* shared by >= 2 tasks, or worst-ood
+  int tasks = 0;           // tasks with at least one ok run
+  int tasks_expected = 0;  // tasks that have this split (a shortfall is flagged)
+  int runs = 0;            // ok runs over those tasks
+  uint64_t seed = 0;       // bootstrap seed (the same for all four statistics)
+  Estimate iqm, mean, median, optimality_gap;
+};
+
+struct EfficiencyRow {
+  std::string task;  // "" for the curve of the aggregate IQM over all tasks
+  std::string agent;
+  std::string split;
+  std::vector<int64_t> budgets;  // ascending, where the curve has a value
+  std::vector<double> means;     // mean normalized score (IQM for all tasks)
+  std::vector<double> lo, hi;    // the 95% interval at each budget
+  double auc = 0.0;
+  metrics::BudgetEstimate to_threshold{0.0, metrics::Bound::kExact};
+  // Against the reference agent, one per budget: how many times more samples
+  // the reference needs to match this agent there. Empty for the reference
+  // itself, or when the reference has no curve here.
+  std::vector<std::optional<metrics::BudgetEstimate>> multiplier;
+};
+
+struct SplitEstimate {
+  std::string split;
+  Estimate estimate;
+  int n = 0;  // trials it is over
+};
+
+struct GeneralizationRow {
+  std::string task;
+  std::string agent;
+  int64_t budget = 0;
+  SplitEstimate gap;                    // train - test, per trial, mean [CI] over trials
+  std::vector<SplitEstimate> ood_drop;  // test - ood/j, per ood split in order
+  SplitEstimate worst_ood;              // min_j ood/j per trial (split "worst-ood")
+  // mean(ood/j) / mean(test) over the population, per ood split (NaN when
+  // the test mean is 0 or missing).
+  std::vector<std::pair<std::string, double>> transfer_ratio;
+};
+
+struct ImprovementCell {
+  std::string split;
+  int64_t budget = 0;
+  std::string x, y;  // P(X > Y)
+  int tasks = 0;     // tasks where both have ok runs
+  Estimate p;
+};
+
+struct LinePoint {
+  std::string agent;
+  int64_t budget = 0;
+  double test = 0.0, ood = 0.0;  // population mean normalized scores
+};
+
+struct OnTheLine {
+  std::string task;
+  std::string split;  // the ood split
+  std::vector<LinePoint> points;
+  std::optional<double> slope, intercept, r2;  // absent with < 2 points or equal x
+  double clip = 0.0;  // scores clipped into [clip, 1 - clip] before the probit
+};
+
+struct ReportFile {
+  std::string label;
+  std::string suite;
+  std::string sha256;
+  size_t trials = 0;
+};
+
+struct Report {
+  std::string suite;  // the suite's name (names joined by " + " when mixed)
+  std::vector<ReportFile> files;
+  ReportOptions options;  // with the reference resolved
+  size_t trials = 0, failed = 0, diverged = 0;
+  std::vector<std::string> tasks, agents;             // in order of first appearance
+  std::vector<std::vector<std::string>> task_splits;  // per task: train, test, ood/*
+  std::vector<int64_t> budgets;                       // all budgets, ascending
+  std::vector<TrialRecord> trial_records;             // every trial, in input order
+  std::vector<PopulationSummary> populations;
+  std::vector<std::string> aggregate_splits;
+  std::vector<AggregateRow> aggregates;
+  std::vector<EfficiencyRow> sample_efficiency;
+  std::vector<GeneralizationRow> generalization;
+  std::vector<ImprovementCell> improvement;
+  std::vector<OnTheLine> on_the_line;
+};
+
+// Builds the report. Throws InputError (exit 2) when the files come from
+// different suites (suite.sha256) without allow_mixed, when two trials have
+// the same (task, agent, budget, seed_index), when the reference agent is
+// not in the results, on no trials, or on bad options.
+Report build_report(const std::vector<ReportInput>& inputs, const ReportOptions& options = {});
+
+}  // namespace hg

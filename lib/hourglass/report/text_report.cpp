@@ -1,0 +1,229 @@
+#include "hourglass/report/text_report.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <map>
+
+namespace hg::report {
+namespace {
+
+std::string plural(size_t n, const std::string& word) {
+  return std::to_string(n) + " " + word + (n == 1 ? "" : "s");
+}
+
+std::string population_cell(const PopulationSummary& s) {
+  if (s.ok == 0) return s.diverged > 0 && s.diverged == s.trials ? "diverged" : "failed";
+  std::string out = format_estimate({s.mean, {s.lo, s.hi}});
+  if (s.ok < s.trials) out += "*";
+  return out;
+}
+
+// Per task: agents x budgets as rows, the task's splits as columns.
+TextSection scores_section(const Report& r) {
+  TextSection section{"scores",
+                      "Scores per task",
+                      "Mean normalized score over seeds with its 95% percentile bootstrap "
+                      "interval, per agent, budget and split (0 = trivial reference, 1 = "
+                      "optimal).",
+                      {}};
+  for (size_t t = 0; t < r.tasks.size(); ++t) {
+    const auto& task = r.tasks[t];
+    const auto& splits = r.task_splits[t];
+    std::vector<std::pair<std::string, int64_t>> rows;
+    std::map<std::pair<std::string, int64_t>, std::map<std::string, const PopulationSummary*>>
+        cells;
+    int64_t seeds = 0, lost = 0;
+    for (const auto& s : r.populations) {
+      if (s.task != task) continue;
+      const auto row = std::make_pair(s.agent, s.budget);
+      if (std::find(rows.begin(), rows.end(), row) == rows.end()) rows.push_back(row);
+      cells[row][s.split] = &s;
+      seeds = std::max(seeds, s.trials);
+      if (s.split == splits.front()) lost += s.trials - s.ok;
+    }
+    TextTable table;
+    table.title = task;
+    table.caption = "normalized score, mean [95% CI] over " + std::to_string(seeds) + " seeds";
+    table.header = {"agent", "budget"};
+    table.header.insert(table.header.end(), splits.begin(), splits.end());
+    table.numeric.assign(table.header.size(), false);
+    table.numeric[1] = true;
+    for (const auto& row : rows) {
+      std::vector<std::string> line{row.first, std::to_string(row.second)};
+      for (const auto& split : splits) {
+        auto it = cells[row].find(split);
+        line.push_back(it == cells[row].end() ? "" : population_cell(*it->second));
+      }
+      table.rows.push_back(std::move(line));
+    }
+    if (lost > 0)
+      table.notes.push_back("* " + std::to_string(lost) +
+                            " trial(s) failed or diverged; means are over the rest");
+    section.tables.push_back(std::move(table));
+  }
+  return section;
+}
+
+TextSection aggregate_section(const Report& r) {
+  TextSection section{"aggregate",
+                      "Aggregate over tasks",
+                      "Statistics of the normalized scores of all runs (seeds) of all tasks, per "
+                      "agent, budget and split, each with a 95% stratified bootstrap interval "
+                      "(runs resampled within each task). IQM: mean of the middle 50% of runs; "
+                      "optimality gap: 1 - mean(min(score, 1)), lower is better. worst-ood: per "
+                      "trial, the lowest score over its OOD splits.",
+                      {}};
+  for (const auto& split : r.aggregate_splits) {
+    TextTable table;
+    table.title = split;
+    table.header = {"agent", "budget", "tasks", "runs", "IQM", "mean", "median", "optimality gap"};
+    table.numeric = {false, true, true, true, false, false, false, false};
+    int tasks = 0;
+    bool short_of_tasks = false;
+    for (const auto& a : r.aggregates) {
+      if (a.split != split) continue;
+      tasks = std::max(tasks, a.tasks_expected);
+      const bool short_row = a.tasks < a.tasks_expected;
+      short_of_tasks = short_of_tasks || short_row;
+      table.rows.push_back({a.agent, std::to_string(a.budget),
+                            std::to_string(a.tasks) + (short_row ? "*" : ""),
+                            std::to_string(a.runs), format_estimate(a.iqm), format_estimate(a.mean),
+                            format_estimate(a.median), format_estimate(a.optimality_gap)});
+    }
+    table.caption =
+        "normalized score over " + plural(static_cast<size_t>(tasks), "task") + ", value [95% CI]";
+    if (short_of_tasks)
+      table.notes.push_back(
+          "* some tasks have no ok run of this agent at this budget; the "
+          "statistics are over the tasks that do");
+    section.tables.push_back(std::move(table));
+  }
+  return section;
+}
+
+std::string multiplier_cell(const std::optional<metrics::BudgetEstimate>& m) {
+  return m ? metrics::format_budget_estimate(*m, 1) : "";
+}
+
+TextSection efficiency_section(const Report& r) {
+  char tau[32];
+  std::snprintf(tau, sizeof tau, "%g", r.options.threshold);
+  const std::string& ref = r.options.reference;
+  TextSection section{
+      "sample-efficiency",
+      "Sample efficiency",
+      std::string("Per split and agent, from the curve of mean normalized score against budget: "
+                  "AUC is the area under it over log budget divided by the log budget range "
+                  "(the average score, each decade weighing the same); samples to ") +
+          tau + " is the smallest budget whose mean reaches " + tau +
+          ", interpolated in log budget (> b: not reached by the largest budget b; <= b: "
+          "reached at the smallest). x at b is the practice multiplier against the reference "
+          "agent " +
+          ref + ": how many times more samples " + ref +
+          " needs to match the agent's score at budget b (> m: " + ref +
+          " never gets there within its budgets; <= m: it matches it at its smallest budget). "
+          "The all-tasks table uses the curve of the aggregate IQM.",
+      {}};
+  std::vector<std::string> titles;
+  for (const auto& row : r.sample_efficiency) {
+    const std::string title = row.task.empty() ? "all tasks (IQM)" : row.task;
+    if (std::find(titles.begin(), titles.end(), title) == titles.end()) titles.push_back(title);
+  }
+  for (const auto& title : titles) {
+    TextTable table;
+    table.title = title;
+    table.caption = std::string("AUC over log budget, samples to reach ") + tau +
+                    ", practice multiplier against " + ref;
+    table.header = {"split", "agent", "AUC", std::string("samples to ") + tau};
+    for (int64_t b : r.budgets) table.header.push_back("x at " + std::to_string(b));
+    table.numeric.assign(table.header.size(), true);
+    table.numeric[0] = table.numeric[1] = false;
+    for (const auto& row : r.sample_efficiency) {
+      if ((row.task.empty() ? "all tasks (IQM)" : row.task) != title) continue;
+      std::vector<std::string> line{row.split, row.agent + (row.agent == ref ? " (reference)" : ""),
+                                    format_score(row.auc),
+                                    metrics::format_budget_estimate(row.to_threshold, 0)};
+      for (int64_t b : r.budgets) {
+        const auto at = std::find(row.budgets.begin(), row.budgets.end(), b);
+        const size_t i = static_cast<size_t>(at - row.budgets.begin());
+        line.push_back(at == row.budgets.end() || i >= row.multiplier.size()
+                           ? (row.agent == ref && at != row.budgets.end() ? "-" : "")
+                           : multiplier_cell(row.multiplier[i]));
+      }
+      table.rows.push_back(std::move(line));
+    }
+    section.tables.push_back(std::move(table));
+  }
+  return section;
+}
+
+TextSection generalization_section(const Report& r) {
+  TextSection section{"generalization",
+                      "Generalization",
+                      "Computed per trial from its normalized scores, then mean [95% bootstrap "
+                      "CI] over the trials of the population. gap = train - test (what was "
+                      "memorized rather than learned); drop = test - ood (what the shift "
+                      "costs; positive is a drop); worst OOD = the lowest score over the OOD "
+                      "splits.",
+                      {}};
+  for (size_t t = 0; t < r.tasks.size(); ++t) {
+    TextTable table;
+    table.title = r.tasks[t];
+    table.caption = "differences of normalized scores, mean [95% CI] over trials";
+    table.header = {"agent", "budget", "gap (train - test)"};
+    for (const auto& split : r.task_splits[t])
+      if (split.rfind("ood/", 0) == 0) table.header.push_back("drop " + split);
+    const bool has_ood = table.header.size() > 3;
+    if (has_ood) table.header.push_back("worst OOD");
+    table.numeric.assign(table.header.size(), false);
+    table.numeric[1] = true;
+    for (const auto& g : r.generalization) {
+      if (g.task != r.tasks[t]) continue;
+      std::vector<std::string> line{g.agent, std::to_string(g.budget),
+                                    format_estimate(g.gap.estimate)};
+      for (const auto& d : g.ood_drop) line.push_back(format_estimate(d.estimate));
+      if (has_ood) line.push_back(format_estimate(g.worst_ood.estimate));
+      table.rows.push_back(std::move(line));
+    }
+    section.tables.push_back(std::move(table));
+  }
+  return section;
+}
+
+}  // namespace
+
+std::string format_score(double value) {
+  if (!std::isfinite(value)) return "n/a";
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.3f", value);
+  if (std::string(buf) == "-0.000") return "0.000";
+  return buf;
+}
+
+std::string format_estimate(const metrics::Estimate& e) {
+  if (!std::isfinite(e.value)) return "n/a";
+  return format_score(e.value) + " [" + format_score(e.ci.lo) + ", " + format_score(e.ci.hi) + "]";
+}
+
+TextReport text_report(const Report& r) {
+  TextReport out;
+  out.title = "Hourglass report: " + r.suite;
+  std::string files;
+  for (const auto& f : r.files)
+    files += (files.empty() ? "" : ", ") + f.label + " (" + plural(f.trials, "trial") + ")";
+  out.preamble.push_back("results: " + files);
+  const size_t ok = r.trials - r.failed - r.diverged;
+  out.preamble.push_back("trials: " + std::to_string(r.trials) + " (" + std::to_string(ok) +
+                         " ok, " + std::to_string(r.failed) + " failed, " +
+                         std::to_string(r.diverged) + " diverged)");
+  out.preamble.push_back(
+      "normalized scores (0 = trivial reference, 1 = optimal); intervals are 95% percentile "
+      "bootstrap intervals over " +
+      std::to_string(r.options.reps) + " replicates");
+  out.sections = {scores_section(r), aggregate_section(r), efficiency_section(r),
+                  generalization_section(r)};
+  return out;
+}
+
+}  // namespace hg::report

@@ -1,0 +1,83 @@
+#include "hourglass/run/shard.h"
+
+#include <gtest/gtest.h>
+
+#include <map>
+#include <set>
+
+#include "../test_util.h"
+#include "hourglass/core/error.h"
+
+namespace hg {
+namespace {
+
+TEST(ParseShard, AcceptsKOverN) {
+  const auto s = parse_shard("2/5");
+  EXPECT_EQ(s.index, 2);
+  EXPECT_EQ(s.count, 5);
+  EXPECT_EQ(s.str(), "2/5");
+  for (const char* bad : {"", "3", "5/5", "-1/3", "1/0", "a/b", "1/3/4", "1 /3"})
+    EXPECT_THROW(parse_shard(bad), InputError) << bad;
+}
+
+TEST(ShardFromSlurm, ReadsTheArrayVariables) {
+  std::map<std::string, std::string> env;
+  auto getenv = [&](const char* name) -> const char* {
+    auto it = env.find(name);
+    return it == env.end() ? nullptr : it->second.c_str();
+  };
+  EXPECT_FALSE(shard_from_slurm(getenv).has_value());
+  env = {{"SLURM_ARRAY_TASK_ID", "3"}, {"SLURM_ARRAY_TASK_COUNT", "4"}};
+  auto s = shard_from_slurm(getenv);
+  ASSERT_TRUE(s.has_value());
+  EXPECT_EQ(s->str(), "3/4");
+  // An array 10-13: task 12 is shard 2 of 4.
+  env = {{"SLURM_ARRAY_TASK_ID", "12"}, {"SLURM_ARRAY_TASK_COUNT", "4"},
+         {"SLURM_ARRAY_TASK_MIN", "10"}};
+  EXPECT_EQ(shard_from_slurm(getenv)->str(), "2/4");
+  env["SLURM_ARRAY_TASK_ID"] = "14";
+  EXPECT_THROW(shard_from_slurm(getenv), InputError);
+}
+
+TEST(AssignShards, LongestFirstToTheLightestShard) {
+  // Costs 5, 4, 3, 3, 1 on 2 shards, by hand: 5 -> s0 (5), 4 -> s1 (4),
+  // 3 -> s1 (7), 3 -> s0 (8), 1 -> s1 (8).
+  EXPECT_EQ(assign_shards({5, 4, 3, 3, 1}, 2), (std::vector<int>{0, 1, 1, 0, 1}));
+  // More shards than populations: the extra shards are empty.
+  EXPECT_EQ(assign_shards({1, 1}, 3), (std::vector<int>{0, 1}));
+}
+
+TEST(SelectShard, PartitionsThePlanWithoutOverlapAndBalancesCost) {
+  const Suite suite = testing::suite_from_yaml(R"(
+suite: sharded
+budgets: [10, 100, 1000, 10000]
+seeds: 2
+tasks: [{name: a, family: sinusoid}, {name: b, family: linear-regression}]
+agents:
+  - {name: ridge, learner: ridge}
+  - {name: mlp, learner: mlp, params: {hidden: [32], max_updates: 100}}
+)");
+  const Catalog catalog = registered_catalog();
+  const auto plan = expand(suite);
+  std::multiset<std::string> seen;
+  std::vector<double> load;
+  for (int k = 0; k < 3; ++k) {
+    double cost = 0;
+    for (const auto& p : select_shard(suite, plan, catalog, {k, 3})) {
+      seen.insert(p.key);
+      cost += population_cost(suite, p, catalog);
+    }
+    load.push_back(cost);
+  }
+  EXPECT_EQ(seen.size(), plan.size());
+  for (const auto& p : plan) EXPECT_EQ(seen.count(p.key), 1u) << p.key;
+  const double most = *std::max_element(load.begin(), load.end());
+  const double least = *std::min_element(load.begin(), load.end());
+  EXPECT_LT(most, 1.5 * least);  // balanced
+  // mlp's compute counts: 100 updates x min(64, budget) x 1.
+  EXPECT_DOUBLE_EQ(population_cost(suite, plan[4], catalog), 2.0 * (10 + 100 * 10));
+  EXPECT_EQ(plan[4].key, "a/mlp/10");
+}
+
+}  // namespace
+}  // namespace hg
