@@ -37,6 +37,15 @@ int list_families() {
   for (const auto& [name, info] : FamilyRegistry::instance().entries()) {
     std::cout << name << "  [" << to_string(info.kind) << "]  " << info.doc << '\n';
     print_params(info.params);
+    if (!info.suggested_ood.empty()) {
+      std::cout << "    suggested ood splits";
+      if (!info.example_params.empty())
+        std::cout << " (with params " << format_overrides(info.example_params) << ")";
+      std::cout << ":\n";
+      for (const auto& s : info.suggested_ood)
+        std::cout << "      " << s.name << ": " << format_overrides(s.overrides) << "  # " << s.doc
+                  << '\n';
+    }
     std::cout << '\n';
   }
   std::cout << "Every parameter can be set in a task's params and overridden per split (train, "

@@ -171,9 +171,28 @@ TEST_F(Cli, ReportPrintsThePracticeMultiplierAgainstTheReference) {
 }
 
 TEST_F(Cli, ValidateAcceptsShippedSuites) {
-  const auto o = hourglass("validate suites/quickstart.yaml suites/smoke.yaml");
+  const auto o = hourglass(
+      "validate suites/quickstart.yaml suites/smoke.yaml suites/classification-shift.yaml "
+      "suites/grokking.yaml suites/parity.yaml");
   EXPECT_EQ(o.code, 0) << o.err;
-  EXPECT_TRUE(contains(o.out, "suites/quickstart.yaml: ok"));
+  for (const char* s : {"quickstart", "smoke", "classification-shift", "grokking", "parity"})
+    EXPECT_TRUE(contains(o.out, std::string("suites/") + s + ".yaml: ok")) << s;
+}
+
+TEST_F(Cli, ValidateRejectsABudgetAboveAFiniteTable) {
+  const std::string path = write("table.yaml", R"(suite: table
+budgets: [100, 600]
+tasks:
+  - name: mod
+    family: modular-arithmetic
+    params: {p: 23}
+agents: [{name: m, learner: mlp}]
+)");
+  const auto o = hourglass("validate '" + path + "'");
+  EXPECT_EQ(o.code, 2);
+  EXPECT_TRUE(contains(o.err, path + ":4:5: error: task 'mod': budget 600 exceeds the 529 distinct "
+                                     "training examples of family 'modular-arithmetic'"))
+      << o.err;
 }
 
 TEST_F(Cli, ValidateLocatesAMisspelledParameterAndWritesNothing) {
@@ -229,12 +248,16 @@ TEST_F(Cli, ListShowsEveryParameterWithDefaultAndDoc) {
   const auto f = hourglass("list families");
   EXPECT_EQ(f.code, 0);
   for (const char* s : {"linear-regression", "sinusoid", "x_scale", "amplitude", "[0.1, 5]",
-                        "standard deviation of the label noise"})
+                        "standard deviation of the label noise", "gaussian-blobs  [classification]",
+                        "modular-arithmetic  [classification]", "sparse-parity  [classification]",
+                        "held_out_operands", "rotation", "suggested ood splits",
+                        "held-out-operands: {operands: held-out}"})
     EXPECT_TRUE(contains(f.out, s)) << s;
   const auto l = hourglass("list learners");
   EXPECT_EQ(l.code, 0);
   for (const char* s : {"constant", "ridge", "mlp", "hidden", "[64, 64]", "max_updates",
-                        "random-fourier", "learning rate"})
+                        "random-fourier", "learning rate", "knn  [regression, classification]",
+                        "logistic  [classification]", "embedding", "distance"})
     EXPECT_TRUE(contains(l.out, s)) << s;
   const auto s = hourglass("list suites");
   EXPECT_EQ(s.code, 0);

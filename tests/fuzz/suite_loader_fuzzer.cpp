@@ -24,27 +24,34 @@ namespace {
 hg::Catalog make_catalog() {
   using hg::ParamSpec;
   hg::Catalog c;
-  c.families["sinusoid"] = {{ParamSpec::RealRange("amplitude", 0.1, 5.0, 0.0, 1e6, "amplitude"),
-                             ParamSpec::RealRange("x", -5.0, 5.0, -1e6, 1e6, "x"),
-                             ParamSpec::Real("noise", 0.0, 0.0, 1e6, "noise")},
-                            "regression",
-                            {}};
-  c.families["linear-regression"] = {{ParamSpec::Int("dim", 8, 1, 4096, "dim"),
-                                      ParamSpec::Real("x_scale", 1.0, 1e-6, 1e6, "scale")},
-                                     "regression",
-                                     {}};
-  c.families["gridworld"] = {{ParamSpec::Int("size", 8, 2, 64, "size")}, "interactive", {}};
-  c.learners["mlp"] = {{ParamSpec::IntList("hidden", {64, 64}, 1, 8192, "hidden", 0),
-                        ParamSpec::Choice("activation", "relu", {"relu", "tanh"}, "act"),
-                        ParamSpec::Real("lr", 1e-3, 1e-8, 10.0, "lr"),
-                        ParamSpec::Int("max_updates", 2000, 1, 100'000'000, "updates")},
-                       "",
-                       {"regression"}};
-  c.learners["ridge"] = {{ParamSpec::Bool("intercept", true, "intercept"),
-                          ParamSpec::Real("lambda", 1e-3, 0.0, 1e6, "lambda")},
-                         "",
-                         {"regression"}};
-  c.learners["ppo"] = {{}, "", {"interactive"}};
+  // Named fields rather than aggregate braces: Component grows optional hooks.
+  auto component = [](std::vector<ParamSpec> params, std::string kind,
+                      std::vector<std::string> kinds) {
+    hg::Catalog::Component out;
+    out.params = std::move(params);
+    out.kind = std::move(kind);
+    out.kinds = std::move(kinds);
+    return out;
+  };
+  c.families["sinusoid"] =
+      component({ParamSpec::RealRange("amplitude", 0.1, 5.0, 0.0, 1e6, "amplitude"),
+                 ParamSpec::RealRange("x", -5.0, 5.0, -1e6, 1e6, "x"),
+                 ParamSpec::Real("noise", 0.0, 0.0, 1e6, "noise")},
+                "regression", {});
+  c.families["linear-regression"] = component({ParamSpec::Int("dim", 8, 1, 4096, "dim"),
+                                               ParamSpec::Real("x_scale", 1.0, 1e-6, 1e6, "scale")},
+                                              "regression", {});
+  c.families["gridworld"] =
+      component({ParamSpec::Int("size", 8, 2, 64, "size")}, "interactive", {});
+  c.learners["mlp"] = component({ParamSpec::IntList("hidden", {64, 64}, 1, 8192, "hidden", 0),
+                                 ParamSpec::Choice("activation", "relu", {"relu", "tanh"}, "act"),
+                                 ParamSpec::Real("lr", 1e-3, 1e-8, 10.0, "lr"),
+                                 ParamSpec::Int("max_updates", 2000, 1, 100'000'000, "updates")},
+                                "", {"regression"});
+  c.learners["ridge"] = component({ParamSpec::Bool("intercept", true, "intercept"),
+                                   ParamSpec::Real("lambda", 1e-3, 0.0, 1e6, "lambda")},
+                                  "", {"regression"});
+  c.learners["ppo"] = component({}, "", {"interactive"});
   return c;
 }
 

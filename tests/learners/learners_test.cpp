@@ -21,9 +21,10 @@ double mean_score(const std::vector<TrialRecord>& trials, const std::string& spl
   return sum / static_cast<double>(trials.size());
 }
 
-std::vector<TrialRecord> run_one(const std::string& yaml) {
+// The one population of `yaml` (of agent `agent` when there are several).
+std::vector<TrialRecord> run_one(const std::string& yaml, const std::string& agent = "") {
   const Suite suite = suite_from_yaml(yaml);
-  const auto plan = expand(suite);
+  const auto plan = expand(suite, {"", agent});
   EXPECT_EQ(plan.size(), 1u);
   return run_population(suite, plan[0], "cpu");
 }
@@ -112,6 +113,95 @@ agents: [{name: m, learner: mlp, params: {optimizer: sgd, lr: 10.0, momentum: 0.
     ASSERT_TRUE(t.diverged_at.has_value());
     EXPECT_LE(*t.diverged_at, 200);
   }
+}
+
+// ---- classification -----------------------------------------------------------
+
+const char* kBlobs = R"(
+suite: t
+budgets: [2000]
+seeds: 2
+eval_samples: 5000
+tasks:
+  - name: blobs
+    family: gaussian-blobs
+    params: {classes: 4, separation: 2.0}
+    ood: {rotated: {rotation: 90.0}}
+agents:
+  - {name: constant, learner: constant}
+  - {name: knn, learner: knn, params: {k: 25}}
+  - {name: logistic, learner: logistic}
+  - {name: mlp, learner: mlp, params: {hidden: [32], max_updates: 800, lr: 3.0e-3}}
+)";
+
+TEST(Classification, EveryClassifierComesCloseToBayesOnBlobs) {
+  // Normalized 1 is the Bayes classifier, 0 is chance (the majority class,
+  // which `constant` predicts); 5,000 test samples give about 0.01 of noise
+  // on the normalized score.
+  EXPECT_NEAR(mean_score(run_one(kBlobs, "constant"), "test"), 0.0, 0.04);
+  EXPECT_GT(mean_score(run_one(kBlobs, "logistic"), "test"), 0.95);
+  EXPECT_GT(mean_score(run_one(kBlobs, "knn"), "test"), 0.9);
+  EXPECT_GT(mean_score(run_one(kBlobs, "mlp"), "test"), 0.9);
+}
+
+TEST(Classification, ARotationOfNinetyDegreesBreaksEveryClassifier) {
+  for (const char* agent : {"knn", "logistic"}) {
+    const auto trials = run_one(kBlobs, agent);
+    EXPECT_LT(mean_score(trials, "ood/rotated"), mean_score(trials, "test") - 0.4) << agent;
+  }
+}
+
+TEST(Knn, OneNeighbourRecallsItsTrainingDataAndRegressionAveragesTargets) {
+  const auto trials = run_one(R"(
+suite: t
+budgets: [300]
+seeds: 2
+tasks: [{name: s, family: sinusoid, params: {noise: 0.3, amplitude: [4, 5]}}]
+agents: [{name: k, learner: knn, params: {k: 1}}]
+)");
+  // k = 1 reproduces every training target (distances are exact, so each
+  // training input is its own nearest neighbour): train MSE 0.
+  for (const auto& t : trials) EXPECT_DOUBLE_EQ(t.find_split("train")->raw, 0.0);
+  const auto smooth = run_one(R"(
+suite: t
+budgets: [3000]
+seeds: 2
+tasks: [{name: s, family: sinusoid, params: {noise: 0.3, amplitude: [4, 5]}}]
+agents: [{name: k, learner: knn, params: {k: 30, distance: manhattan}}]
+)");
+  EXPECT_GT(mean_score(smooth, "test"), 0.95);
+}
+
+TEST(Logistic, StaysAtChanceOnSparseParityWhereAnMlpLearnsIt) {
+  const char* yaml = R"(
+suite: t
+budgets: [2000]
+seeds: 2
+eval_samples: 2000
+tasks: [{name: parity, family: sparse-parity, params: {bits: 8, k: 2}}]
+agents:
+  - {name: logistic, learner: logistic}
+  - {name: mlp, learner: mlp, params: {hidden: [64], max_updates: 600, lr: 3.0e-3}}
+)";
+  EXPECT_NEAR(mean_score(run_one(yaml, "logistic"), "test"), 0.0, 0.1);
+  EXPECT_GT(mean_score(run_one(yaml, "mlp"), "test"), 0.95);
+}
+
+TEST(Mlp, EmbeddingOfOneHotOperandsLearnsModularAddition) {
+  // 450 of the 529 pairs of the table, full batch, AdamW: every pair not
+  // trained on comes out right (suites/grokking.yaml sweeps the budget).
+  const auto trials = run_one(R"(
+suite: t
+budgets: [450]
+seeds: 2
+tasks: [{name: mod, family: modular-arithmetic, params: {p: 23}}]
+agents:
+  - name: m
+    learner: mlp
+    params: {embedding: 32, hidden: [256], batch_size: 450, lr: 1.0e-2, weight_decay: 1.0, max_updates: 500}
+)");
+  EXPECT_GT(mean_score(trials, "train"), 0.99);
+  EXPECT_GT(mean_score(trials, "test"), 0.9);
 }
 
 }  // namespace

@@ -1,4 +1,5 @@
 // The runner: plan expansion, budget enforcement, splits, determinism.
+#include <torch/torch.h>
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -42,6 +43,31 @@ const LearnerRegistrar kPiecewise(LearnerInfo{"test-piecewise", "draws in pieces
                                                 return std::make_unique<PiecewiseLearner>();
                                               },
                                               nullptr});
+
+// Predicts NaN for every input it trained on and zeros for the rest: a split
+// scores NaN exactly when it holds an example the member trained on.
+class TrainedOnDetector final : public Learner {
+ protected:
+  void do_train(TrainContext& ctx) override {
+    seen_ = ctx.data.draw(ctx.data.remaining()).x;
+    classes_ = ctx.shape.output_dim;
+  }
+  at::Tensor do_predict(const at::Tensor& x) override {
+    const auto hit = (torch::cdist(x, seen_) == 0).any(2, /*keepdim=*/true);
+    const auto zeros = torch::zeros({x.size(0), x.size(1), classes_});
+    return torch::where(hit.expand_as(zeros), torch::full_like(zeros, NAN), zeros);
+  }
+  at::Tensor seen_;
+  int64_t classes_ = 0;
+};
+
+const LearnerRegistrar kDetector(LearnerInfo{
+    "test-trained-on",
+    "NaN on what it trained on",
+    {TaskKind::kClassification},
+    {},
+    [](const Params&) { return std::make_unique<TrainedOnDetector>(); },
+    nullptr});
 
 const char* kSmall = R"(
 suite: small
@@ -185,6 +211,76 @@ TEST(ResolvedConfig, FillsDefaultsAndHashesCanonically) {
   Suite other = suite;
   other.seeds = 4;
   EXPECT_NE(suite_sha256(config), suite_sha256(resolved_config(other, registered_catalog())));
+}
+
+// ---- finite tables: drawn without replacement, never scored on what was seen ----
+
+const char* kTable = R"(
+suite: table
+budgets: [100, 130]
+seeds: 3
+eval_samples: 1000
+tasks:
+  - name: mod
+    family: modular-arithmetic
+    params: {p: 13, held_out_operands: 3}
+    ood: {held-out: {operands: held-out}, everything: {operands: all}}
+agents: [{name: d, learner: test-trained-on}]
+)";
+
+TEST(RunPopulation, ATableIsDrawnWithoutReplacementAndNeverScoredOnWhatWasSeen) {
+  const Suite suite = suite_from_yaml(kTable);
+  const auto trials = run_population(suite, expand(suite)[0], "cpu");  // budget 100 of 130
+  for (const auto& t : trials) {
+    EXPECT_EQ(t.samples_used, 100);
+    // The detector answers NaN on seen pairs: the train split is all seen ...
+    ASSERT_NE(t.find_split("train"), nullptr);
+    EXPECT_TRUE(std::isnan(t.find_split("train")->raw));
+    // ... no other split holds one, even the one that covers the whole table.
+    for (const char* split : {"test", "ood/held-out", "ood/everything"}) {
+      ASSERT_NE(t.find_split(split), nullptr) << split;
+      EXPECT_TRUE(std::isfinite(t.find_split(split)->raw)) << split;
+    }
+  }
+}
+
+TEST(RunPopulation, ATableWithNothingLeftHasNoTestScore) {
+  const Suite suite = suite_from_yaml(kTable);
+  const auto trials = run_population(suite, expand(suite)[1], "cpu");  // budget 130 of 130
+  for (const auto& t : trials) {
+    EXPECT_EQ(t.samples_used, 130);
+    EXPECT_EQ(t.find_split("test"), nullptr);
+    EXPECT_NE(t.find_split("ood/held-out"), nullptr);
+  }
+}
+
+TEST(RunPopulation, ABudgetAboveTheTableFailsTheTrialsClearly) {
+  Suite suite = suite_from_yaml(kTable);
+  suite.budgets = {131};  // as `hourglass run --budgets 131` would, after validation
+  const auto trials = run_population(suite, expand(suite)[0], "cpu");
+  for (const auto& t : trials) {
+    EXPECT_EQ(t.status, "failed");
+    EXPECT_NE(t.message.find("budget 131 exceeds the 130 distinct examples of the train split"),
+              std::string::npos)
+        << t.message;
+    EXPECT_EQ(t.samples_used, 0);
+  }
+}
+
+TEST(LoadSuite, RejectsABudgetAboveTheTable) {
+  std::string yaml = kTable;
+  yaml.replace(yaml.find("[100, 130]"), 10, "[100, 131]");
+  try {
+    suite_from_yaml(yaml);
+    FAIL() << "loaded";
+  } catch (const SuiteError& e) {
+    ASSERT_EQ(e.diagnostics().size(), 1u) << e.what();
+    EXPECT_NE(std::string(e.what()).find(
+                  "task 'mod': budget 131 exceeds the 130 distinct training examples of family "
+                  "'modular-arithmetic' under the train split"),
+              std::string::npos)
+        << e.what();
+  }
 }
 
 }  // namespace

@@ -34,9 +34,11 @@ const Catalog& test_catalog() {
          ParamSpec::RealRange("x", -5.0, 5.0, std::nullopt, std::nullopt, "input range"),
          ParamSpec::Real("noise", 0.1, 0.0, std::nullopt, "label noise")},
         "regression",
+        {},
+        {},
         {}};
     c.families["blobs"] = {
-        {ParamSpec::Int("classes", 2, 2, 100, "number of classes")}, "classification", {}};
+        {ParamSpec::Int("classes", 2, 2, 100, "number of classes")}, "classification", {}, {}, {}};
     c.learners["mlp"] = {{ParamSpec::IntList("hidden", {64, 64}, 1, std::nullopt, "hidden widths"),
                           ParamSpec::Choice("activation", "relu", {"relu", "tanh"}, "activation"),
                           ParamSpec::Choice("optimizer", "adam", {"adam", "sgd"}, "optimizer"),
@@ -45,23 +47,52 @@ const Catalog& test_catalog() {
                           ParamSpec::Int("max_updates", 1000, 1, std::nullopt, "update cap"),
                           ParamSpec::Bool("use_bias", true, "bias terms")},
                          "",
-                         {"regression"}};
+                         {"regression"},
+                         {},
+                         {}};
     c.learners["ridge"] = {
         {ParamSpec::Choice("features", "identity", {"identity", "random-fourier"}, "features"),
          ParamSpec::Int("width", 128, 1, std::nullopt, "feature count"),
          ParamSpec::Real("lambda", 1e-3, 0.0, std::nullopt, "ridge penalty")},
         "",
-        {"regression"}};
-    c.learners["classifier-only"] = {{}, "", {"classification"}};
+        {"regression"},
+        {},
+        {}};
+    c.learners["classifier-only"] = {{}, "", {"classification"}, {}, {}};
+    return c;
+  }();
+  return catalog;
+}
+
+// The test catalog and a family with checks: a finite table of `size`
+// examples, `held` of them held out of training.
+const Catalog& table_catalog() {
+  static const Catalog catalog = [] {
+    Catalog c = test_catalog();
+    c.families["table"] = {{ParamSpec::Int("size", 10, 1, 100, "examples"),
+                            ParamSpec::Int("held", 0, 0, 100, "held out")},
+                           "classification",
+                           {},
+                           [](const Params& split, const Params& train) -> std::string {
+                             if (split.integer("size") != train.integer("size"))
+                               return "size must not change";
+                             if (split.integer("held") >= split.integer("size"))
+                               return "held must be below size";
+                             return "";
+                           },
+                           [](const Params& train) -> std::optional<int64_t> {
+                             return train.integer("size") - train.integer("held");
+                           }};
     return c;
   }();
   return catalog;
 }
 
 // The diagnostics load_suite throws for `path` (fails the test if it loads).
-std::vector<Diagnostic> errors_of(const std::string& path) {
+std::vector<Diagnostic> errors_of(const std::string& path,
+                                  const Catalog& catalog = test_catalog()) {
   try {
-    load_suite(path, test_catalog());
+    load_suite(path, catalog);
   } catch (const SuiteError& e) {
     return e.diagnostics();
   }
@@ -591,6 +622,40 @@ TEST_F(LoaderTest, CompatibilityIsCheckedOnTheMergedSuite) {
   ASSERT_EQ(ds.size(), 1u) << dump(ds);
   EXPECT_TRUE(has_error(ds, path + ":6:14",
                         "agent 'clf': learner 'classifier-only' cannot train on task 'sine'"));
+}
+
+TEST_F(LoaderTest, FamilyChecksRunOnTheTrainAndEveryOodSplit) {
+  const std::string path = write("s.yaml",
+                                 "suite: s\nbudgets: [5, 8, 9]\n"
+                                 "tasks:\n"
+                                 "  - name: t\n"  // 4
+                                 "    family: table\n"
+                                 "    params: {held: 2}\n"
+                                 "    ood:\n"
+                                 "      bigger: {size: 20}\n"  // 8
+                                 "      fine: {held: 3}\n"
+                                 "  - name: u\n"  // 10
+                                 "    family: table\n"
+                                 "    train: {held: 10}\n"
+                                 "agents: [{name: a, learner: classifier-only}]\n");
+  const auto ds = errors_of(path, table_catalog());
+  EXPECT_EQ(ds.size(), 3u) << dump(ds);  // no budget check on a train split that fails its own
+  EXPECT_TRUE(has_error(ds, path + ":4:5",
+                        "task 't': budget 9 exceeds the 8 distinct training examples of family "
+                        "'table' under the train split (drawn without replacement)"));
+  EXPECT_TRUE(has_error(ds, path + ":8:7", "task 't' (ood split 'bigger'): size must not change"));
+  EXPECT_TRUE(has_error(ds, path + ":10:5", "task 'u': family 'table': held must be below size"));
+}
+
+TEST_F(LoaderTest, FamilyChecksWaitForValidValues) {
+  // An out-of-range value is reported once, not again through the family's checks.
+  const std::string path = write("s.yaml",
+                                 "suite: s\nbudgets: [50]\n"
+                                 "tasks: [{name: t, family: table, params: {size: 1000}}]\n"
+                                 "agents: [{name: a, learner: classifier-only}]\n");
+  const auto ds = errors_of(path, table_catalog());
+  ASSERT_EQ(ds.size(), 1u) << dump(ds);
+  EXPECT_TRUE(has_error(ds, path + ":3:49", "parameter 'size' must be <= 100, got 1000"));
 }
 
 // ---- many errors at once --------------------------------------------------------

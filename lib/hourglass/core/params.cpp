@@ -137,6 +137,13 @@ std::string format_value(const ParamValue& value) {
   return "?";
 }
 
+std::string format_overrides(const ParamOverrides& values) {
+  std::string out;
+  for (const auto& [name, value] : values)
+    out += (out.empty() ? "" : ", ") + name + ": " + format_value(value);
+  return "{" + out + "}";
+}
+
 std::string check_value(const ParamSpec& spec, const ParamValue& value) {
   switch (spec.type) {
     case ParamType::kInt: {

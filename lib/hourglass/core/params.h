@@ -59,6 +59,10 @@ struct ParamSpec {
 std::string describe_type(const ParamSpec& spec);
 // "[0.1, 5]", "64", "true", "relu", "[64, 64]": the YAML spelling of a value.
 std::string format_value(const ParamValue& value);
+// Parameter values by name, as a suite would write them.
+using ParamOverrides = std::vector<std::pair<std::string, ParamValue>>;
+// "{p: 23, operands: held-out}": the YAML flow map of `values`, in order.
+std::string format_overrides(const ParamOverrides& values);
 // "in [0, 1]", ">= 1", "" when unbounded.
 std::string describe_bounds(const ParamSpec& spec);
 // Checks that `value` has the spec's type and lies within its bounds.

@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <string>
+#include <utility>
 
 namespace hg {
 
@@ -89,6 +90,14 @@ double Rng::normal() {
   spare_ = r * std::sin(theta);
   has_spare_ = true;
   return r * std::cos(theta);
+}
+
+void partial_shuffle(std::vector<int64_t>& items, int64_t n, Rng& rng) {
+  const auto size = static_cast<int64_t>(items.size());
+  for (int64_t k = 0; k < n && k + 1 < size; ++k) {
+    const auto j = k + static_cast<int64_t>(rng.below(static_cast<uint64_t>(size - k)));
+    std::swap(items[k], items[j]);
+  }
 }
 
 }  // namespace hg

@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <string_view>
+#include <vector>
 
 namespace hg {
 
@@ -46,5 +47,10 @@ class Rng {
   bool has_spare_ = false;
   double spare_ = 0.0;
 };
+
+// Fisher-Yates on the first n entries: afterwards items[0..n) is a uniform
+// random n-subset of items in random order (n == size: a full shuffle).
+// Requires 0 <= n <= items.size().
+void partial_shuffle(std::vector<int64_t>& items, int64_t n, Rng& rng);
 
 }  // namespace hg

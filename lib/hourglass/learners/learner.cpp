@@ -6,6 +6,13 @@
 
 namespace hg {
 
+void TrainContext::mark_diverged(const at::Tensor& per_member, int64_t step) {
+  const auto finite = torch::isfinite(per_member.detach()).to(torch::kCPU).contiguous();
+  const auto* ok = finite.data_ptr<bool>();
+  for (size_t i = 0; i < diverged_at.size(); ++i)
+    if (!ok[i] && !diverged_at[i]) diverged_at[i] = step;
+}
+
 void Learner::train(TrainContext& ctx) {
   if (trained_) throw std::logic_error("Learner::train called twice");
   population_ = static_cast<int64_t>(ctx.member_seeds.size());

@@ -40,7 +40,8 @@ class SampleSource {
   // Samples each member may still draw.
   virtual int64_t remaining() const = 0;
   virtual int64_t budget() const = 0;
-  // n fresh examples per member, on the training device. Throws
+  // n fresh examples per member, on the training device (distinct items,
+  // never one handed out before, when the split is a finite table). Throws
   // BudgetExceeded when n > remaining(): never silently more data.
   virtual Batch draw(int64_t n) = 0;
 };
@@ -57,6 +58,11 @@ struct TrainContext {
   int64_t updates = 0;  // optimizer steps (a closed-form solve counts 1)
   // Per member: the update at which its loss stopped being finite, if it did.
   std::vector<std::optional<int64_t>> diverged_at;
+
+  // Records, at update `step`, every member whose entry of `per_member` ([P],
+  // a loss or a gradient norm, any device) is not finite; a member keeps the
+  // first update it was recorded at.
+  void mark_diverged(const at::Tensor& per_member, int64_t step);
 };
 
 class Learner {
@@ -66,7 +72,9 @@ class Learner {
   // Trains the population. Sizes ctx.diverged_at to P before calling do_train.
   void train(TrainContext& ctx);
   // x: [P, n, input_dim] on the training device -> [P, n, output_dim], under
-  // no-grad. Only valid after train().
+  // no-grad: regression values, or for classification one score per class
+  // (logits, votes; the argmax is the predicted class). Only valid after
+  // train().
   at::Tensor predict(const at::Tensor& x);
 
  protected:

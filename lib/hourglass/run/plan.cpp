@@ -13,9 +13,10 @@ namespace hg {
 Catalog registered_catalog() {
   Catalog catalog;
   for (const auto& [name, info] : FamilyRegistry::instance().entries())
-    catalog.families[name] = {info.params, to_string(info.kind), {}};
+    catalog.families[name] = {
+        info.params, to_string(info.kind), {}, info.check_split, info.max_budget};
   for (const auto& [name, info] : LearnerRegistry::instance().entries()) {
-    Catalog::Component c{info.params, "", {}};
+    Catalog::Component c{info.params, "", {}, {}, {}};
     for (auto k : info.kinds) c.kinds.push_back(to_string(k));
     catalog.learners[name] = std::move(c);
   }

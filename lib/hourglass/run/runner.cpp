@@ -2,9 +2,12 @@
 
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cmath>
+#include <iterator>
+#include <limits>
 #include <mutex>
 #include <thread>
 
@@ -25,25 +28,54 @@ std::vector<Rng> streams(const std::vector<uint64_t>& seeds, const std::string& 
 
 // The only way a learner gets data: counts per member, refuses past the
 // budget, keeps what it handed out (the `train` split is scored on it).
+// Over a split with an ExamplePool it hands out distinct items: each
+// member's items shuffled once, then handed out in that order.
 class BudgetedSampler final : public SampleSource {
  public:
   BudgetedSampler(const SupervisedSplit& split, const std::vector<uint64_t>& trial_seeds,
                   int64_t budget, c10::Device device)
-      : split_(split), streams_(streams(trial_seeds, "split/train")), budget_(budget),
-        device_(device) {}
+      : split_(split),
+        pool_(split.pool()),
+        streams_(streams(trial_seeds, "split/train")),
+        budget_(budget),
+        device_(device) {
+    if (!pool_) return;
+    for (int64_t i = 0; i < split.population(); ++i) {
+      order_.push_back(pool_->items(i));
+      partial_shuffle(order_.back(), static_cast<int64_t>(order_.back().size()), streams_[i]);
+      capacity_ = std::min(capacity_, static_cast<int64_t>(order_.back().size()));
+    }
+  }
 
   int64_t remaining() const override { return budget_ - used_; }
   int64_t budget() const override { return budget_; }
   int64_t used() const { return used_; }
+  // Distinct examples every member can be handed (unbounded without a pool).
+  int64_t capacity() const { return capacity_; }
+  // The first refused request, if any (a learner may catch BudgetExceeded).
+  const std::string& refused() const { return refused_; }
 
   Batch draw(int64_t n) override {
     if (n < 0) throw std::invalid_argument("SampleSource::draw: negative count");
-    if (n > remaining())
-      throw BudgetExceeded("learner asked for " + std::to_string(n) + " samples with " +
-                           std::to_string(remaining()) + " of its budget of " +
-                           std::to_string(budget_) + " left");
+    if (n > remaining()) {
+      const std::string message = "learner asked for " + std::to_string(n) + " samples with " +
+                                  std::to_string(remaining()) + " of its budget of " +
+                                  std::to_string(budget_) + " left";
+      if (refused_.empty()) refused_ = message;
+      throw BudgetExceeded(message);
+    }
+    Batch batch;
+    if (pool_) {
+      const auto P = static_cast<int64_t>(order_.size());
+      auto ids = torch::empty({P, n}, torch::kLong);
+      for (int64_t i = 0; i < P; ++i)
+        std::copy(order_[i].begin() + used_, order_[i].begin() + used_ + n,
+                  ids.data_ptr<int64_t>() + i * n);
+      batch = pool_->gather(ids);
+    } else {
+      batch = split_.sample(n, streams_);
+    }
     used_ += n;
-    Batch batch = split_.sample(n, streams_);
     drawn_.push_back(batch);
     return {batch.x.to(device_), batch.y.to(device_)};
   }
@@ -59,14 +91,49 @@ class BudgetedSampler final : public SampleSource {
     return {torch::cat(xs, 1), torch::cat(ys, 1)};
   }
 
+  // Ids of the pool items member i was handed, ascending (empty without a pool).
+  std::vector<int64_t> seen(int64_t member) const {
+    if (!pool_) return {};
+    std::vector<int64_t> out(order_[member].begin(), order_[member].begin() + used_);
+    std::sort(out.begin(), out.end());
+    return out;
+  }
+
  private:
   const SupervisedSplit& split_;
+  const ExamplePool* pool_;
   std::vector<Rng> streams_;
   int64_t budget_;
   c10::Device device_;
   int64_t used_ = 0;
+  int64_t capacity_ = std::numeric_limits<int64_t>::max();
+  std::string refused_;
   std::vector<Batch> drawn_;
+  std::vector<std::vector<int64_t>> order_;  // per member, with a pool
 };
+
+// Evaluation examples of a split with a pool: per member, distinct items of
+// the pool that the member was not handed, min(limit, fewest left over the
+// members) of them, chosen with rngs. An empty batch when none is left.
+Batch unseen_examples(const ExamplePool& pool, const BudgetedSampler& sampler, int64_t population,
+                      int64_t limit, std::vector<Rng>& rngs) {
+  std::vector<std::vector<int64_t>> left(population);
+  int64_t n = limit;
+  for (int64_t i = 0; i < population; ++i) {
+    const auto items = pool.items(i);
+    const auto seen = sampler.seen(i);
+    std::set_difference(items.begin(), items.end(), seen.begin(), seen.end(),
+                        std::back_inserter(left[i]));
+    n = std::min(n, static_cast<int64_t>(left[i].size()));
+  }
+  if (n == 0) return {};
+  auto ids = torch::empty({population, n}, torch::kLong);
+  for (int64_t i = 0; i < population; ++i) {
+    partial_shuffle(left[i], n, rngs[i]);
+    std::copy(left[i].begin(), left[i].begin() + n, ids.data_ptr<int64_t>() + i * n);
+  }
+  return pool.gather(ids);
+}
 
 std::vector<TrialRecord> blank_trials(const TaskSpec& task, const AgentSpec& agent,
                                       const Population& population) {
@@ -246,8 +313,15 @@ std::vector<TrialRecord> run_population(const Suite& suite, const Population& po
   std::unique_ptr<Learner> learner;
   const std::string failure = train_timed(
       [&] {
+        if (sampler.capacity() < population.budget)
+          throw InputError("budget " + std::to_string(population.budget) + " exceeds the " +
+                           std::to_string(sampler.capacity()) + " distinct examples of the train " +
+                           "split of task '" + task.name + "' (family '" + task.family +
+                           "' draws without replacement from a finite table)");
         learner = learner_info->make(resolve_params(learner_info->params, {&agent.params}));
         learner->train(ctx);
+        if (!sampler.refused().empty())
+          throw BudgetExceeded(sampler.refused() + " (the learner caught the refusal and went on)");
       },
       [&] { return sampler.used(); }, ctx.updates, split_names(task), trials);
   if (!failure.empty()) return trials;
@@ -262,7 +336,12 @@ std::vector<TrialRecord> run_population(const Suite& suite, const Population& po
       } else {
         if (split.name == "test") source = &train_split;
         auto rngs = streams(population.trial_seeds, "split/" + split.name);
-        batch = source->sample(suite.eval_samples, rngs);
+        if (const ExamplePool* pool = source->pool()) {
+          batch = unseen_examples(*pool, sampler, P, suite.eval_samples, rngs);
+          if (!batch.x.defined()) continue;  // every item trained on: nothing to score
+        } else {
+          batch = source->sample(suite.eval_samples, rngs);
+        }
       }
       const auto prediction = learner->predict(batch.x.to(device));
       const auto raw = source->score(prediction, batch);

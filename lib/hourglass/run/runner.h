@@ -5,11 +5,17 @@
 //   1. builds the family's splits (train, test, ood/*) from the members'
 //      instance seeds and the split parameters,
 //   2. hands the learner a BudgetedSampler over `train` (the only data it can
-//      reach; drawing past the budget throws BudgetExceeded),
+//      reach; drawing past the budget throws BudgetExceeded, and a learner
+//      that catches that and goes on still fails),
 //   3. scores the learner on the samples it trained on (`train`), on
 //      eval_samples fresh draws from the train distribution (`test`), and on
 //      eval_samples draws from every OOD split,
 //   4. normalizes each score with the split's per-member references.
+// Splits with an ExamplePool (a finite table, see tasks/family.h) are drawn
+// without replacement: the budget counts distinct items (a budget above the
+// table fails the trials with a clear message), and `test` and OOD splits are
+// scored only on items the member was not handed, up to eval_samples of them
+// (a split with none left is not scored).
 // A learner that throws makes its trials `failed` (with the message); a member
 // whose loss or score is not finite is `diverged`. Either way the run goes on.
 //

@@ -210,6 +210,7 @@ class Loader {
                                     const std::string& what);
   static void merge(Layer* into, const Layer& from);
   void check_compatible(const Layer& layer);
+  void check_families(const Layer& layer);
 
   const Catalog& catalog_;
   std::vector<Diagnostic> diagnostics_;
@@ -772,6 +773,39 @@ void Loader::check_compatible(const Layer& layer) {
   }
 }
 
+void Loader::check_families(const Layer& layer) {
+  for (const auto& task : layer.tasks) {
+    auto family = catalog_.families.find(task.family);
+    if (family == catalog_.families.end()) continue;
+    const Catalog::Component& c = family->second;
+    const Params train = resolve_params(c.params, {&task.params, &task.train});
+    const std::string prefix = "task " + squote(task.name) + ": ";
+    bool train_ok = true;
+    if (c.check_split) {
+      if (auto why = c.check_split(train, train); !why.empty()) {
+        error(task.where, prefix + "family " + squote(task.family) + ": " + why);
+        train_ok = false;
+      }
+      for (const auto& ood : task.ood) {
+        const Params split = resolve_params(c.params, {&task.params, &task.train, &ood.overrides});
+        if (auto why = c.check_split(split, train); !why.empty())
+          error(ood.where, "task " + squote(task.name) + " (ood split " +
+                               squote(ood.name.substr(4)) + "): " + why);
+      }
+    }
+    if (c.max_budget && layer.budgets && train_ok) {
+      if (auto most = c.max_budget(train)) {
+        for (int64_t b : *layer.budgets)
+          if (b > *most)
+            error(task.where, prefix + "budget " + std::to_string(b) + " exceeds the " +
+                                  std::to_string(*most) + " distinct training examples of family " +
+                                  squote(task.family) +
+                                  " under the train split (drawn without replacement)");
+      }
+    }
+  }
+}
+
 Suite Loader::load(const std::string& path) {
   Layer layer = load_file(path, SourceLocation{});
   const SourceLocation file{path, 1, 1};  // a missing key belongs to the top-level map
@@ -787,6 +821,8 @@ Suite Loader::load(const std::string& path) {
     require("agents", !layer.agents.empty(), "a list of agents");
   }
   check_compatible(layer);
+  // Family checks read resolved parameters: only meaningful once every value is.
+  if (diagnostics_.empty()) check_families(layer);
 
   if (!diagnostics_.empty()) {
     auto rank = [&](const std::string& f) {

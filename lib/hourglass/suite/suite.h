@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -31,6 +32,12 @@ struct Catalog {
     std::string kind;  // family: "regression" | "classification" | "interactive"
     // learner: the family kinds it can train on
     std::vector<std::string> kinds;
+    // family, optional: constraints between parameters ("" = fine), called
+    // with the resolved train split (split == train) and each OOD split.
+    std::function<std::string(const Params& split, const Params& train)> check_split;
+    // family, optional: the largest budget the train split allows (a finite
+    // table of examples drawn without replacement); nullopt = unbounded.
+    std::function<std::optional<int64_t>(const Params& train)> max_budget;
   };
   std::map<std::string, Component> families;
   std::map<std::string, Component> learners;
@@ -85,6 +92,8 @@ inline constexpr int64_t kMaxBudget = 100'000'000;
 inline constexpr int64_t kMaxEvalSamples = 10'000'000;
 
 // Loads and validates; throws SuiteError listing every error (file:line:col).
+// When every key and value is fine on its own, the families' check_split and
+// max_budget run on every task (errors at the task or the OOD split).
 Suite load_suite(const std::string& path, const Catalog& catalog);
 
 // The parameters a component sees for one split: spec defaults, then

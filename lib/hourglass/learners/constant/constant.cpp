@@ -1,6 +1,8 @@
-// `constant`: predicts each member's training mean of y. The reference
-// learner: on the train distribution it scores about 0 normalized by
-// construction (the trivial reference predicts the split's true mean).
+// `constant`: predicts each member's training mean of y (regression) or the
+// class frequencies of its training labels (classification: the majority
+// class wins). The reference learner: on the train distribution it scores
+// about 0 normalized by construction (the trivial reference predicts the
+// split's true mean, or its majority class).
 //
 // This is also the smallest complete learner: copy it to add one.
 #include <torch/torch.h>
@@ -15,7 +17,10 @@ class ConstantLearner final : public Learner {
   void do_train(TrainContext& ctx) override {
     // Draw the whole budget at once; the SampleSource counts it.
     const Batch batch = ctx.data.draw(ctx.data.remaining());
-    mean_ = batch.y.mean(/*dim=*/1, /*keepdim=*/true);  // [P, 1, d_out]
+    const auto y = ctx.shape.kind == TaskKind::kClassification
+                       ? torch::one_hot(batch.y, ctx.shape.output_dim).to(torch::kFloat)
+                       : batch.y;
+    mean_ = y.mean(/*dim=*/1, /*keepdim=*/true);  // [P, 1, d_out]
     ctx.updates = 1;
   }
 
@@ -30,8 +35,8 @@ class ConstantLearner final : public Learner {
 LearnerInfo MakeInfo() {
   LearnerInfo info;
   info.name = "constant";
-  info.doc = "predicts the training mean of y (the trivial reference; scores about 0)";
-  info.kinds = {TaskKind::kRegression};
+  info.doc = "predicts the training mean of y or its majority class (the trivial reference)";
+  info.kinds = {TaskKind::kRegression, TaskKind::kClassification};
   info.make = [](const Params&) { return std::make_unique<ConstantLearner>(); };
   return info;
 }

@@ -1,15 +1,26 @@
 // `mlp`: a multilayer perceptron per member, the whole population trained as
 // one computation: layer l has weights [P, in, out] and biases [P, 1, out],
 // applied with baddbmm; the loss is the sum over members of each member's
-// mean squared error, so each member's gradient is its own.
+// mean loss over its minibatch, so each member's gradient is its own:
+//   regression      mean squared error (over examples and targets);
+//   classification  cross-entropy of the softmax of the C outputs (logits).
+//
+// Embedding (`embedding: e > 0`): the inputs first go through a learned
+// table E [P, V, e] without bias. When the family declares one-hot inputs
+// (TaskShape::one_hot_block = V, e.g. modular arithmetic's two operands),
+// each of the input_dim / V one-hot blocks is embedded with the same table
+// and the embeddings are concatenated (input_dim / V * e values): a token
+// embedding shared by positions. On dense inputs V = input_dim: a bias-free
+// linear layer of width e. Entries of E start N(0, 1).
 //
 // Training: the budget is drawn once; then up to `max_updates` minibatch
 // steps (the compute cap), each member walking its own random permutation of
 // its data, epoch after epoch (several passes over the budget are allowed;
-// a last partial batch of an epoch is skipped). Optimizers: Adam (Kingma and
-// Ba 2015, decoupled weight decay as AdamW) or SGD with momentum (weight decay
-// added to the gradient). Initial weights N(0, gain/in) with gain 2 for relu
-// and 1 for tanh, biases 0.
+// a last partial batch of an epoch is skipped; batch_size >= budget is full
+// batch). Optimizers: Adam (Kingma and Ba 2015, decoupled weight decay as
+// AdamW, applied to every parameter, embedding included) or SGD with momentum
+// (weight decay added to the gradient). Initial weights N(0, gain/in) with
+// gain 2 for relu and 1 for tanh, biases 0.
 //
 // Divergence: each update's per-member loss is kept on the device in a window
 // of kCheckEvery updates; every kCheckEvery updates and at the end the window
@@ -18,6 +29,7 @@
 #include <torch/torch.h>
 
 #include <cmath>
+#include <stdexcept>
 
 #include "hourglass/core/tensor_util.h"
 #include "hourglass/learners/learner.h"
@@ -38,7 +50,8 @@ class MlpLearner final : public Learner {
         momentum_(p.real("momentum")),
         weight_decay_(p.real("weight_decay")),
         batch_size_(p.integer("batch_size")),
-        max_updates_(p.integer("max_updates")) {}
+        max_updates_(p.integer("max_updates")),
+        embedding_(p.integer("embedding")) {}
 
  protected:
   void do_train(TrainContext& ctx) override {
@@ -53,7 +66,8 @@ class MlpLearner final : public Learner {
     for (uint64_t s : ctx.member_seeds) order.emplace_back(mix_seed(s, "mlp/order"));
     at::Tensor perm;
     int64_t cursor = n;  // forces a fresh permutation on the first step
-    auto losses = torch::zeros({kCheckEvery, P}, x.options());  // this window's losses
+    auto losses = torch::zeros(
+        {kCheckEvery, P}, torch::dtype(torch::kFloat).device(ctx.device));  // this window's losses
 
     for (int64_t step = 1; step <= max_updates_; ++step) {
       if (cursor + batch > n) {
@@ -63,9 +77,15 @@ class MlpLearner final : public Learner {
       const auto idx = perm.narrow(1, cursor, batch);
       cursor += batch;
       const auto xb = x.gather(1, idx.unsqueeze(2).expand({P, batch, x.size(2)}));
-      const auto yb = y.gather(1, idx.unsqueeze(2).expand({P, batch, y.size(2)}));
-
-      const auto per_member = (forward(xb) - yb).pow(2).mean({1, 2});  // [P]
+      const auto out = forward(xb);
+      at::Tensor per_member;  // [P]
+      if (classification_) {
+        const auto yb = y.gather(1, idx);
+        per_member = -torch::log_softmax(out, 2).gather(2, yb.unsqueeze(2)).squeeze(2).mean(1);
+      } else {
+        const auto yb = y.gather(1, idx.unsqueeze(2).expand({P, batch, y.size(2)}));
+        per_member = (out - yb).pow(2).mean({1, 2});
+      }
       for (auto& p : params_) p.mutable_grad() = at::Tensor();
       per_member.sum().backward();
       apply_update(step);
@@ -85,10 +105,22 @@ class MlpLearner final : public Learner {
 
  private:
   void init(const TrainContext& ctx) {
-    std::vector<int64_t> sizes{ctx.shape.input_dim};
+    classification_ = ctx.shape.kind == TaskKind::kClassification;
+    const int64_t P = static_cast<int64_t>(ctx.member_seeds.size());
+    int64_t width = ctx.shape.input_dim;
+    if (embedding_ > 0) {
+      vocab_ = ctx.shape.one_hot_block > 0 ? ctx.shape.one_hot_block : ctx.shape.input_dim;
+      if (ctx.shape.input_dim % vocab_ != 0)
+        throw std::invalid_argument("mlp: input_dim is not a multiple of the one-hot block");
+      table_ = member_normal(ctx.member_seeds, "mlp/embedding", {vocab_, embedding_}, 1.0)
+                   .to(ctx.device)
+                   .set_requires_grad(true);
+      params_.push_back(table_);
+      width = ctx.shape.input_dim / vocab_ * embedding_;
+    }
+    std::vector<int64_t> sizes{width};
     sizes.insert(sizes.end(), hidden_.begin(), hidden_.end());
     sizes.push_back(ctx.shape.output_dim);
-    const int64_t P = static_cast<int64_t>(ctx.member_seeds.size());
     const double gain = tanh_ ? 1.0 : 2.0;
     for (size_t l = 0; l + 1 < sizes.size(); ++l) {
       const std::string label = "mlp/w" + std::to_string(l);
@@ -110,6 +142,10 @@ class MlpLearner final : public Learner {
 
   at::Tensor forward(const at::Tensor& x) const {
     at::Tensor h = x;
+    if (table_.defined()) {  // [P, n, B*V] -> [P, n*B, V] x [P, V, e] -> [P, n, B*e]
+      const int64_t P = x.size(0), n = x.size(1);
+      h = torch::bmm(x.reshape({P, -1, vocab_}), table_).reshape({P, n, -1});
+    }
     for (size_t l = 0; l < weights_.size(); ++l) {
       h = torch::baddbmm(biases_[l], h, weights_[l]);
       if (l + 1 < weights_.size()) h = tanh_ ? torch::tanh(h) : torch::relu(h);
@@ -165,18 +201,20 @@ class MlpLearner final : public Learner {
   std::vector<int64_t> hidden_;
   bool tanh_, adam_;
   double lr_, momentum_, weight_decay_;
-  int64_t batch_size_, max_updates_;
+  int64_t batch_size_, max_updates_, embedding_;
+  bool classification_ = false;
+  int64_t vocab_ = 0;
+  at::Tensor table_;  // [P, vocab, embedding] when embedding_ > 0
   std::vector<at::Tensor> weights_, biases_, params_, first_moment_, second_moment_;
 };
 
 LearnerInfo MakeInfo() {
   LearnerInfo info;
   info.name = "mlp";
-  info.doc = "multilayer perceptron trained by minibatch Adam or SGD, population-batched";
-  info.kinds = {TaskKind::kRegression};
+  info.doc = "multilayer perceptron (MSE or cross-entropy) trained by minibatch Adam or SGD";
+  info.kinds = {TaskKind::kRegression, TaskKind::kClassification};
   info.params = {
-      ParamSpec::IntList("hidden", {64, 64}, 1, 8192, "hidden layer widths ([] = linear model)",
-                         0),
+      ParamSpec::IntList("hidden", {64, 64}, 1, 8192, "hidden layer widths ([] = linear model)", 0),
       ParamSpec::Choice("activation", "relu", {"relu", "tanh"}, "hidden activation"),
       ParamSpec::Choice("optimizer", "adam", {"adam", "sgd"},
                         "adam (decoupled weight decay) or sgd with momentum"),
@@ -186,6 +224,8 @@ LearnerInfo MakeInfo() {
       ParamSpec::Int("batch_size", 64, 1, 1'000'000, "minibatch size (capped at the budget)"),
       ParamSpec::Int("max_updates", 2000, 1, 100'000'000,
                      "optimizer steps: the compute cap, independent of the data budget"),
+      ParamSpec::Int("embedding", 0, 0, 8192,
+                     "width of a learned input embedding shared by one-hot blocks (0 = none)"),
   };
   info.make = [](const Params& p) { return std::make_unique<MlpLearner>(p); };
   return info;
