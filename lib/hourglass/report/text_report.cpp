@@ -15,7 +15,7 @@ std::string plural(size_t n, const std::string& word) {
 }
 
 std::string population_cell(const PopulationSummary& s) {
-  if (s.ok == 0) return "failed";
+  if (s.ok == 0) return s.diverged > 0 && s.diverged == s.trials ? "diverged" : "failed";
   std::string out = format_estimate({s.mean, {s.lo, s.hi}});
   if (s.ok < s.trials) out += "*";
   return out;

@@ -19,6 +19,7 @@ namespace hg {
 
 inline constexpr const char* kResultsSchema = "hourglass.results/1";
 inline constexpr const char* kJournalSchema = "hourglass.journal/1";
+inline constexpr int kMaxResultsDepth = 64;  // JSON nesting refused beyond this
 
 struct SplitScore {
   std::string split;  // "train", "test", "ood/<name>"

@@ -59,10 +59,29 @@ std::vector<TrialRecord> blank_trials(const TaskSpec& task, const AgentSpec& age
   return trials;
 }
 
-void mark_failed(const std::string& message, std::vector<TrialRecord>& trials) {
+// train, test, then ood/* in suite order: the splits every trial of `task` names.
+std::vector<std::string> split_names(const TaskSpec& task) {
+  std::vector<std::string> names{"train", "test"};
+  for (const auto& ood : task.ood) names.push_back(ood.name);
+  return names;
+}
+
+// An exception's message; LibTorch's without its C++ backtrace.
+std::string message_of(const std::exception& e) {
+  if (const auto* torch_error = dynamic_cast<const c10::Error*>(&e))
+    return torch_error->what_without_backtrace();
+  return e.what();
+}
+
+// A failed trial still names every split (with null scores), so that tables
+// and comparisons show the population as lost instead of leaving it out.
+void mark_failed(const std::string& message, const std::vector<std::string>& splits,
+                 std::vector<TrialRecord>& trials) {
   for (auto& t : trials) {
     t.status = "failed";
     t.message = message;
+    t.splits.clear();
+    for (const auto& name : splits) t.splits.push_back({name, std::nan(""), std::nan("")});
   }
 }
 
@@ -70,7 +89,8 @@ void mark_failed(const std::string& message, std::vector<TrialRecord>& trials) {
 // in every trial; on an exception marks the trials failed and returns the
 // message (empty on success). `updates` is read after training.
 std::string train_timed(const std::function<void()>& train, const std::function<int64_t()>& used,
-                        const int64_t& updates, std::vector<TrialRecord>& trials) {
+                        const int64_t& updates, const std::vector<std::string>& splits,
+                        std::vector<TrialRecord>& trials) {
   std::string failure;
   const auto start = std::chrono::steady_clock::now();
   try {
@@ -78,7 +98,7 @@ std::string train_timed(const std::function<void()>& train, const std::function<
   } catch (const BudgetExceeded& e) {
     failure = std::string("budget exceeded: ") + e.what();
   } catch (const std::exception& e) {
-    failure = e.what();
+    failure = message_of(e);
   }
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -87,7 +107,7 @@ std::string train_timed(const std::function<void()>& train, const std::function<
     t.updates = updates;
     t.train_seconds = seconds / static_cast<double>(trials.size());
   }
-  if (!failure.empty()) mark_failed(failure, trials);
+  if (!failure.empty()) mark_failed(failure, splits, trials);
   return failure;
 }
 
@@ -134,7 +154,7 @@ std::vector<TrialRecord> run_interactive(const TaskSpec& task, const AgentSpec& 
             learner_info.make_interactive(resolve_params(learner_info.params, {&agent.params}));
         learner->train(ctx);
       },
-      [&] { return env.used(); }, ctx.updates, trials);
+      [&] { return env.used(); }, ctx.updates, split_names(task), trials);
   if (!failure.empty()) return trials;
 
   struct Split {
@@ -157,7 +177,7 @@ std::vector<TrialRecord> run_interactive(const TaskSpec& task, const AgentSpec& 
              metrics::normalized_score(scores.raw[i], scores.trivial[i], scores.optimal[i])});
     }
   } catch (const std::exception& e) {
-    mark_failed(std::string("evaluation failed: ") + e.what(), trials);
+    mark_failed("evaluation failed: " + message_of(e), split_names(task), trials);
     return trials;
   }
   mark_diverged(ctx.diverged_at, "return not finite", trials);
@@ -215,7 +235,7 @@ std::vector<TrialRecord> run_population(const Suite& suite, const Population& po
         if (!sampler.refused().empty())
           throw BudgetExceeded(sampler.refused() + " (the learner caught the refusal and went on)");
       },
-      [&] { return sampler.used(); }, ctx.updates, trials);
+      [&] { return sampler.used(); }, ctx.updates, split_names(task), trials);
   if (!failure.empty()) return trials;
 
   try {
@@ -243,7 +263,7 @@ std::vector<TrialRecord> run_population(const Suite& suite, const Population& po
             {split.name, raw[i], metrics::normalized_score(raw[i], ref.trivial[i], ref.optimal[i])});
     }
   } catch (const std::exception& e) {
-    mark_failed(std::string("evaluation failed: ") + e.what(), trials);
+    mark_failed("evaluation failed: " + message_of(e), split_names(task), trials);
     return trials;
   }
 

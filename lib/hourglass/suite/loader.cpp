@@ -1013,7 +1013,7 @@ void Loader::check_families(const Layer& layer) {
 
 Suite Loader::load(const std::string& path) {
   Layer layer = load_file(path, SourceLocation{});
-  const SourceLocation file{path, 0, 0};
+  const SourceLocation file{path, 1, 1};  // a missing key belongs to the top-level map
   if (!incomplete_) {  // else what is missing may be in the file that failed
     auto require = [&](const char* key, bool present, const char* expected) {
       if (!present && !layer.keys.count(key))

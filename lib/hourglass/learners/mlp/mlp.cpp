@@ -22,8 +22,10 @@
 // (weight decay added to the gradient). Initial weights N(0, gain/in) with
 // gain 2 for relu and 1 for tanh, biases 0.
 //
-// Divergence: every kCheckEvery updates and at the end, a member whose loss is
-// not finite is marked diverged at that update.
+// Divergence: each update's per-member loss is kept on the device in a window
+// of kCheckEvery updates; every kCheckEvery updates and at the end the window
+// comes to the host once, and a member whose loss stopped being finite is
+// marked diverged at the first update where it did.
 //
 // Continuing (can_continue: the transfer and continual protocols): a budget of
 // 0 only initializes. continue_training draws the new budget and runs up to
@@ -92,6 +94,8 @@ class MlpLearner final : public Learner {
     for (uint64_t s : ctx.member_seeds) order.emplace_back(mix_seed(s, "mlp/order"));
     at::Tensor perm;
     int64_t cursor = n;  // forces a fresh permutation on the first step
+    auto losses = torch::zeros(
+        {kCheckEvery, P}, torch::dtype(torch::kFloat).device(ctx.device));  // this window's losses
 
     for (int64_t step = 1; step <= max_updates_; ++step) {
       if (cursor + batch > n) {
@@ -114,7 +118,8 @@ class MlpLearner final : public Learner {
       per_member.sum().backward();
       apply_update(step);
       ctx.updates = step;
-      if (step % kCheckEvery == 0 || step == max_updates_) ctx.mark_diverged(per_member, step);
+      losses[(step - 1) % kCheckEvery].copy_(per_member.detach());
+      if (step % kCheckEvery == 0 || step == max_updates_) mark_diverged(losses, step, ctx);
     }
   }
 
@@ -189,6 +194,25 @@ class MlpLearner final : public Learner {
         if (weight_decay_ > 0) g = g + weight_decay_ * p;
         first_moment_[i].mul_(momentum_).add_(g);
         p.add_(first_moment_[i], -lr_);
+      }
+    }
+  }
+
+  // `losses` row r holds the losses of update (window start + r); the window
+  // ends at `step`.
+  static void mark_diverged(const at::Tensor& losses, int64_t step, TrainContext& ctx) {
+    const int64_t rows = (step - 1) % kCheckEvery + 1;
+    const auto finite =
+        torch::isfinite(losses.narrow(0, 0, rows)).to(torch::kCPU).contiguous();
+    const auto* ok = finite.data_ptr<bool>();
+    const auto P = static_cast<int64_t>(ctx.diverged_at.size());
+    for (int64_t i = 0; i < P; ++i) {
+      if (ctx.diverged_at[i]) continue;
+      for (int64_t r = 0; r < rows; ++r) {
+        if (!ok[r * P + i]) {
+          ctx.diverged_at[i] = step - rows + 1 + r;
+          break;
+        }
       }
     }
   }
