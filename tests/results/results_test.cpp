@@ -186,6 +186,33 @@ TEST(ResultsFile, LocatesJsonSyntaxErrorsAndNamesBadFields) {
   EXPECT_NE(read_error(dir.path()).find("it is a directory"), std::string::npos);
 }
 
+TEST(ResultsFile, TheProtocolDecidesBudgetsAndSplitNames) {
+  testing::TempDir dir;
+  Results r;
+  r.suite = {{"name", "s"}, {"sha256", "abc"}, {"config", {{"protocol", "transfer"}}}};
+  r.environment = {{"device", "cpu"}};
+  r.trials = {trial("a", 0, 0, 0.5)};
+  r.trials[0].splits = {{"source", 0.1, 0.9}, {"zero-shot/shifted", 0.2, 0.4}};
+  EXPECT_EQ(read_error(dir.file("transfer.json", to_json(r).dump())), "(no error)");
+  r.trials[0].splits = {{"after/a/b", 0.1, 0.9}};  // a continual split in a transfer run
+  EXPECT_NE(read_error(dir.file("mixed.json", to_json(r).dump()))
+                .find("splits.after/a/b: a split is source, zero-shot/<target>"),
+            std::string::npos);
+  r.suite["config"]["protocol"] = "continual";
+  EXPECT_NE(read_error(dir.file("c0.json", to_json(r).dump())).find("budget: must be >= 1, got 0"),
+            std::string::npos);
+  r.trials[0].budget = 100;
+  EXPECT_EQ(read_error(dir.file("continual.json", to_json(r).dump())), "(no error)");
+  r.suite["config"]["protocol"] = "sideways";
+  EXPECT_NE(read_error(dir.file("p.json", to_json(r).dump()))
+                .find("suite.config.protocol: expected standard, transfer or continual"),
+            std::string::npos);
+  r.suite["config"].erase("protocol");  // standard: protocol splits are refused
+  EXPECT_NE(read_error(dir.file("std.json", to_json(r).dump()))
+                .find("a split is train, test or ood/<name>"),
+            std::string::npos);
+}
+
 TEST(Summarize, MeansAndIntervalsPerPopulationAndSplit) {
   std::vector<TrialRecord> trials = {trial("a", 100, 0, 0.4), trial("a", 100, 1, 0.6),
                                      trial("a", 100, 2, 0.8), trial("b", 100, 0, 1.0)};

@@ -1,4 +1,5 @@
 #include "hourglass/results/results.h"
+#include "hourglass/results/protocol_splits.h"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -103,12 +104,54 @@ json to_json(const TrialRecord& t) {
   return j;
 }
 
-TrialRecord trial_from_json(const json& j, const std::string& where) {
+namespace {
+
+// Which budgets and split names a protocol's trials may have
+// (docs/results-format.md): `standard` budgets >= 1 and train, test,
+// ood/<name>; `transfer` budgets >= 0 (0: zero-shot) and source,
+// zero-shot/<target>, adapted/<target>, scratch/<target>; `continual`
+// untrained/<stage>, after/<stage>/<stage>. A journal line does not say its
+// protocol: kAnyProtocol accepts the union.
+constexpr const char* kAnyProtocol = "";
+
+bool split_name_ok(const std::string& name, const std::string& protocol) {
+  auto prefixed = [&](const char* prefix) {
+    const std::string p = prefix;
+    return name.size() > p.size() && name.rfind(p, 0) == 0;
+  };
+  const bool any = protocol == kAnyProtocol;
+  if ((any || protocol == "standard") &&
+      (name == "train" || name == "test" || prefixed("ood/")))
+    return true;
+  if ((any || protocol == "transfer") &&
+      (name == kSourceSplit || prefixed(kZeroShotPrefix) || prefixed(kAdaptedPrefix) ||
+       prefixed(kScratchPrefix)))
+    return true;
+  if ((any || protocol == "continual") && (prefixed(kUntrainedPrefix) || prefixed(kAfterPrefix)))
+    return true;
+  return false;
+}
+
+std::string split_names_of(const std::string& protocol) {
+  if (protocol == "transfer")
+    return "source, zero-shot/<target>, adapted/<target> or scratch/<target>";
+  if (protocol == "continual") return "untrained/<stage> or after/<stage>/<stage>";
+  if (protocol == "standard") return "train, test or ood/<name>";
+  return "train, test, ood/<name> or a transfer or continual protocol's split";
+}
+
+}  // namespace
+
+TrialRecord trial_from_json(const json& j, const std::string& where,
+                            const std::string& protocol) {
   TrialRecord t;
   t.task = string_field(j, "task", where);
   t.agent = string_field(j, "agent", where);
   t.budget = int_field(j, "budget", where);
-  if (t.budget < 1) throw InputError(where + ".budget: must be >= 1, got " + std::to_string(t.budget));
+  const int64_t min_budget = protocol == "transfer" || protocol == kAnyProtocol ? 0 : 1;
+  if (t.budget < min_budget)
+    throw InputError(where + ".budget: must be >= " + std::to_string(min_budget) + ", got " +
+                     std::to_string(t.budget));
   t.seed_index = int_field(j, "seed_index", where);
   if (t.seed_index < 0)
     throw InputError(where + ".seed_index: must be >= 0, got " + std::to_string(t.seed_index));
@@ -130,8 +173,8 @@ TrialRecord trial_from_json(const json& j, const std::string& where) {
   if (!splits.is_object()) throw InputError(where + ".splits: expected an object");
   for (const auto& [name, s] : splits.items()) {
     const std::string at = where + ".splits." + name;
-    if (name != "train" && name != "test" && (name.rfind("ood/", 0) != 0 || name.size() == 4))
-      throw InputError(at + ": a split is train, test or ood/<name>");
+    if (!split_name_ok(name, protocol))
+      throw InputError(at + ": a split is " + split_names_of(protocol));
     t.splits.push_back({name, number_from(field(s, "raw", at), at + ".raw"),
                         number_from(field(s, "normalized", at), at + ".normalized")});
   }
@@ -218,12 +261,20 @@ Results read_results(const std::string& path) {
   (void)string_field(r.suite, "sha256", path + ": suite");
   r.environment = field(doc, "environment", path);
   if (!r.environment.is_object()) throw InputError(path + ": environment: expected an object");
+  std::string protocol = "standard";
+  if (const auto config = r.suite.find("config");
+      config != r.suite.end() && config->is_object() && config->contains("protocol")) {
+    const auto& p = (*config)["protocol"];
+    if (!p.is_string() || (p != "standard" && p != "transfer" && p != "continual"))
+      throw InputError(path + ": suite.config.protocol: expected standard, transfer or continual");
+    protocol = p.get<std::string>();
+  }
   const auto& trials = field(doc, "trials", path);
   if (!trials.is_array()) throw InputError(path + ": trials: expected an array");
   std::map<std::tuple<std::string, std::string, int64_t, int64_t>, size_t> seen;
   for (size_t i = 0; i < trials.size(); ++i) {
     const std::string where = path + ": trials[" + std::to_string(i) + "]";
-    r.trials.push_back(trial_from_json(trials[i], where));
+    r.trials.push_back(trial_from_json(trials[i], where, protocol));
     const auto& t = r.trials.back();
     auto [it, fresh] = seen.try_emplace({t.task, t.agent, t.budget, t.seed_index}, i);
     if (!fresh)
@@ -336,7 +387,7 @@ std::vector<Journal::Entry> Journal::read(const std::string& path,
     e.population_key = string_field(j, "population", where);
     const auto& trials = field(j, "trials", where);
     if (!trials.is_array()) throw InputError(where + ": trials: expected an array");
-    for (const auto& t : trials) e.trials.push_back(trial_from_json(t, where));
+    for (const auto& t : trials) e.trials.push_back(trial_from_json(t, where, kAnyProtocol));
     entries.push_back(std::move(e));
   }
   return entries;
