@@ -1,9 +1,13 @@
 // Helpers shared by the unit tests.
 #pragma once
 
+#include <gtest/gtest.h>
+
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <string>
 
 #include "hourglass/run/plan.h"
@@ -32,6 +36,19 @@ class TempDir {
  private:
   std::string path_;
 };
+
+// Expects `actual` to equal tests/data/golden/<name>. To update the golden
+// files on purpose: HOURGLASS_UPDATE_GOLDEN=1 ./hourglass_tests, then review
+// the diff of tests/data/golden/.
+inline void expect_golden(const std::string& actual, const std::string& name) {
+  const std::string path = std::string(HOURGLASS_TEST_DATA_DIR) + "/golden/" + name;
+  if (std::getenv("HOURGLASS_UPDATE_GOLDEN")) std::ofstream(path) << actual;
+  std::ifstream in(path);
+  ASSERT_TRUE(in) << "missing golden file " << path;
+  std::stringstream expected;
+  expected << in.rdbuf();
+  EXPECT_EQ(actual, expected.str()) << "golden " << path;
+}
 
 // Loads `yaml` as a suite against the registered families and learners.
 inline Suite suite_from_yaml(const std::string& yaml) {

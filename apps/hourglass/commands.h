@@ -23,6 +23,7 @@ using Action = std::function<int()>;
 void add_run(CLI::App& app, Action& action);
 void add_validate(CLI::App& app, Action& action);
 void add_list(CLI::App& app, Action& action);
+void add_compare(CLI::App& app, Action& action);
 void add_merge(CLI::App& app, Action& action);
 void add_slurm(CLI::App& app, Action& action);
 void add_report(CLI::App& app, Action& action);

@@ -57,11 +57,13 @@ int list_learners() {
   for (const auto& [name, info] : LearnerRegistry::instance().entries()) {
     std::string kinds;
     for (auto k : info.kinds) kinds += (kinds.empty() ? "" : ", ") + to_string(k);
-    std::cout << name << "  [" << kinds << "]  " << info.doc << '\n';
+    std::cout << name << "  [" << kinds << "]  " << info.doc
+              << (info.can_continue ? "  (can continue)" : "") << '\n';
     print_params(info.params);
     std::cout << '\n';
   }
-  std::cout << "See docs/learners.md.\n";
+  std::cout << "\"can continue\": the learner trains further from its state, which protocol: "
+               "transfer and continual need (docs/suite-format.md).\nSee docs/learners.md.\n";
   return kExitOk;
 }
 

@@ -31,8 +31,8 @@ int main(int argc, char** argv) {
       "hourglass: how well do learners generalize, and how much practice do they need?\n"
       "Runs suites (YAML) of tasks x agents x sample budgets x seeds, scores every agent on\n"
       "its training distribution, fresh draws from it, and shifted (OOD) splits.\n"
-      "Docs: docs/getting-started.md. Exit codes: 0 ok, 1 failed or diverged trials,\n"
-      "2 bad usage or input, 3 internal error.",
+      "Docs: docs/getting-started.md. Exit codes: 0 ok, 1 failed or diverged trials (run)\n"
+      "or a regression (compare), 2 bad usage or input, 3 internal error.",
       "hourglass"};
   app.require_subcommand(1);
   app.set_version_flag("--version", std::string(HOURGLASS_VERSION));
@@ -43,6 +43,7 @@ int main(int argc, char** argv) {
   hg::cli::add_merge(app, action);
   hg::cli::add_slurm(app, action);
   hg::cli::add_report(app, action);
+  hg::cli::add_compare(app, action);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -55,7 +56,7 @@ int main(int argc, char** argv) {
     for (const auto& d : e.diagnostics()) std::cerr << d.str() << '\n';
     return hg::cli::kExitInput;
   } catch (const hg::InputError& e) {
-    std::cerr << "error: " << e.what() << '\n';
+    std::cerr << (e.located() ? "" : "error: ") << e.what() << '\n';
     return hg::cli::kExitInput;
   } catch (const std::exception& e) {
     std::cerr << "internal error: " << e.what() << '\n';

@@ -5,7 +5,9 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
 #include <csignal>
+#include <cstring>
 #include <ctime>
 #include <filesystem>
 #include <fstream>
@@ -45,9 +47,17 @@ struct RunArgs {
 
 std::atomic<int> g_signal{0};
 
+// The first SIGINT or SIGTERM lets the populations in flight finish and be
+// saved, then the run stops; a second one ends the process at once (the
+// journal still holds every population finished before it).
 extern "C" void on_signal(int sig) {
   g_signal = sig;
-  std::signal(sig, SIG_DFL);  // a second signal ends the process at once
+  static const char kMessage[] =
+      "\nhourglass: stopping after the population(s) in flight; signal again to stop now\n";
+  const ssize_t ignored = ::write(STDERR_FILENO, kMessage, sizeof kMessage - 1);
+  (void)ignored;
+  std::signal(SIGINT, SIG_DFL);
+  std::signal(SIGTERM, SIG_DFL);
 }
 
 std::string utc_now(const char* format) {
@@ -74,15 +84,45 @@ void apply_overrides(Suite& suite, const RunArgs& args) {
   }
   if (!args.budgets.empty()) {
     std::vector<int64_t> b = args.budgets;
+    const int64_t least = suite.protocol == kProtocolTransfer ? 0 : 1;  // 0: zero-shot
     for (auto v : b)
-      if (v < 1 || v > kMaxBudget)
-        throw InputError("--budgets: each budget must be in [1, " + std::to_string(kMaxBudget) +
-                         "], got " + std::to_string(v));
+      if (v < least || v > kMaxBudget)
+        throw InputError("--budgets: each budget must be in [" + std::to_string(least) + ", " +
+                         std::to_string(kMaxBudget) + "], got " + std::to_string(v));
     std::sort(b.begin(), b.end());
     if (std::adjacent_find(b.begin(), b.end()) != b.end())
       throw InputError("--budgets: budgets must be distinct");
     suite.budgets = b;
   }
+}
+
+// Quotes a word for a POSIX shell when it needs it.
+std::string shell_word(const std::string& word) {
+  if (!word.empty() && word.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                              "0123456789_-./,=:+@%") == std::string::npos)
+    return word;
+  std::string out = "'";
+  for (char c : word) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
+// The command that reproduces this run: the same suite, overrides, device,
+// jobs, threads, shard and output (add --resume to continue it).
+std::string run_command(const RunArgs& args, const std::string& out) {
+  std::string cmd = "hourglass run " + shell_word(args.suite) + " --out " + shell_word(out);
+  if (!args.tasks.empty()) cmd += " --tasks " + shell_word(args.tasks);
+  if (!args.agents.empty()) cmd += " --agents " + shell_word(args.agents);
+  if (!args.budgets.empty()) {
+    std::string list;
+    for (auto b : args.budgets) list += (list.empty() ? "" : ",") + std::to_string(b);
+    cmd += " --budgets " + list;
+  }
+  if (args.seeds != 0) cmd += " --seeds " + std::to_string(args.seeds);
+  if (args.device != "auto") cmd += " --device " + shell_word(args.device);
+  if (args.jobs != 1) cmd += " --jobs " + std::to_string(args.jobs);
+  if (args.threads != 0) cmd += " --threads " + std::to_string(args.threads);
+  if (!args.shard.empty()) cmd += " --shard " + shell_word(args.shard);
+  return cmd;
 }
 
 // Creates the output directory and proves it can be written, before any training.
@@ -95,11 +135,18 @@ void prepare_out_dir(const std::string& dir, bool resume, bool overwrite) {
   if (fs::exists(results) && !resume && !overwrite)
     throw InputError("--out " + dir + ": " + results.string() +
                      " exists; pass --resume to continue that run or --overwrite to replace it");
+  const auto journal = fs::path(dir) / "journal.jsonl";
+  if (fs::exists(journal) && !resume && !overwrite)
+    throw InputError("--out " + dir + ": " + journal.string() +
+                     " exists (a run that was interrupted?); pass --resume to continue it or "
+                     "--overwrite to start again");
   const auto probe = fs::path(dir) / ".hourglass-write-test";
+  errno = 0;
   {
     std::ofstream f(probe);
     if (!f || !(f << "ok") || !f.flush())
-      throw InputError("--out " + dir + ": directory is not writable");
+      throw InputError("--out " + dir + ": cannot write in this directory" +
+                       (errno ? std::string(": ") + std::strerror(errno) : std::string()));
   }
   fs::remove(probe, ec);
 }
@@ -178,6 +225,7 @@ int run(const RunArgs& args) {
                          {"host", hostname()},
                          {"started_at", utc_now("%Y-%m-%dT%H:%M:%SZ")},
                          {"filters", {{"tasks", args.tasks}, {"agents", args.agents}}},
+                         {"command", run_command(args, out)},
                          {"plan", nlohmann::json::array()},
                          {"shard", nullptr}};
   for (const auto& p : full_plan) results.environment["plan"].push_back(p.key);
@@ -223,11 +271,10 @@ int run(const RunArgs& args) {
   results.environment["finished_at"] = utc_now("%Y-%m-%dT%H:%M:%SZ");
   write_file_atomic(results_path, to_json(results).dump(2) + "\n");
 
-  if (g_signal != 0) {
+  if (g_signal != 0 && missing > 0) {
     std::cerr << "interrupted: " << plan.size() - missing << " of " << plan.size()
               << " population(s) finished and saved in " << results_path << "\n"
-              << "resume with: hourglass run " << args.suite << " --out " << out
-              << " --resume\n";
+              << "resume with: " << run_command(args, out) << " --resume\n";
     return 128 + g_signal;
   }
 

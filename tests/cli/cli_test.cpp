@@ -10,7 +10,7 @@ namespace fs = std::filesystem;
 TEST_F(Cli, HelpExplainsEverySubcommand) {
   const auto o = hourglass("--help");
   EXPECT_EQ(o.code, 0);
-  for (const char* sub : {"run", "validate", "list", "report"})
+  for (const char* sub : {"run", "validate", "list", "report", "compare"})
     EXPECT_TRUE(contains(o.out, sub)) << sub;
   const auto r = hourglass("run --help");
   EXPECT_EQ(r.code, 0);

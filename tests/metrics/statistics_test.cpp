@@ -224,6 +224,75 @@ TEST(BootstrapTest, RejectsBadInput) {
   EXPECT_THROW(bootstrap({1.0, 2.0}, returns_nan), std::invalid_argument);
 }
 
+TEST(BootstrapMeanDifferenceTest, HandComputedTinyCase) {
+  // baseline {0, 10}, current {5}, seed 0, 4 replicates. Each replicate draws
+  // two baseline indices, then one current index (always 0), so it uses three
+  // generator outputs, whose bits are 0 0 0 | 0 1 0 | 0 1 1 | 1 0 1 (see
+  // StratifiedBootstrapTest). Baseline resamples {0,0} {0,10} {0,10} {10,0}
+  // have means 0 5 5 5, so the differences 5 - mean are 5 0 0 0.
+  // confidence 0.5 -> percentiles 25 and 75 of sorted {0, 0, 0, 5}:
+  //   h = 0.75 -> 0 + 0.75 * (0 - 0) = 0
+  //   h = 2.25 -> 0 + 0.25 * (5 - 0) = 1.25
+  // value = 5 - mean(0, 10) = 0.
+  const Estimate d = bootstrap_mean_difference({0.0, 10.0}, {5.0}, {4, 0.5, 0});
+  EXPECT_DOUBLE_EQ(d.value, 0.0);
+  EXPECT_DOUBLE_EQ(d.ci.lo, 0.0);
+  EXPECT_DOUBLE_EQ(d.ci.hi, 1.25);
+}
+
+TEST(BootstrapMeanDifferenceTest, HandComputedDistribution) {
+  // baseline {0, 1}: a resample's mean is 0, 0.5 or 1 with probabilities
+  // 1/4, 1/2, 1/4; current {5, 5} always resamples to 5. The differences are
+  // 5, 4.5 or 4; with 2000 replicates about 500 are 4 and 500 are 5, so the
+  // 2.5th percentile is 4 and the 97.5th is 5. value = 5 - 0.5 = 4.5.
+  const Estimate d = bootstrap_mean_difference({0.0, 1.0}, {5.0, 5.0}, {2000, 0.95, 3});
+  EXPECT_DOUBLE_EQ(d.value, 4.5);
+  EXPECT_DOUBLE_EQ(d.ci.lo, 4.0);
+  EXPECT_DOUBLE_EQ(d.ci.hi, 5.0);
+  // Swapped: the negated difference.
+  const Estimate r = bootstrap_mean_difference({5.0, 5.0}, {0.0, 1.0}, {2000, 0.95, 3});
+  EXPECT_DOUBLE_EQ(r.value, -4.5);
+  EXPECT_DOUBLE_EQ(r.ci.lo, -5.0);
+  EXPECT_DOUBLE_EQ(r.ci.hi, -4.0);
+}
+
+TEST(BootstrapMeanDifferenceTest, SingleValuesAndConstantsGiveDegenerateIntervals) {
+  const Estimate single = bootstrap_mean_difference({0.75}, {0.5});
+  EXPECT_DOUBLE_EQ(single.value, -0.25);
+  EXPECT_DOUBLE_EQ(single.ci.lo, -0.25);
+  EXPECT_DOUBLE_EQ(single.ci.hi, -0.25);
+  // Constant samples of different sizes: every replicate is 2 - 1 = 1.
+  const Estimate constant = bootstrap_mean_difference({1.0, 1.0, 1.0}, {2.0, 2.0});
+  EXPECT_DOUBLE_EQ(constant.value, 1.0);
+  EXPECT_DOUBLE_EQ(constant.ci.lo, 1.0);
+  EXPECT_DOUBLE_EQ(constant.ci.hi, 1.0);
+}
+
+TEST(BootstrapMeanDifferenceTest, SeededDeterministicAndCoversTheEstimate) {
+  const std::vector<double> other = {0.3, 0.45, 0.5, 0.2, 0.61};
+  const Estimate first = bootstrap_mean_difference(kTenScores, other, {1000, 0.95, 5});
+  const Estimate again = bootstrap_mean_difference(kTenScores, other, {1000, 0.95, 5});
+  EXPECT_EQ(first.ci.lo, again.ci.lo);
+  EXPECT_EQ(first.ci.hi, again.ci.hi);
+  // mean(other) = 2.06 / 5 = 0.412; mean(kTenScores) = 0.47.
+  EXPECT_NEAR(first.value, 0.412 - 0.47, 1e-12);
+  EXPECT_LT(first.ci.lo, first.value);
+  EXPECT_GT(first.ci.hi, first.value);
+  EXPECT_LT(first.ci.lo, 0.0);  // noise this large: the interval covers 0
+  EXPECT_GT(first.ci.hi, 0.0);
+}
+
+TEST(BootstrapMeanDifferenceTest, RejectsBadInput) {
+  EXPECT_THROW(bootstrap_mean_difference({}, {1.0}), std::invalid_argument);
+  EXPECT_THROW(bootstrap_mean_difference({1.0}, {}), std::invalid_argument);
+  EXPECT_THROW(bootstrap_mean_difference({1.0}, {kNaN}), std::invalid_argument);
+  EXPECT_THROW(bootstrap_mean_difference({kInf}, {1.0}), std::invalid_argument);
+  EXPECT_THROW(bootstrap_mean_difference({1.0, 2.0}, {1.0}, {0, 0.95, 0}),
+               std::invalid_argument);
+  EXPECT_THROW(bootstrap_mean_difference({1.0, 2.0}, {1.0}, {10, 1.5, 0}),
+               std::invalid_argument);
+}
+
 TEST(StratifiedBootstrapTest, HandComputedTinyCase) {
   // Tasks {0, 10} and {5}, seed 0, 4 replicates. Each replicate draws two
   // indices for task 0 and one (always 0) for task 1, so it uses three

@@ -14,6 +14,7 @@
 #include <regex>
 #include <sstream>
 
+#include "../test_util.h"
 #include "hourglass/core/error.h"
 
 namespace hg {
@@ -36,14 +37,7 @@ std::string render(Format format) {
 }
 
 void expect_golden(Format format, const std::string& name) {
-  const std::string text = render(format);
-  const std::string path = std::string(HOURGLASS_TEST_DATA_DIR) + "/golden/" + name;
-  if (std::getenv("HOURGLASS_UPDATE_GOLDEN")) std::ofstream(path) << text;
-  std::ifstream in(path);
-  ASSERT_TRUE(in) << "missing golden file " << path;
-  std::stringstream expected;
-  expected << in.rdbuf();
-  EXPECT_EQ(text, expected.str()) << "golden " << path;
+  testing::expect_golden(render(format), name);
 }
 
 TEST(Renderer, MarkdownMatchesGolden) { expect_golden(Format::kMarkdown, "report.md"); }

@@ -104,6 +104,115 @@ TEST(Journal, AppendsAndReadsBackIgnoringATornLastLine) {
   EXPECT_THROW(Journal::read(path, "other-sha"), InputError);
 }
 
+TEST(Journal, ResumingCutsOffATornLineBeforeAppending) {
+  testing::TempDir dir;
+  const std::string path = dir.path() + "/journal.jsonl";
+  {
+    Journal j(path, "sha", /*append=*/false);
+    j.append("task/a/100", {trial("a", 100, 0, 0.5)});
+  }
+  std::ofstream(path, std::ios::app) << "{\"population\": \"task/a/10";  // a kill mid-write
+  {
+    Journal resumed(path, "sha", /*append=*/true);  // no second header
+    resumed.append("task/a/1000", {trial("a", 1000, 0, 0.9)});
+  }
+  // Interrupted again, and resumed again: every line still reads.
+  const auto entries = Journal::read(path, "sha");
+  ASSERT_EQ(entries.size(), 2u);
+  EXPECT_EQ(entries[0].population_key, "task/a/100");
+  EXPECT_EQ(entries[1].population_key, "task/a/1000");
+}
+
+TEST(Journal, RefusesACorruptLineInTheMiddleAndReadsAnEmptyOne) {
+  testing::TempDir dir;
+  const std::string path = dir.path() + "/journal.jsonl";
+  {
+    Journal j(path, "sha", /*append=*/false);
+    j.append("task/a/100", {trial("a", 100, 0, 0.5)});
+  }
+  std::ofstream(path, std::ios::app) << "garbage\n{\"population\": \"x\", \"trials\": []}\n";
+  try {
+    Journal::read(path, "sha");
+    FAIL();
+  } catch (const InputError& e) {
+    EXPECT_EQ(std::string(e.what()), path + ":3: corrupt journal line");
+  }
+  // A header torn by a kill: nothing finished yet.
+  const std::string torn = dir.file("torn.jsonl", "{\"schema\": \"hourglass.jou");
+  EXPECT_TRUE(Journal::read(torn, "sha").empty());
+  EXPECT_THROW(Journal::read(dir.file("other.jsonl", "{\"schema\": \"x\"}\n"), "sha"),
+               InputError);
+}
+
+std::string read_error(const std::string& path) {
+  try {
+    read_results(path);
+  } catch (const InputError& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+
+TEST(ResultsFile, LocatesJsonSyntaxErrorsAndNamesBadFields) {
+  testing::TempDir dir;
+  const std::string syntax = dir.file("syntax.json", "{\n  \"schema\": \"hourglass.results/1\",\n  \"suite\": {,\n}\n");
+  EXPECT_EQ(read_error(syntax).rfind(syntax + ":3:13: error: not valid JSON: ", 0), 0u)
+      << read_error(syntax);
+  EXPECT_NE(read_error(dir.file("empty.json", "")).find("empty file"), std::string::npos);
+  std::string deep = "{\"schema\": \"hourglass.results/1\", \"suite\": ";
+  for (int i = 0; i < 100000; ++i) deep += "[";
+  EXPECT_NE(read_error(dir.file("deep.json", deep)).find("nested deeper than 64"),
+            std::string::npos);
+
+  Results r;
+  r.suite = {{"name", "s"}, {"sha256", "abc"}};
+  r.environment = {{"device", "cpu"}};
+  r.trials = {trial("a", 100, 0, 0.5), trial("a", 100, 0, 0.7)};
+  const std::string dup = dir.file("dup.json", to_json(r).dump());
+  EXPECT_NE(read_error(dup).find("trials[1]: the same trial"), std::string::npos)
+      << read_error(dup);
+  r.trials = {trial("a", 0, 0, 0.5)};
+  EXPECT_NE(read_error(dir.file("b0.json", to_json(r).dump())).find("trials[0].budget: must be >= 1"),
+            std::string::npos);
+  r.trials = {trial("a", 10, 0, 0.5)};
+  r.trials[0].splits[0].split = "validation";
+  EXPECT_NE(read_error(dir.file("split.json", to_json(r).dump()))
+                .find("trials[0].splits.validation: a split is train, test or ood/<name>"),
+            std::string::npos);
+  r.trials[0].splits[0].split = "train";
+  r.suite = {{"name", "s"}};
+  EXPECT_NE(read_error(dir.file("nosha.json", to_json(r).dump())).find("suite: missing field 'sha256'"),
+            std::string::npos);
+  EXPECT_NE(read_error(dir.path()).find("it is a directory"), std::string::npos);
+}
+
+TEST(ResultsFile, TheProtocolDecidesBudgetsAndSplitNames) {
+  testing::TempDir dir;
+  Results r;
+  r.suite = {{"name", "s"}, {"sha256", "abc"}, {"config", {{"protocol", "transfer"}}}};
+  r.environment = {{"device", "cpu"}};
+  r.trials = {trial("a", 0, 0, 0.5)};
+  r.trials[0].splits = {{"source", 0.1, 0.9}, {"zero-shot/shifted", 0.2, 0.4}};
+  EXPECT_EQ(read_error(dir.file("transfer.json", to_json(r).dump())), "(no error)");
+  r.trials[0].splits = {{"after/a/b", 0.1, 0.9}};  // a continual split in a transfer run
+  EXPECT_NE(read_error(dir.file("mixed.json", to_json(r).dump()))
+                .find("splits.after/a/b: a split is source, zero-shot/<target>"),
+            std::string::npos);
+  r.suite["config"]["protocol"] = "continual";
+  EXPECT_NE(read_error(dir.file("c0.json", to_json(r).dump())).find("budget: must be >= 1, got 0"),
+            std::string::npos);
+  r.trials[0].budget = 100;
+  EXPECT_EQ(read_error(dir.file("continual.json", to_json(r).dump())), "(no error)");
+  r.suite["config"]["protocol"] = "sideways";
+  EXPECT_NE(read_error(dir.file("p.json", to_json(r).dump()))
+                .find("suite.config.protocol: expected standard, transfer or continual"),
+            std::string::npos);
+  r.suite["config"].erase("protocol");  // standard: protocol splits are refused
+  EXPECT_NE(read_error(dir.file("std.json", to_json(r).dump()))
+                .find("a split is train, test or ood/<name>"),
+            std::string::npos);
+}
+
 TEST(Summarize, MeansAndIntervalsPerPopulationAndSplit) {
   std::vector<TrialRecord> trials = {trial("a", 100, 0, 0.4), trial("a", 100, 1, 0.6),
                                      trial("a", 100, 2, 0.8), trial("b", 100, 0, 1.0)};

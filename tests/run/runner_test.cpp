@@ -142,7 +142,14 @@ agents: [{name: g, learner: test-greedy}]
     EXPECT_EQ(t.status, "failed");
     EXPECT_NE(t.message.find("budget exceeded"), std::string::npos) << t.message;
     EXPECT_EQ(t.samples_used, 0);  // the refused draw handed out nothing
-    EXPECT_TRUE(t.splits.empty());
+    // Every split is named, with null scores, so tables show the loss.
+    ASSERT_EQ(t.splits.size(), 2u);
+    EXPECT_EQ(t.splits[0].split, "train");
+    EXPECT_EQ(t.splits[1].split, "test");
+    for (const auto& s : t.splits) {
+      EXPECT_TRUE(std::isnan(s.raw));
+      EXPECT_TRUE(std::isnan(s.normalized));
+    }
   }
 }
 

@@ -290,7 +290,7 @@ TEST_F(LoaderTest, MisspelledTopLevelKey) {
   const auto ds = errors_of(path);
   EXPECT_TRUE(
       has_error(ds, path + ":2:1", "unknown top-level key 'budget' (did you mean 'budgets'?)"));
-  EXPECT_TRUE(has_error(ds, path, "missing required key 'budgets'"));
+  EXPECT_TRUE(has_error(ds, path + ":1:1", "missing required key 'budgets'"));
 }
 
 TEST_F(LoaderTest, UnknownKeyWithoutNearMissListsTheKeys) {
@@ -537,8 +537,8 @@ TEST_F(LoaderTest, MissingRequiredKeys) {
                                  "tasks:\n  - params: {}\n"
                                  "agents:\n  - name: a\n");
   const auto ds = errors_of(path);
-  EXPECT_TRUE(has_error(ds, path, "missing required key 'suite'"));
-  EXPECT_TRUE(has_error(ds, path, "missing required key 'budgets'"));
+  EXPECT_TRUE(has_error(ds, path + ":1:1", "missing required key 'suite'"));
+  EXPECT_TRUE(has_error(ds, path + ":1:1", "missing required key 'budgets'"));
   EXPECT_TRUE(has_error(ds, path + ":3:5", "task #1: missing required key 'name'"));
   EXPECT_TRUE(
       has_error(ds, path + ":3:5",
@@ -839,13 +839,13 @@ TEST(LoaderRobustness, EmptyFile) {
   const std::string path = kSuites + "empty.yaml";
   const auto ds = errors_of(path);
   ASSERT_EQ(ds.size(), 1u) << dump(ds);
-  EXPECT_EQ(ds[0].where.str(), path);
+  EXPECT_EQ(ds[0].where.str(), path + ":1:1");
   EXPECT_NE(ds[0].message.find("file is empty"), std::string::npos);
 }
 
 TEST_F(LoaderTest, CommentsOnlyIsEmpty) {
   const std::string path = write("s.yaml", "# nothing here\n\n");
-  EXPECT_TRUE(has_error(errors_of(path), path, "file is empty"));
+  EXPECT_TRUE(has_error(errors_of(path), path + ":1:1", "file is empty"));
 }
 
 TEST_F(LoaderTest, BinaryGarbage) {

@@ -37,7 +37,12 @@ class InputError : public std::runtime_error {
  public:
   explicit InputError(const std::string& message) : std::runtime_error(message) {}
   InputError(const SourceLocation& where, const std::string& message)
-      : std::runtime_error(Diagnostic{where, message}.str()) {}
+      : std::runtime_error(Diagnostic{where, message}.str()), located_(true) {}
+  // True when what() already reads "file:line:col: error: message".
+  bool located() const { return located_; }
+
+ private:
+  bool located_ = false;
 };
 
 // All the errors found in one suite, in file order. what() joins them with

@@ -22,6 +22,21 @@ void Learner::train(TrainContext& ctx) {
   trained_ = true;
 }
 
+void Learner::continue_training(TrainContext& ctx) {
+  if (!trained_) throw std::logic_error("Learner::continue_training before train");
+  if (static_cast<int64_t>(ctx.member_seeds.size()) != population_ ||
+      ctx.shape.input_dim != shape_.input_dim || ctx.shape.output_dim != shape_.output_dim ||
+      ctx.shape.kind != shape_.kind)
+    throw std::logic_error(
+        "Learner::continue_training: the population or the task shape changed");
+  ctx.diverged_at.assign(ctx.member_seeds.size(), std::nullopt);
+  do_continue(ctx);
+}
+
+void Learner::do_continue(TrainContext&) {
+  throw std::logic_error("this learner cannot continue training (LearnerInfo::can_continue)");
+}
+
 at::Tensor Learner::predict(const at::Tensor& x) {
   if (!trained_) throw std::logic_error("Learner::predict before train");
   if (x.dim() != 3 || x.size(0) != population_ || x.size(2) != shape_.input_dim)

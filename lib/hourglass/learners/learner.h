@@ -8,7 +8,11 @@
 //
 // Who calls what: the runner calls the public, non-virtual train() once and
 // then predict() on every split; they check arguments and bookkeeping and call
-// the protected hooks that each learner implements.
+// the protected hooks that each learner implements. Under the transfer and
+// continual protocols (run/protocols.h) the runner then calls
+// continue_training() with a fresh TrainContext (new data, new budget) and
+// predicts again, as many times as there are phases; only learners that
+// declare LearnerInfo::can_continue are given such suites.
 //
 // Interactive families have their own base, InteractiveLearner: train() steps
 // a budgeted EnvironmentSource (the budget counts environment steps per
@@ -70,7 +74,15 @@ class Learner {
   virtual ~Learner() = default;
 
   // Trains the population. Sizes ctx.diverged_at to P before calling do_train.
+  // A budget of 0 is allowed: the learner then only initializes (its
+  // predictions are those of the untrained learner).
   void train(TrainContext& ctx);
+  // Trains further from the current state (weights, not the optimizer's
+  // moments) on a new context: new data and a new budget (0: nothing
+  // changes), the same population size and task shape. Only after train(),
+  // and only for learners with LearnerInfo::can_continue. Sizes
+  // ctx.diverged_at to P before calling do_continue.
+  void continue_training(TrainContext& ctx);
   // x: [P, n, input_dim] on the training device -> [P, n, output_dim], under
   // no-grad: regression values, or for classification one score per class
   // (logits, votes; the argmax is the predicted class). Only valid after
@@ -80,6 +92,10 @@ class Learner {
  protected:
   virtual void do_train(TrainContext& ctx) = 0;
   virtual at::Tensor do_predict(const at::Tensor& x) = 0;
+  // Learners that declare can_continue override this; the default throws
+  // std::logic_error (the suite loader refuses such learners beforehand, so
+  // reaching it is a harness bug).
+  virtual void do_continue(TrainContext& ctx);
 
  private:
   bool trained_ = false;
@@ -160,6 +176,9 @@ struct LearnerInfo {
   std::function<std::unique_ptr<Learner>(const Params& params)> make;
   // For TaskKind::kInteractive.
   std::function<std::unique_ptr<InteractiveLearner>(const Params& params)> make_interactive;
+  // Whether Learner::continue_training works: the transfer and continual
+  // protocols need it. Interactive learners cannot continue yet.
+  bool can_continue = false;
 };
 
 using LearnerRegistry = Registry<LearnerInfo>;

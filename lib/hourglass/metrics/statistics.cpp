@@ -224,6 +224,32 @@ Estimate stratified_bootstrap(const std::vector<std::vector<double>>& runs_by_ta
   return stratified_bootstrap_named(runs_by_task, statistic, options, "stratified_bootstrap");
 }
 
+Estimate bootstrap_mean_difference(const std::vector<double>& baseline,
+                                   const std::vector<double>& current,
+                                   const BootstrapOptions& options) {
+  constexpr const char* kFunction = "bootstrap_mean_difference";
+  require_values(baseline, kFunction);
+  require_values(current, kFunction);
+  require_options(options, kFunction);
+  const double value = mean_unchecked(current) - mean_unchecked(baseline);
+  if (baseline.size() == 1 && current.size() == 1) return {value, {value, value}};
+
+  Xoshiro256StarStar rng(options.seed);
+  std::vector<double> replicates;
+  replicates.reserve(static_cast<size_t>(options.reps));
+  std::vector<double> baseline_resample, current_resample;
+  baseline_resample.reserve(baseline.size());
+  current_resample.reserve(current.size());
+  for (int rep = 0; rep < options.reps; ++rep) {
+    baseline_resample.clear();
+    current_resample.clear();
+    append_resample(baseline, rng, baseline_resample);
+    append_resample(current, rng, current_resample);
+    replicates.push_back(mean_unchecked(current_resample) - mean_unchecked(baseline_resample));
+  }
+  return {value, percentile_interval(std::move(replicates), options.confidence, kFunction)};
+}
+
 double mann_whitney_fraction(const std::vector<double>& x, const std::vector<double>& y) {
   require_values(x, "mann_whitney_fraction");
   require_values(y, "mann_whitney_fraction");

@@ -136,6 +136,20 @@ Estimate bootstrap(const std::vector<double>& x, const Statistic& statistic,
 Estimate bootstrap_mean(const std::vector<double>& x,
                         const BootstrapOptions& options = {});
 
+// Two-sample percentile bootstrap of a difference of means, for comparing a
+// current run against a baseline: value = mean(current) - mean(baseline).
+// Each replicate draws baseline.size() values from `baseline` with
+// replacement, then (from the same generator, seeded with options.seed)
+// current.size() values from `current`, and takes the difference of the two
+// resampled means; the interval is the percentile interval above. The two
+// samples are independent (different runs), so they are resampled
+// independently; sizes may differ. Both of size 1 gives {v, [v, v]}.
+// An interval that excludes 0 says the difference is not resampling noise.
+// Throws on empty or non-finite input or bad options.
+Estimate bootstrap_mean_difference(const std::vector<double>& baseline,
+                                   const std::vector<double>& current,
+                                   const BootstrapOptions& options = {});
+
 // rliable's stratified bootstrap over runs (seeds) grouped by task.
 // value = statistic(all runs of all tasks concatenated in task order). Each
 // replicate resamples n_t runs with replacement WITHIN each task t (tasks in

@@ -158,6 +158,52 @@ class CsvRenderer final : public Renderer {
       row.n = c.tasks;
       row.estimate(c.p).write(out);
     }
+    for (const auto& t : r.transfer) {  // protocol: transfer; split = the target
+      const std::pair<const char*, const metrics::Estimate*> stats[] = {
+          {"zero_shot", &t.zero_shot}, {"adapted", &t.adapted}, {"scratch", &t.scratch}};
+      for (const auto& [name, estimate] : stats) {
+        Row row{"transfer", t.task, t.agent, "", t.budget, t.target};
+        row.statistic = name;
+        row.n = t.n;
+        row.estimate(*estimate).write(out);
+      }
+      Row row{"transfer", t.task, t.agent, "", t.budget, t.target};
+      row.statistic = "effective_data_transferred";
+      if (t.effective_data) {
+        row.value = t.effective_data->value;
+        row.bound = bound(t.effective_data->bound);
+      }
+      row.write(out);
+      row.bound.clear();
+      row.statistic = "transfer_ratio";
+      row.value = t.transfer_ratio;
+      row.write(out);
+    }
+    for (const auto& c : r.continual) {  // protocol: continual; split = R's cell
+      const std::pair<const char*, const metrics::Estimate*> stats[] = {
+          {"acc", &c.acc}, {"bwt", &c.bwt}, {"fwt", &c.fwt}};
+      for (const auto& [name, estimate] : stats) {
+        Row row{"continual", c.task, c.agent, "", c.budget, ""};
+        row.statistic = name;
+        row.n = c.n;
+        row.estimate(*estimate).write(out);
+      }
+      for (size_t j = 0; j < c.stages.size(); ++j) {
+        Row row{"continual", c.task, c.agent, "", c.budget, "untrained/" + c.stages[j]};
+        row.statistic = "mean";
+        row.n = c.n;
+        row.value = c.untrained[j];
+        row.write(out);
+        for (size_t i = 0; i < c.stages.size(); ++i) {
+          Row cell{"continual", c.task, c.agent, "", c.budget,
+                   "after/" + c.stages[i] + "/" + c.stages[j]};
+          cell.statistic = "mean";
+          cell.n = c.n;
+          cell.value = c.r[i][j];
+          cell.write(out);
+        }
+      }
+    }
     for (const auto& line : r.on_the_line) {
       const std::pair<const char*, const std::optional<double>*> stats[] = {
           {"probit_slope", &line.slope},

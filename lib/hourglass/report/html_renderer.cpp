@@ -93,6 +93,17 @@ class HtmlRenderer final : public Renderer {
         << "</head>\n<body>\n<main>\n<h1>" << escape(text.title)
         << "</h1>\n<ul class=\"preamble\">\n";
     for (const auto& line : text.preamble) out << "<li>" << escape(line) << "</li>\n";
+    if (r.protocol != "standard") {  // transfer, continual: their tables (and heatmaps)
+      out << "</ul>\n<nav>";
+      if (!r.continual.empty()) out << "<a href=\"#heatmaps\">R matrix heatmaps</a>";
+      for (const auto& section : text.sections)
+        out << "<a href=\"#" << section.id << "\">" << escape(section.title) << "</a>";
+      out << "</nav>\n";
+      if (!r.continual.empty()) continual_heatmaps(r, out);
+      tables(text, out);
+      out << "</main>\n</body>\n</html>\n";
+      return;
+    }
     out << "</ul>\n<nav><a href=\"#curves\">Sample-efficiency curves</a>"
         << "<a href=\"#on-the-line\">Test vs OOD</a><a href=\"#aggregate-iqm\">Aggregate IQM</a>"
         << "<a href=\"#improvement\">Probability of improvement</a>";
@@ -377,6 +388,58 @@ class HtmlRenderer final : public Renderer {
       out << "</div>\n";
     }
     out << "</section>\n";
+  }
+
+  // protocol: continual. One heatmap of R per (task, agent, budget): rows the
+  // stage trained through (untrained first), columns the stage scored; the
+  // colour is the improvement scale with 0.5 + score / 2 (white at the trivial
+  // reference 0, blue at 1, vermillion at -1 and below).
+  static void continual_heatmaps(const Report& r, std::ostream& out) {
+    out << "<section id=\"heatmaps\">\n<h2>R matrix heatmaps</h2>\n<p class=\"how\">Cell (row "
+           "i, column j): mean normalized score on stage j after training through stage i; the "
+           "first row is the untrained learner (b<sub>j</sub>). Blue: near the optimal "
+           "reference (1); white: the trivial one (0); vermillion: below it. Forgetting shows "
+           "as the colour of a column fading below its diagonal.</p>\n";
+    std::vector<svg::LegendEntry> scale;
+    for (double v : {-1.0, -0.5, 0.0, 0.5, 1.0}) {
+      char label[48];
+      std::snprintf(label, sizeof label, "%.1f", v);
+      scale.push_back({label, improvement_colour(0.5 + v / 2), svg::Shape::kSquare, false});
+    }
+    out << svg::legend(scale, 900, "normalized score:") << "<div class=\"panels\">\n";
+    int id = 0;
+    for (const auto& row : r.continual) {
+      const double T = static_cast<double>(row.stages.size());
+      const double rows = T + 1;
+      size_t longest = 9;  // "untrained"
+      for (const auto& s : row.stages) longest = std::max(longest, s.size() + 6);
+      svg::Axis x{0.0, T, "scored on stage", {}}, y{0.0, rows, "trained through", {}};
+      for (size_t j = 0; j < row.stages.size(); ++j)
+        x.ticks.push_back({static_cast<double>(j) + 0.5, row.stages[j]});
+      y.ticks.push_back({rows - 0.5, "untrained"});
+      for (size_t i = 0; i < row.stages.size(); ++i)
+        y.ticks.push_back({rows - static_cast<double>(i) - 1.5, "after " + row.stages[i]});
+      const double cell = 64.0, left = 30 + 6.2 * static_cast<double>(longest);
+      svg::Chart chart("rmatrix" + std::to_string(id++), left + cell * T + 14,
+                       30 + cell * rows + 44,
+                       row.task + " · " + row.agent + " · " + budget_text(row.budget) + "/stage",
+                       x, y, left);
+      auto put = [&](double x0, double y0, double v, const std::string& what) {
+        chart.rect(x0, y0, x0 + 1, y0 + 1, improvement_colour(0.5 + v / 2),
+                   what + " = " + format_score(v));
+        const std::string ink = std::fabs(v) > 0.6 ? "#fff" : "#111";
+        chart.text(x0 + 0.5, y0 + 0.42, format_score(v), "middle", 12, ink, true);
+      };
+      for (size_t j = 0; j < row.stages.size(); ++j) {
+        const double x0 = static_cast<double>(j);
+        put(x0, rows - 1, row.untrained[j], "untrained, on " + row.stages[j]);
+        for (size_t i = 0; i < row.stages.size(); ++i)
+          put(x0, rows - static_cast<double>(i) - 2, row.r[i][j],
+              "after " + row.stages[i] + ", on " + row.stages[j]);
+      }
+      out << chart.str("heatmap");
+    }
+    out << "</div>\n</section>\n";
   }
 
   static void tables(const TextReport& text, std::ostream& out) {

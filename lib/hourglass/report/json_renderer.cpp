@@ -141,6 +141,44 @@ class JsonRenderer final : public Renderer {
       doc["accuracy_on_the_line"].push_back(
           {{"task", line.task}, {"split", line.split}, {"points", points}, {"probit_fit", fit}});
     }
+    if (r.protocol != "standard") {  // absent from standard reports (unchanged)
+      doc["protocol"] = r.protocol;
+      doc["transfer"] = json::array();
+      for (const auto& t : r.transfer)
+        doc["transfer"].push_back(
+            {{"task", t.task},
+             {"target", t.target},
+             {"agent", t.agent},
+             {"budget", t.budget},
+             {"n", t.n},
+             {"zero_shot", estimate(t.zero_shot)},
+             {"adapted", estimate(t.adapted)},
+             {"scratch", estimate(t.scratch)},
+             {"effective_data_transferred",
+              t.effective_data ? budget_estimate(*t.effective_data) : json()},
+             {"transfer_ratio", number(t.transfer_ratio)}});
+      doc["continual"] = json::array();
+      for (const auto& c : r.continual) {
+        json matrix = json::array();
+        for (const auto& row : c.r) {
+          json cells = json::array();
+          for (double v : row) cells.push_back(number(v));
+          matrix.push_back(cells);
+        }
+        json untrained = json::array();
+        for (double v : c.untrained) untrained.push_back(number(v));
+        doc["continual"].push_back({{"task", c.task},
+                                    {"agent", c.agent},
+                                    {"budget", c.budget},
+                                    {"n", c.n},
+                                    {"stages", c.stages},
+                                    {"r", matrix},
+                                    {"untrained", untrained},
+                                    {"acc", estimate(c.acc)},
+                                    {"bwt", estimate(c.bwt)},
+                                    {"fwt", estimate(c.fwt)}});
+      }
+    }
     out << doc.dump(2) << '\n';
   }
 };

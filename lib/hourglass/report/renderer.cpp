@@ -37,6 +37,30 @@ std::unique_ptr<Renderer> make_renderer(Format format) {
   return nullptr;
 }
 
+void write_aligned_table(const std::vector<std::vector<std::string>>& grid,
+                         const std::vector<bool>& right_aligned, std::ostream& out) {
+  if (grid.empty()) return;
+  std::vector<size_t> width(grid.front().size(), 0);
+  for (const auto& line : grid)
+    for (size_t c = 0; c < line.size() && c < width.size(); ++c)
+      width[c] = std::max(width[c], line[c].size());
+  for (size_t r = 0; r < grid.size(); ++r) {
+    std::string text;
+    for (size_t c = 0; c < grid[r].size() && c < width.size(); ++c) {
+      const bool right = c < right_aligned.size() && right_aligned[c];
+      const std::string pad(width[c] - grid[r][c].size(), ' ');
+      text += (c ? "  " : "") + (right ? pad + grid[r][c] : grid[r][c] + pad);
+    }
+    while (!text.empty() && text.back() == ' ') text.pop_back();
+    out << text << '\n';
+    if (r == 0) {
+      size_t total = 0;
+      for (auto w : width) total += w;
+      out << std::string(total + 2 * (width.size() - 1), '-') << '\n';
+    }
+  }
+}
+
 namespace report {
 namespace {
 
@@ -74,23 +98,7 @@ class TerminalRenderer final : public Renderer {
     out << table.title << "  (" << table.caption << ")\n";
     std::vector<std::vector<std::string>> grid{table.header};
     grid.insert(grid.end(), table.rows.begin(), table.rows.end());
-    std::vector<size_t> width(table.header.size(), 0);
-    for (const auto& line : grid)
-      for (size_t c = 0; c < line.size(); ++c) width[c] = std::max(width[c], line[c].size());
-    for (size_t r = 0; r < grid.size(); ++r) {
-      std::string text;
-      for (size_t c = 0; c < grid[r].size(); ++c) {
-        const std::string pad(width[c] - grid[r][c].size(), ' ');
-        text += (c ? "  " : "") + (table.numeric[c] ? pad + grid[r][c] : grid[r][c] + pad);
-      }
-      while (!text.empty() && text.back() == ' ') text.pop_back();
-      out << text << '\n';
-      if (r == 0) {
-        size_t total = 0;
-        for (auto w : width) total += w;
-        out << std::string(total + 2 * (width.size() - 1), '-') << '\n';
-      }
-    }
+    write_aligned_table(grid, table.numeric, out);
     for (const auto& note : table.notes) out << note << '\n';
   }
 };

@@ -16,6 +16,7 @@
 #include <memory>
 #include <ostream>
 #include <string>
+#include <vector>
 
 #include "hourglass/report/report.h"
 
@@ -36,5 +37,12 @@ class Renderer {
 };
 
 std::unique_ptr<Renderer> make_renderer(Format format);
+
+// Writes `grid` (the header row first) as plain-text columns two spaces
+// apart, padded to the widest cell, with a rule of dashes under the header;
+// column c is aligned right when right_aligned[c] (numbers); trailing spaces
+// are trimmed. Shared by the terminal table renderer and `hourglass compare`.
+void write_aligned_table(const std::vector<std::vector<std::string>>& grid,
+                         const std::vector<bool>& right_aligned, std::ostream& out);
 
 }  // namespace hg

@@ -11,6 +11,7 @@
 #include "hourglass/core/random.h"
 #include "hourglass/metrics/generalization.h"
 #include "hourglass/metrics/probit_fit.h"
+#include "hourglass/report/protocol_report.h"
 
 namespace hg {
 namespace {
@@ -80,6 +81,10 @@ class ReportBuilder {
 
   Report build() {
     populations();
+    if (report_.protocol != "standard") {  // transfer or continual: their own tables
+      protocol_rows(report_, stage_order_);
+      return std::move(report_);
+    }
     aggregates();
     sample_efficiency();
     generalization();
@@ -105,6 +110,7 @@ class ReportBuilder {
                          "); pass --allow-mixed to report them side by side");
       }
       add_unique(names, file.suite);
+      read_protocol(in);
       for (const auto& t : in.results.trials) {
         const auto key = std::make_tuple(t.task, t.agent, t.budget, t.seed_index);
         auto [it, fresh] = seen.emplace(key, in.label);
@@ -448,7 +454,37 @@ class ReportBuilder {
       }
   }
 
+  // The protocol of every file must be the same; continual stage orders come
+  // from the resolved config (trial splits are JSON objects: no order).
+  void read_protocol(const ReportInput& in) {
+    std::string protocol = "standard";
+    const auto config = in.results.suite.find("config");
+    if (config != in.results.suite.end() && config->is_object()) {
+      if (auto p = config->find("protocol"); p != config->end() && p->is_string())
+        protocol = p->get<std::string>();
+      if (auto tasks = config->find("tasks"); tasks != config->end() && tasks->is_array())
+        for (const auto& task : *tasks) {
+          if (!task.is_object() || !task.contains("stream") || !task["stream"].is_array() ||
+              !task.contains("name") || !task["name"].is_string())
+            continue;
+          std::vector<std::string> stages;
+          for (const auto& stage : task["stream"])
+            if (stage.is_object() && stage.contains("name") && stage["name"].is_string())
+              stages.push_back(stage["name"].get<std::string>());
+          stage_order_[task["name"].get<std::string>()] = stages;
+        }
+    }
+    if (report_.files.empty()) {
+      report_.protocol = protocol;
+    } else if (protocol != report_.protocol) {
+      throw InputError(in.label + ": protocol '" + protocol + "' differs from '" +
+                       report_.protocol + "' of " + report_.files.front().label +
+                       "; report results of different protocols separately");
+    }
+  }
+
   Report report_;
+  std::map<std::string, std::vector<std::string>> stage_order_;  // continual: task -> stages
   std::vector<TrialRecord> augmented_;                   // trials with their worst-ood pseudo split
   std::map<PopulationKey, std::vector<double>> scores_;  // ok normalized scores
   std::vector<PopulationSummary> all_populations_;       // worst-ood included

@@ -123,6 +123,36 @@ struct OnTheLine {
   double clip = 0.0;  // scores clipped into [clip, 1 - clip] before the probit
 };
 
+// protocol: transfer, per (task, target, agent, adaptation budget n): mean
+// normalized scores [95% bootstrap CI] over the population's ok trials.
+struct TransferRow {
+  std::string task;
+  std::string target;  // the target's name (without "target/")
+  std::string agent;
+  int64_t budget = 0;  // n: target samples of the adapted and scratch learners
+  int n = 0;           // ok trials
+  Estimate zero_shot, adapted, scratch;
+  // D_scratch(adapted mean) - n on the scratch curve of means over the
+  // budgets > 0 (metrics::effective_data_transferred_estimate); absent when
+  // there is no scratch curve or no adapted mean.
+  std::optional<metrics::BudgetEstimate> effective_data;
+  // adapted mean / scratch mean; NaN unless the scratch mean is > 0.
+  double transfer_ratio = 0.0;
+};
+
+// protocol: continual, per (task, agent, budget per stage).
+struct ContinualRow {
+  std::string task;
+  std::string agent;
+  int64_t budget = 0;
+  int n = 0;                            // ok trials
+  std::vector<std::string> stages;      // in stream order
+  std::vector<std::vector<double>> r;   // R[i][j]: mean over ok trials
+  std::vector<double> untrained;        // b_j: mean over ok trials
+  // Computed per trial from its own R and b, then mean [95% CI] over trials.
+  Estimate acc, bwt, fwt;
+};
+
 struct ReportFile {
   std::string label;
   std::string suite;
@@ -132,6 +162,12 @@ struct ReportFile {
 
 struct Report {
   std::string suite;  // the suite's name (names joined by " + " when mixed)
+  // standard | transfer | continual (suite.config.protocol of the results;
+  // absent means standard). The other protocols fill `populations` and their
+  // own rows below instead of the standard tables.
+  std::string protocol = "standard";
+  std::vector<TransferRow> transfer;
+  std::vector<ContinualRow> continual;
   std::vector<ReportFile> files;
   ReportOptions options;  // with the reference resolved
   size_t trials = 0, failed = 0, diverged = 0;

@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <map>
 
+#include "hourglass/report/protocol_report.h"
+
 namespace hg::report {
 namespace {
 
@@ -13,7 +15,7 @@ std::string plural(size_t n, const std::string& word) {
 }
 
 std::string population_cell(const PopulationSummary& s) {
-  if (s.ok == 0) return "failed";
+  if (s.ok == 0) return s.diverged > 0 && s.diverged == s.trials ? "diverged" : "failed";
   std::string out = format_estimate({s.mean, {s.lo, s.hi}});
   if (s.ok < s.trials) out += "*";
   return out;
@@ -221,6 +223,11 @@ TextReport text_report(const Report& r) {
       "normalized scores (0 = trivial reference, 1 = optimal); intervals are 95% percentile "
       "bootstrap intervals over " +
       std::to_string(r.options.reps) + " replicates");
+  if (r.protocol != "standard") {  // transfer, continual: their own tables
+    out.preamble.push_back("protocol: " + r.protocol);
+    out.sections = protocol_sections(r);
+    return out;
+  }
   out.sections = {scores_section(r), aggregate_section(r), efficiency_section(r),
                   generalization_section(r)};
   return out;

@@ -1,4 +1,5 @@
 #include "hourglass/results/results.h"
+#include "hourglass/results/protocol_splits.h"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -9,7 +10,9 @@
 #include <filesystem>
 #include <fstream>
 #include <limits>
+#include <map>
 #include <sstream>
+#include <tuple>
 
 #include "hourglass/core/error.h"
 #include "hourglass/results/summary.h"
@@ -101,12 +104,57 @@ json to_json(const TrialRecord& t) {
   return j;
 }
 
-TrialRecord trial_from_json(const json& j, const std::string& where) {
+namespace {
+
+// Which budgets and split names a protocol's trials may have
+// (docs/results-format.md): `standard` budgets >= 1 and train, test,
+// ood/<name>; `transfer` budgets >= 0 (0: zero-shot) and source,
+// zero-shot/<target>, adapted/<target>, scratch/<target>; `continual`
+// untrained/<stage>, after/<stage>/<stage>. A journal line does not say its
+// protocol: kAnyProtocol accepts the union.
+constexpr const char* kAnyProtocol = "";
+
+bool split_name_ok(const std::string& name, const std::string& protocol) {
+  auto prefixed = [&](const char* prefix) {
+    const std::string p = prefix;
+    return name.size() > p.size() && name.rfind(p, 0) == 0;
+  };
+  const bool any = protocol == kAnyProtocol;
+  if ((any || protocol == "standard") &&
+      (name == "train" || name == "test" || prefixed("ood/")))
+    return true;
+  if ((any || protocol == "transfer") &&
+      (name == kSourceSplit || prefixed(kZeroShotPrefix) || prefixed(kAdaptedPrefix) ||
+       prefixed(kScratchPrefix)))
+    return true;
+  if ((any || protocol == "continual") && (prefixed(kUntrainedPrefix) || prefixed(kAfterPrefix)))
+    return true;
+  return false;
+}
+
+std::string split_names_of(const std::string& protocol) {
+  if (protocol == "transfer")
+    return "source, zero-shot/<target>, adapted/<target> or scratch/<target>";
+  if (protocol == "continual") return "untrained/<stage> or after/<stage>/<stage>";
+  if (protocol == "standard") return "train, test or ood/<name>";
+  return "train, test, ood/<name> or a transfer or continual protocol's split";
+}
+
+}  // namespace
+
+TrialRecord trial_from_json(const json& j, const std::string& where,
+                            const std::string& protocol) {
   TrialRecord t;
   t.task = string_field(j, "task", where);
   t.agent = string_field(j, "agent", where);
   t.budget = int_field(j, "budget", where);
+  const int64_t min_budget = protocol == "transfer" || protocol == kAnyProtocol ? 0 : 1;
+  if (t.budget < min_budget)
+    throw InputError(where + ".budget: must be >= " + std::to_string(min_budget) + ", got " +
+                     std::to_string(t.budget));
   t.seed_index = int_field(j, "seed_index", where);
+  if (t.seed_index < 0)
+    throw InputError(where + ".seed_index: must be >= 0, got " + std::to_string(t.seed_index));
   const auto& seed = field(j, "seed", where);
   if (!seed.is_number_unsigned() && !(seed.is_number_integer() && seed.get<int64_t>() >= 0))
     throw InputError(where + ".seed: expected a non-negative integer");
@@ -117,12 +165,16 @@ TrialRecord trial_from_json(const json& j, const std::string& where) {
   if (j.contains("message")) t.message = string_field(j, "message", where);
   if (j.contains("diverged_at")) t.diverged_at = int_field(j, "diverged_at", where);
   t.samples_used = int_field(j, "samples_used", where);
+  if (t.samples_used < 0) throw InputError(where + ".samples_used: must be >= 0");
   t.updates = int_field(j, "updates", where);
+  if (t.updates < 0) throw InputError(where + ".updates: must be >= 0");
   t.train_seconds = number_from(field(j, "train_seconds", where), where + ".train_seconds");
   const auto& splits = field(j, "splits", where);
   if (!splits.is_object()) throw InputError(where + ".splits: expected an object");
   for (const auto& [name, s] : splits.items()) {
     const std::string at = where + ".splits." + name;
+    if (!split_name_ok(name, protocol))
+      throw InputError(at + ": a split is " + split_names_of(protocol));
     t.splits.push_back({name, number_from(field(s, "raw", at), at + ".raw"),
                         number_from(field(s, "normalized", at), at + ".normalized")});
   }
@@ -146,17 +198,57 @@ json to_json(const Results& r) {
           {"summary", summary}};
 }
 
+namespace {
+
+// The location of the 1-based byte offset `byte` of `text`.
+SourceLocation located(const std::string& path, const std::string& text, size_t byte) {
+  size_t line = 1, column = 1;
+  const size_t end = std::min(byte > 0 ? byte - 1 : 0, text.size());
+  for (size_t i = 0; i < end; ++i) {
+    if (text[i] == '\n') {
+      ++line;
+      column = 1;
+    } else {
+      ++column;
+    }
+  }
+  return {path, static_cast<int>(std::min<size_t>(line, 1u << 30)),
+          static_cast<int>(std::min<size_t>(column, 1u << 30))};
+}
+
+struct TooDeep {};
+
+}  // namespace
+
 Results read_results(const std::string& path) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec))
+    throw InputError(path + ": cannot read results file: it is a directory");
   std::ifstream in(path, std::ios::binary);
   if (!in) throw InputError(path + ": cannot open results file: " + std::strerror(errno));
   std::stringstream buffer;
   buffer << in.rdbuf();
+  const std::string text = buffer.str();
+  if (text.find_first_not_of(" \t\r\n") == std::string::npos)
+    throw InputError(path + ": empty file: not a results file");
   json doc;
   try {
-    doc = json::parse(buffer.str());
+    // Nothing in a results file nests deeper than a few levels; refusing deep
+    // nesting keeps hostile input from exhausting the stack later.
+    doc = json::parse(text, [](int depth, json::parse_event_t, json&) {
+      if (depth > kMaxResultsDepth) throw TooDeep{};
+      return true;
+    });
   } catch (const json::parse_error& e) {
-    throw InputError(path + ": not valid JSON (byte " + std::to_string(e.byte) +
-                     "): " + e.what());
+    std::string why = e.what();
+    const size_t colon = why.find(": ", why.find("parse error"));
+    if (colon != std::string::npos) why = why.substr(colon + 2);
+    for (char& c : why)  // binary input echoed back: keep the message printable
+      if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) >= 0x7f) c = '?';
+    throw InputError(located(path, text, e.byte), "not valid JSON: " + why);
+  } catch (const TooDeep&) {
+    throw InputError(path + ": JSON nested deeper than " + std::to_string(kMaxResultsDepth) +
+                     " levels: not a results file");
   }
   if (!doc.is_object()) throw InputError(path + ": expected a JSON object");
   const auto schema = doc.value("schema", json());
@@ -165,11 +257,32 @@ Results read_results(const std::string& path) {
                      std::string(kResultsSchema) + "\")");
   Results r;
   r.suite = field(doc, "suite", path);
+  (void)string_field(r.suite, "name", path + ": suite");
+  (void)string_field(r.suite, "sha256", path + ": suite");
   r.environment = field(doc, "environment", path);
+  if (!r.environment.is_object()) throw InputError(path + ": environment: expected an object");
+  std::string protocol = "standard";
+  if (const auto config = r.suite.find("config");
+      config != r.suite.end() && config->is_object() && config->contains("protocol")) {
+    const auto& p = (*config)["protocol"];
+    if (!p.is_string() || (p != "standard" && p != "transfer" && p != "continual"))
+      throw InputError(path + ": suite.config.protocol: expected standard, transfer or continual");
+    protocol = p.get<std::string>();
+  }
   const auto& trials = field(doc, "trials", path);
   if (!trials.is_array()) throw InputError(path + ": trials: expected an array");
-  for (size_t i = 0; i < trials.size(); ++i)
-    r.trials.push_back(trial_from_json(trials[i], path + ": trials[" + std::to_string(i) + "]"));
+  std::map<std::tuple<std::string, std::string, int64_t, int64_t>, size_t> seen;
+  for (size_t i = 0; i < trials.size(); ++i) {
+    const std::string where = path + ": trials[" + std::to_string(i) + "]";
+    r.trials.push_back(trial_from_json(trials[i], where, protocol));
+    const auto& t = r.trials.back();
+    auto [it, fresh] = seen.try_emplace({t.task, t.agent, t.budget, t.seed_index}, i);
+    if (!fresh)
+      throw InputError(where + ": the same trial (task '" + t.task + "', agent '" + t.agent +
+                       "', budget " + std::to_string(t.budget) + ", seed_index " +
+                       std::to_string(t.seed_index) + ") as trials[" +
+                       std::to_string(it->second) + "]");
+  }
   return r;
 }
 
@@ -196,7 +309,33 @@ void write_file_atomic(const std::string& path, const std::string& contents) {
   sync_directory(path);
 }
 
+namespace {
+
+std::string read_whole(const std::string& path, const char* what) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw InputError(path + ": cannot open " + what + ": " + std::strerror(errno));
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  return buffer.str();
+}
+
+// A kill while a line was being written leaves a torn last line (no newline).
+// Cut it off before appending, so that the next line starts a line of its own.
+void drop_torn_tail(const std::string& path) {
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) return;
+  const std::string text = read_whole(path, "journal");
+  const size_t last = text.rfind('\n');
+  const size_t keep = last == std::string::npos ? 0 : last + 1;
+  if (keep < text.size() && ::truncate(path.c_str(), static_cast<off_t>(keep)) != 0)
+    throw InputError(path + ": cannot repair the journal's torn last line: " +
+                     std::strerror(errno));
+}
+
+}  // namespace
+
 Journal::Journal(const std::string& path, const std::string& suite_sha256, bool append) {
+  if (append) drop_torn_tail(path);
   const int flags = O_WRONLY | O_CREAT | O_CLOEXEC | (append ? O_APPEND : O_TRUNC);
   fd_ = ::open(path.c_str(), flags, 0644);
   if (fd_ < 0) throw InputError(path + ": cannot write journal: " + std::strerror(errno));
@@ -220,11 +359,18 @@ void Journal::append(const std::string& population_key, const std::vector<TrialR
 
 std::vector<Journal::Entry> Journal::read(const std::string& path,
                                           const std::string& suite_sha256) {
-  std::ifstream in(path);
-  if (!in) throw InputError(path + ": cannot open journal: " + std::strerror(errno));
-  std::string line;
-  if (!std::getline(in, line)) return {};
-  json header = json::parse(line, nullptr, /*allow_exceptions=*/false);
+  const std::string text = read_whole(path, "journal");
+  // Complete lines only: whatever follows the last newline is a line torn by a
+  // kill while it was written, and that population simply runs again.
+  std::vector<std::string> lines;
+  for (size_t start = 0;;) {
+    const size_t end = text.find('\n', start);
+    if (end == std::string::npos) break;
+    lines.push_back(text.substr(start, end - start));
+    start = end + 1;
+  }
+  if (lines.empty()) return {};
+  json header = json::parse(lines[0], nullptr, /*allow_exceptions=*/false);
   if (!header.is_object() || header.value("schema", "") != kJournalSchema)
     throw InputError(path + ":1: not a journal (schema must be \"" +
                      std::string(kJournalSchema) + "\")");
@@ -233,20 +379,15 @@ std::vector<Journal::Entry> Journal::read(const std::string& path,
                      header.value("suite_sha256", "?") + ", now " + suite_sha256 +
                      "); start a fresh run instead of --resume");
   std::vector<Entry> entries;
-  int line_no = 1;
-  while (std::getline(in, line)) {
-    ++line_no;
-    json j = json::parse(line, nullptr, /*allow_exceptions=*/false);
-    if (j.is_discarded()) {
-      if (in.peek() == EOF) break;  // torn last line from a kill: ignore
-      throw InputError(path + ":" + std::to_string(line_no) + ": corrupt journal line");
-    }
-    const std::string where = path + ":" + std::to_string(line_no);
+  for (size_t i = 1; i < lines.size(); ++i) {
+    const std::string where = path + ":" + std::to_string(i + 1);
+    json j = json::parse(lines[i], nullptr, /*allow_exceptions=*/false);
+    if (j.is_discarded()) throw InputError(where + ": corrupt journal line");
     Entry e;
     e.population_key = string_field(j, "population", where);
     const auto& trials = field(j, "trials", where);
     if (!trials.is_array()) throw InputError(where + ": trials: expected an array");
-    for (const auto& t : trials) e.trials.push_back(trial_from_json(t, where));
+    for (const auto& t : trials) e.trials.push_back(trial_from_json(t, where, kAnyProtocol));
     entries.push_back(std::move(e));
   }
   return entries;

@@ -19,6 +19,7 @@ namespace hg {
 
 inline constexpr const char* kResultsSchema = "hourglass.results/1";
 inline constexpr const char* kJournalSchema = "hourglass.journal/1";
+inline constexpr int kMaxResultsDepth = 64;  // JSON nesting refused beyond this
 
 struct SplitScore {
   std::string split;  // "train", "test", "ood/<name>"
@@ -48,7 +49,10 @@ std::string population_key(const std::string& task, const std::string& agent, in
 
 nlohmann::json to_json(const TrialRecord& trial);
 // Throws InputError naming `where` (e.g. "results.json: trials[3]") and the field.
-TrialRecord trial_from_json(const nlohmann::json& j, const std::string& where);
+// `protocol` (standard, transfer, continual; "" = any) decides which budgets
+// and split names are allowed.
+TrialRecord trial_from_json(const nlohmann::json& j, const std::string& where,
+                            const std::string& protocol = "standard");
 
 struct Results {
   nlohmann::json suite;        // {name, path, sha256, config}

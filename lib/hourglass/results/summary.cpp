@@ -16,6 +16,7 @@ std::vector<PopulationSummary> summarize(const std::vector<TrialRecord>& trials,
     explicit Acc(size_t o) : order(o) {}
     size_t order;
     int64_t trials = 0;
+    int64_t diverged = 0;
     std::vector<double> normalized, raw;
   };
   std::map<Key, Acc> groups;
@@ -25,6 +26,7 @@ std::vector<PopulationSummary> summarize(const std::vector<TrialRecord>& trials,
       auto [it, fresh] = groups.try_emplace(key, groups.size());
       auto& acc = it->second;
       ++acc.trials;
+      acc.diverged += t.status == "diverged";
       if (t.status == "ok" && std::isfinite(s.normalized) && std::isfinite(s.raw)) {
         acc.normalized.push_back(s.normalized);
         acc.raw.push_back(s.raw);
@@ -37,6 +39,7 @@ std::vector<PopulationSummary> summarize(const std::vector<TrialRecord>& trials,
     std::tie(s.task, s.agent, s.budget, s.split) = key;
     s.trials = acc.trials;
     s.ok = static_cast<int64_t>(acc.normalized.size());
+    s.diverged = acc.diverged;
     s.seed = stable_hash(s.task + "/" + s.agent + "/" + std::to_string(s.budget) + "/" + s.split);
     if (acc.normalized.empty()) {
       s.mean = s.std = s.lo = s.hi = s.raw_mean = std::nan("");

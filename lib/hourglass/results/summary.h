@@ -18,6 +18,7 @@ struct PopulationSummary {
   std::string split;
   int64_t trials = 0;      // all trials of the population
   int64_t ok = 0;          // trials with status ok and a finite normalized score
+  int64_t diverged = 0;    // trials with status diverged (failed = trials - ok - diverged)
   double mean = 0.0;       // mean normalized score over ok trials (NaN when ok == 0)
   double std = 0.0;        // their sample standard deviation (n - 1; 0 for one trial)
   double lo = 0.0, hi = 0.0;  // 95% bootstrap interval

@@ -18,6 +18,7 @@ Catalog registered_catalog() {
   for (const auto& [name, info] : LearnerRegistry::instance().entries()) {
     Catalog::Component c{info.params, "", {}, {}, {}};
     for (auto k : info.kinds) c.kinds.push_back(to_string(k));
+    c.can_continue = info.can_continue;
     catalog.learners[name] = std::move(c);
   }
   return catalog;
@@ -80,8 +81,28 @@ nlohmann::json params_json(const Params& params) {
 
 nlohmann::json resolved_config(const Suite& suite, const Catalog& catalog) {
   nlohmann::json tasks = nlohmann::json::array();
+  const bool standard = suite.protocol == kProtocolStandard;
   for (const auto& task : suite.tasks) {
     const auto& specs = catalog.families.at(task.family).params;
+    if (!standard) {  // transfer: source and target/*; continual: the stream, in order
+      nlohmann::json entry = {{"name", task.name}, {"family", task.family}};
+      if (suite.protocol == kProtocolTransfer) {
+        nlohmann::json splits = {
+            {"source", params_json(resolve_params(specs, {&task.params, &task.source.overrides}))}};
+        for (const auto& t : task.targets)
+          splits[t.name] = params_json(resolve_params(specs, {&task.params, &t.overrides}));
+        entry["splits"] = splits;
+      } else {
+        nlohmann::json stream = nlohmann::json::array();
+        for (const auto& stage : task.stream)
+          stream.push_back({{"name", stage.name},
+                            {"params", params_json(resolve_params(specs, {&task.params,
+                                                                          &stage.overrides}))}});
+        entry["stream"] = stream;
+      }
+      tasks.push_back(entry);
+      continue;
+    }
     nlohmann::json splits = {
         {"train", params_json(resolve_params(specs, {&task.params, &task.train}))}};
     for (const auto& ood : task.ood)
@@ -95,14 +116,19 @@ nlohmann::json resolved_config(const Suite& suite, const Catalog& catalog) {
                       {"learner", agent.learner},
                       {"params", params_json(resolve_params(specs, {&agent.params}))}});
   }
-  return {{"suite", suite.name},
-          {"version", suite.version},
-          {"seed", suite.seed},
-          {"seeds", suite.seeds},
-          {"budgets", suite.budgets},
-          {"eval_samples", suite.eval_samples},
-          {"tasks", tasks},
-          {"agents", agents}};
+  nlohmann::json config = {{"suite", suite.name},
+                           {"version", suite.version},
+                           {"seed", suite.seed},
+                           {"seeds", suite.seeds},
+                           {"budgets", suite.budgets},
+                           {"eval_samples", suite.eval_samples},
+                           {"tasks", tasks},
+                           {"agents", agents}};
+  // Only written for the other protocols: a standard suite's config (and
+  // its sha256) is what it was before protocols existed.
+  if (!standard) config["protocol"] = suite.protocol;
+  if (suite.protocol == kProtocolTransfer) config["pretrain_budget"] = suite.pretrain_budget;
+  return config;
 }
 
 std::string suite_sha256(const nlohmann::json& config) { return sha256_hex(config.dump()); }

@@ -14,103 +14,13 @@
 #include "hourglass/core/error.h"
 #include "hourglass/learners/learner.h"
 #include "hourglass/metrics/generalization.h"
+#include "hourglass/run/budgeted_sampler.h"
 #include "hourglass/run/episodes.h"
+#include "hourglass/protocols/protocols.h"
 #include "hourglass/tasks/family.h"
 
 namespace hg {
 namespace {
-
-std::vector<Rng> streams(const std::vector<uint64_t>& seeds, const std::string& label) {
-  std::vector<Rng> out;
-  for (uint64_t s : seeds) out.emplace_back(mix_seed(s, label));
-  return out;
-}
-
-// The only way a learner gets data: counts per member, refuses past the
-// budget, keeps what it handed out (the `train` split is scored on it).
-// Over a split with an ExamplePool it hands out distinct items: each
-// member's items shuffled once, then handed out in that order.
-class BudgetedSampler final : public SampleSource {
- public:
-  BudgetedSampler(const SupervisedSplit& split, const std::vector<uint64_t>& trial_seeds,
-                  int64_t budget, c10::Device device)
-      : split_(split),
-        pool_(split.pool()),
-        streams_(streams(trial_seeds, "split/train")),
-        budget_(budget),
-        device_(device) {
-    if (!pool_) return;
-    for (int64_t i = 0; i < split.population(); ++i) {
-      order_.push_back(pool_->items(i));
-      partial_shuffle(order_.back(), static_cast<int64_t>(order_.back().size()), streams_[i]);
-      capacity_ = std::min(capacity_, static_cast<int64_t>(order_.back().size()));
-    }
-  }
-
-  int64_t remaining() const override { return budget_ - used_; }
-  int64_t budget() const override { return budget_; }
-  int64_t used() const { return used_; }
-  // Distinct examples every member can be handed (unbounded without a pool).
-  int64_t capacity() const { return capacity_; }
-  // The first refused request, if any (a learner may catch BudgetExceeded).
-  const std::string& refused() const { return refused_; }
-
-  Batch draw(int64_t n) override {
-    if (n < 0) throw std::invalid_argument("SampleSource::draw: negative count");
-    if (n > remaining()) {
-      const std::string message = "learner asked for " + std::to_string(n) + " samples with " +
-                                  std::to_string(remaining()) + " of its budget of " +
-                                  std::to_string(budget_) + " left";
-      if (refused_.empty()) refused_ = message;
-      throw BudgetExceeded(message);
-    }
-    Batch batch;
-    if (pool_) {
-      const auto P = static_cast<int64_t>(order_.size());
-      auto ids = torch::empty({P, n}, torch::kLong);
-      for (int64_t i = 0; i < P; ++i)
-        std::copy(order_[i].begin() + used_, order_[i].begin() + used_ + n,
-                  ids.data_ptr<int64_t>() + i * n);
-      batch = pool_->gather(ids);
-    } else {
-      batch = split_.sample(n, streams_);
-    }
-    used_ += n;
-    drawn_.push_back(batch);
-    return {batch.x.to(device_), batch.y.to(device_)};
-  }
-
-  // Everything handed out, on the host (empty batch when nothing was drawn).
-  Batch all_drawn() const {
-    if (drawn_.empty()) return {};
-    std::vector<at::Tensor> xs, ys;
-    for (const auto& b : drawn_) {
-      xs.push_back(b.x);
-      ys.push_back(b.y);
-    }
-    return {torch::cat(xs, 1), torch::cat(ys, 1)};
-  }
-
-  // Ids of the pool items member i was handed, ascending (empty without a pool).
-  std::vector<int64_t> seen(int64_t member) const {
-    if (!pool_) return {};
-    std::vector<int64_t> out(order_[member].begin(), order_[member].begin() + used_);
-    std::sort(out.begin(), out.end());
-    return out;
-  }
-
- private:
-  const SupervisedSplit& split_;
-  const ExamplePool* pool_;
-  std::vector<Rng> streams_;
-  int64_t budget_;
-  c10::Device device_;
-  int64_t used_ = 0;
-  int64_t capacity_ = std::numeric_limits<int64_t>::max();
-  std::string refused_;
-  std::vector<Batch> drawn_;
-  std::vector<std::vector<int64_t>> order_;  // per member, with a pool
-};
 
 // Evaluation examples of a split with a pool: per member, distinct items of
 // the pool that the member was not handed, min(limit, fewest left over the
@@ -149,10 +59,29 @@ std::vector<TrialRecord> blank_trials(const TaskSpec& task, const AgentSpec& age
   return trials;
 }
 
-void mark_failed(const std::string& message, std::vector<TrialRecord>& trials) {
+// train, test, then ood/* in suite order: the splits every trial of `task` names.
+std::vector<std::string> split_names(const TaskSpec& task) {
+  std::vector<std::string> names{"train", "test"};
+  for (const auto& ood : task.ood) names.push_back(ood.name);
+  return names;
+}
+
+// An exception's message; LibTorch's without its C++ backtrace.
+std::string message_of(const std::exception& e) {
+  if (const auto* torch_error = dynamic_cast<const c10::Error*>(&e))
+    return torch_error->what_without_backtrace();
+  return e.what();
+}
+
+// A failed trial still names every split (with null scores), so that tables
+// and comparisons show the population as lost instead of leaving it out.
+void mark_failed(const std::string& message, const std::vector<std::string>& splits,
+                 std::vector<TrialRecord>& trials) {
   for (auto& t : trials) {
     t.status = "failed";
     t.message = message;
+    t.splits.clear();
+    for (const auto& name : splits) t.splits.push_back({name, std::nan(""), std::nan("")});
   }
 }
 
@@ -160,7 +89,8 @@ void mark_failed(const std::string& message, std::vector<TrialRecord>& trials) {
 // in every trial; on an exception marks the trials failed and returns the
 // message (empty on success). `updates` is read after training.
 std::string train_timed(const std::function<void()>& train, const std::function<int64_t()>& used,
-                        const int64_t& updates, std::vector<TrialRecord>& trials) {
+                        const int64_t& updates, const std::vector<std::string>& splits,
+                        std::vector<TrialRecord>& trials) {
   std::string failure;
   const auto start = std::chrono::steady_clock::now();
   try {
@@ -168,7 +98,7 @@ std::string train_timed(const std::function<void()>& train, const std::function<
   } catch (const BudgetExceeded& e) {
     failure = std::string("budget exceeded: ") + e.what();
   } catch (const std::exception& e) {
-    failure = e.what();
+    failure = message_of(e);
   }
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -177,7 +107,7 @@ std::string train_timed(const std::function<void()>& train, const std::function<
     t.updates = updates;
     t.train_seconds = seconds / static_cast<double>(trials.size());
   }
-  if (!failure.empty()) mark_failed(failure, trials);
+  if (!failure.empty()) mark_failed(failure, splits, trials);
   return failure;
 }
 
@@ -224,7 +154,7 @@ std::vector<TrialRecord> run_interactive(const TaskSpec& task, const AgentSpec& 
             learner_info.make_interactive(resolve_params(learner_info.params, {&agent.params}));
         learner->train(ctx);
       },
-      [&] { return env.used(); }, ctx.updates, trials);
+      [&] { return env.used(); }, ctx.updates, split_names(task), trials);
   if (!failure.empty()) return trials;
 
   struct Split {
@@ -247,7 +177,7 @@ std::vector<TrialRecord> run_interactive(const TaskSpec& task, const AgentSpec& 
              metrics::normalized_score(scores.raw[i], scores.trivial[i], scores.optimal[i])});
     }
   } catch (const std::exception& e) {
-    mark_failed(std::string("evaluation failed: ") + e.what(), trials);
+    mark_failed("evaluation failed: " + message_of(e), split_names(task), trials);
     return trials;
   }
   mark_diverged(ctx.diverged_at, "return not finite", trials);
@@ -258,6 +188,8 @@ std::vector<TrialRecord> run_interactive(const TaskSpec& task, const AgentSpec& 
 
 std::vector<TrialRecord> run_population(const Suite& suite, const Population& population,
                                         const std::string& device_name) {
+  if (suite.protocol != kProtocolStandard)
+    return run_protocol_population(suite, population, device_name);
   const TaskSpec& task = suite.tasks.at(population.task);
   const AgentSpec& agent = suite.agents.at(population.agent);
   const FamilyInfo* family = FamilyRegistry::instance().find(task.family);
@@ -303,7 +235,7 @@ std::vector<TrialRecord> run_population(const Suite& suite, const Population& po
         if (!sampler.refused().empty())
           throw BudgetExceeded(sampler.refused() + " (the learner caught the refusal and went on)");
       },
-      [&] { return sampler.used(); }, ctx.updates, trials);
+      [&] { return sampler.used(); }, ctx.updates, split_names(task), trials);
   if (!failure.empty()) return trials;
 
   try {
@@ -331,7 +263,7 @@ std::vector<TrialRecord> run_population(const Suite& suite, const Population& po
             {split.name, raw[i], metrics::normalized_score(raw[i], ref.trivial[i], ref.optimal[i])});
     }
   } catch (const std::exception& e) {
-    mark_failed(std::string("evaluation failed: ") + e.what(), trials);
+    mark_failed("evaluation failed: " + message_of(e), split_names(task), trials);
     return trials;
   }
 

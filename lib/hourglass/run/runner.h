@@ -19,6 +19,9 @@
 // A learner that throws makes its trials `failed` (with the message); a member
 // whose loss or score is not finite is `diverged`. Either way the run goes on.
 //
+// Under protocol: transfer or continual, run_population hands the population
+// to run_protocol_population (protocols/protocols.h).
+//
 // Independent populations run in parallel on `jobs` threads, each with
 // `threads_per_job` intra-op threads; results are identical whatever `jobs`
 // (each population is computed alone, seeded by name).

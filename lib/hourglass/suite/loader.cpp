@@ -24,9 +24,13 @@ namespace fs = std::filesystem;
 constexpr uintmax_t kMaxSuiteFileBytes = 4u << 20;
 constexpr size_t kMaxIncludeDepth = 16;
 
-const std::vector<std::string> kTopKeys = {"suite", "version", "description",  "include", "seed",
-                                           "seeds", "budgets", "eval_samples", "tasks",   "agents"};
-const std::vector<std::string> kTaskKeys = {"name", "family", "params", "train", "ood"};
+const std::vector<std::string> kTopKeys = {"suite",   "version",      "description", "include",
+                                           "seed",    "seeds",        "budgets",     "eval_samples",
+                                           "tasks",   "agents",       "protocol",    "pretrain_budget"};
+const std::vector<std::string> kTaskKeys = {"name",   "family",  "params", "train",
+                                            "ood",    "source",  "targets", "stream"};
+const std::vector<std::string> kProtocols = {kProtocolStandard, kProtocolTransfer,
+                                             kProtocolContinual};
 const std::vector<std::string> kAgentKeys = {"name", "learner", "params"};
 
 std::string squote(const std::string& s) { return "'" + s + "'"; }
@@ -184,6 +188,16 @@ class Loader {
     std::vector<TaskSpec> tasks;
     std::vector<AgentSpec> agents;
     std::map<std::string, SourceLocation> learner_where;  // agent name -> its `learner:` value
+    std::optional<std::string> protocol;
+    SourceLocation protocol_where;
+    std::optional<int64_t> pretrain_budget;
+    SourceLocation pretrain_budget_where;
+    // Budgets of 0 as written (allowed by protocol: transfer only): where, and
+    // the message to give under the other protocols.
+    std::vector<std::pair<SourceLocation, std::string>> zero_budgets;
+    // Per task name: the keys it wrote that depend on the protocol (train,
+    // ood, source, targets, stream) and where.
+    std::map<std::string, std::map<std::string, SourceLocation>> task_keys;
   };
   using Fields = std::map<std::string, const YamlNode*>;  // known key -> value
 
@@ -211,6 +225,11 @@ class Loader {
   static void merge(Layer* into, const Layer& from);
   void check_compatible(const Layer& layer);
   void check_families(const Layer& layer);
+  void check_protocol(const Layer& layer);
+  std::vector<SplitSpec> read_split_map(const YamlNode& node, const std::vector<ParamSpec>* specs,
+                                        const std::string& owner, const std::string& entity,
+                                        const std::string& key, const std::string& noun,
+                                        const std::string& name_prefix);
 
   const Catalog& catalog_;
   std::vector<Diagnostic> diagnostics_;
@@ -508,10 +527,61 @@ void Loader::read_task(const YamlNode& node, size_t index, Layer* layer,
       }
     }
   }
+  // Keys of the transfer and continual protocols (check_protocol checks
+  // which ones the suite's protocol allows).
+  std::map<std::string, SourceLocation> protocol_keys;
+  for (const auto& [key, value] : node.entries)
+    if (key.is_scalar() && f.count(key.text) &&
+        (key.text == "train" || key.text == "ood" || key.text == "source" ||
+         key.text == "targets" || key.text == "stream"))
+      protocol_keys[key.text] = key.where;
+  if (f.count("source")) {
+    task.source.where = protocol_keys["source"];
+    task.source.overrides = read_params(*f["source"], specs, owner, "key 'source'",
+                                        entity + " (source overrides): ");
+  }
+  if (f.count("targets"))
+    task.targets = read_split_map(*f["targets"], specs, owner, entity, "targets", "target",
+                                  "target/");
+  if (f.count("stream"))
+    task.stream = read_split_map(*f["stream"], specs, owner, entity, "stream", "stage", "");
   if (!name) return;
   task.name = *name;
   (*seen)[*name] = f["name"]->where.line;
+  layer->task_keys[*name] = std::move(protocol_keys);
   layer->tasks.push_back(std::move(task));
+}
+
+// `targets:` and `stream:`: a map of split name: parameter overrides, in file
+// order, like `ood:`.
+std::vector<SplitSpec> Loader::read_split_map(const YamlNode& node,
+                                              const std::vector<ParamSpec>* specs,
+                                              const std::string& owner, const std::string& entity,
+                                              const std::string& key, const std::string& noun,
+                                              const std::string& name_prefix) {
+  std::vector<SplitSpec> out;
+  const std::string prefix = entity + ": ";
+  if (node.is_null()) return out;
+  if (!node.is_map()) {
+    error(node.where, prefix + "key " + squote(key) + " must be a map of " + noun +
+                          " name: parameter overrides, got " + describe_node(node));
+    return out;
+  }
+  std::map<std::string, int> lines;
+  for (const auto& [k, value] : node.entries) {
+    auto split = read_name(k, prefix + noun + " name");
+    if (!split) continue;
+    if (lines.count(*split)) {
+      error(k.where, prefix + "duplicate " + noun + " " + squote(*split) + " (first at line " +
+                         std::to_string(lines[*split]) + ")");
+      continue;
+    }
+    lines[*split] = k.where.line;
+    const std::string split_prefix = entity + " (" + noun + " " + squote(*split) + "): ";
+    out.push_back(
+        {name_prefix + *split, read_params(value, specs, owner, "overrides", split_prefix), k.where});
+  }
+  return out;
 }
 
 void Loader::read_agent(const YamlNode& node, size_t index, Layer* layer,
@@ -601,6 +671,22 @@ void Loader::read_top(const Fields& f, Layer* layer) {
     layer->eval_samples = read_int(*v, ParamSpec::Int("eval_samples", 2000, 1, kMaxEvalSamples, ""),
                                    "key 'eval_samples'");
   }
+  if (auto v = value("protocol")) {
+    if (auto p = to_string(*v, &tail); !p) {
+      error(v->where, "key 'protocol' " + tail);
+    } else if (std::find(kProtocols.begin(), kProtocols.end(), *p) == kProtocols.end()) {
+      error(v->where, "key 'protocol' must be one of " + joined(kProtocols) + ", got " +
+                          squote(*p) + hint(*p, kProtocols, "protocols"));
+    } else {
+      layer->protocol = *p;
+      layer->protocol_where = v->where;
+    }
+  }
+  if (auto v = value("pretrain_budget")) {
+    layer->pretrain_budget = read_int(
+        *v, ParamSpec::Int("pretrain_budget", 1, 1, kMaxBudget, ""), "key 'pretrain_budget'");
+    layer->pretrain_budget_where = v->where;
+  }
   if (auto v = value("budgets")) {
     const std::string expected = " (expected a list of sample budgets, e.g. [100, 1000, 10000])";
     if (!v->is_sequence()) {
@@ -613,7 +699,17 @@ void Loader::read_top(const Fields& f, Layer* layer) {
       bool ok = true;
       for (size_t i = 0; i < v->items.size(); ++i) {
         const std::string what = "key 'budgets' element " + std::to_string(i + 1);
-        auto b = read_int(v->items[i], ParamSpec::Int("budget", 1, 1, kMaxBudget, ""), what);
+        // 0 (zero-shot) is a budget of protocol: transfer only, checked once
+        // the protocol is known (it may come from another file).
+        const ParamSpec positive = ParamSpec::Int("budget", 1, 1, kMaxBudget, "");
+        std::optional<int64_t> b;
+        if (const auto& item = v->items[i]; item.is_scalar() && !item.quoted && item.text == "0") {
+          layer->zero_budgets.emplace_back(
+              item.where, what + " " + check_value(positive, ParamValue(int64_t{0})));
+          b = 0;
+        } else {
+          b = read_int(item, positive, what);
+        }
         if (b && first.count(*b)) {
           error(v->items[i].where, what + " repeats budget " + std::to_string(*b) + " (element " +
                                        std::to_string(first[*b]) + ")");
@@ -664,6 +760,16 @@ void Loader::merge(Layer* into, const Layer& from) {
   take(&into->seeds, from.seeds);
   take(&into->eval_samples, from.eval_samples);
   take(&into->budgets, from.budgets);
+  if (from.keys.count("budgets")) into->zero_budgets = from.zero_budgets;
+  if (from.protocol) {
+    into->protocol = from.protocol;
+    into->protocol_where = from.protocol_where;
+  }
+  if (from.pretrain_budget) {
+    into->pretrain_budget = from.pretrain_budget;
+    into->pretrain_budget_where = from.pretrain_budget_where;
+  }
+  for (const auto& [name, keys] : from.task_keys) into->task_keys[name] = keys;
   into->keys.insert(from.keys.begin(), from.keys.end());
   auto merge_by_name = [](auto* dst, const auto& src) {
     for (const auto& entry : src) {
@@ -773,11 +879,110 @@ void Loader::check_compatible(const Layer& layer) {
   }
 }
 
+// What the protocol needs: the keys each protocol allows and requires, budgets
+// of 0 only under transfer, supervised families, learners that can continue.
+void Loader::check_protocol(const Layer& layer) {
+  const std::string protocol = layer.protocol.value_or(kProtocolStandard);
+  const bool transfer = protocol == kProtocolTransfer;
+  const bool continual = protocol == kProtocolContinual;
+  const std::string under = "protocol " + squote(protocol);
+  if (!transfer)
+    for (const auto& [where, message] : layer.zero_budgets)
+      error(where, message + " (a budget of 0, zero-shot, needs protocol: transfer)");
+  if (transfer && !layer.pretrain_budget && !layer.keys.count("pretrain_budget") && !incomplete_)
+    error(layer.protocol_where, "protocol 'transfer' needs key 'pretrain_budget' (the source "
+                                "samples each member is pretrained on, e.g. 1000)");
+  if (!transfer && layer.pretrain_budget)
+    error(layer.pretrain_budget_where,
+          "key 'pretrain_budget' applies to protocol: transfer only (this suite's protocol is " +
+              squote(protocol) + ")");
+  // Keys each protocol takes, and what to write instead.
+  const std::map<std::string, std::vector<std::string>> allowed = {
+      {kProtocolStandard, {"train", "ood"}},
+      {kProtocolTransfer, {"source", "targets"}},
+      {kProtocolContinual, {"stream"}}};
+  const auto& keys_here = allowed.at(protocol);
+  for (const auto& task : layer.tasks) {
+    const std::string prefix = "task " + squote(task.name) + ": ";
+    auto written = layer.task_keys.find(task.name);
+    if (written != layer.task_keys.end())
+      for (const auto& [key, where] : written->second) {
+        if (std::find(keys_here.begin(), keys_here.end(), key) != keys_here.end()) continue;
+        std::string owner;
+        for (const auto& [p, keys] : allowed)
+          if (std::find(keys.begin(), keys.end(), key) != keys.end()) owner = p;
+        error(where, prefix + "key " + squote(key) + " belongs to protocol " + squote(owner) +
+                         ", and this suite's protocol is " + squote(protocol) + " (it takes " +
+                         joined(keys_here) + ")");
+      }
+    if (transfer && task.targets.empty())
+      error(task.where, prefix + "protocol 'transfer' needs key 'targets': a map of target name: "
+                                 "parameter overrides (at least one)");
+    if (continual && task.stream.size() < 2)
+      error(task.where, prefix + "protocol 'continual' needs key 'stream': a map of at least two "
+                                 "stages, stage name: parameter overrides, trained in order");
+    auto family = catalog_.families.find(task.family);
+    if (protocol != kProtocolStandard && family != catalog_.families.end() &&
+        family->second.kind == "interactive")
+      error(task.where, prefix + under + " runs supervised families only; family " +
+                            squote(task.family) + " is interactive");
+    else if (protocol != kProtocolStandard && family != catalog_.families.end() &&
+             family->second.max_budget)
+      error(task.where, prefix + under + " runs families drawn from a distribution only; family " +
+                            squote(task.family) + " draws from a finite table");
+  }
+  if (protocol == kProtocolStandard) return;
+  std::vector<std::string> can;
+  for (const auto& [name, c] : catalog_.learners)
+    if (c.can_continue) can.push_back(name);
+  for (const auto& agent : layer.agents) {
+    auto learner = catalog_.learners.find(agent.learner);
+    if (learner == catalog_.learners.end() || learner->second.can_continue) continue;
+    auto where = layer.learner_where.find(agent.name);
+    error(where != layer.learner_where.end() ? where->second : agent.where,
+          "agent " + squote(agent.name) + ": learner " + squote(agent.learner) +
+              " cannot continue training from its state, which " + under +
+              " needs (learners that can: " + (can.empty() ? "none" : joined(can)) + ")");
+  }
+}
+
 void Loader::check_families(const Layer& layer) {
+  const std::string protocol = layer.protocol.value_or(kProtocolStandard);
   for (const auto& task : layer.tasks) {
     auto family = catalog_.families.find(task.family);
     if (family == catalog_.families.end()) continue;
     const Catalog::Component& c = family->second;
+    if (protocol != kProtocolStandard) {
+      // Each split is checked against the first one (the source, the first
+      // stage), which plays the role of `train`.
+      const bool transfer = protocol == kProtocolTransfer;
+      std::vector<const SplitSpec*> splits;
+      if (transfer) splits.push_back(&task.source);
+      for (const auto& s : transfer ? task.targets : task.stream) splits.push_back(&s);
+      if (splits.empty()) continue;
+      const Params first = resolve_params(c.params, {&task.params, &splits[0]->overrides});
+      for (size_t i = 0; i < splits.size(); ++i) {
+        const SplitSpec& split = *splits[i];
+        const Params params = resolve_params(c.params, {&task.params, &split.overrides});
+        const SourceLocation where = split.where.known() ? split.where : task.where;
+        const std::string at = "task " + squote(task.name) + " (" + split.name + "): ";
+        if (c.check_split)
+          if (auto why = c.check_split(params, first); !why.empty()) {
+            error(where, at + why);
+            continue;
+          }
+        const int64_t needed =
+            transfer && i == 0 ? layer.pretrain_budget.value_or(0)
+            : layer.budgets    ? *std::max_element(layer.budgets->begin(), layer.budgets->end())
+                               : 0;
+        if (c.max_budget)
+          if (auto most = c.max_budget(params); most && needed > *most)
+            error(where, at + "budget " + std::to_string(needed) + " exceeds the " +
+                             std::to_string(*most) + " distinct examples of family " +
+                             squote(task.family) + " in this split (drawn without replacement)");
+      }
+      continue;
+    }
     const Params train = resolve_params(c.params, {&task.params, &task.train});
     const std::string prefix = "task " + squote(task.name) + ": ";
     bool train_ok = true;
@@ -808,7 +1013,7 @@ void Loader::check_families(const Layer& layer) {
 
 Suite Loader::load(const std::string& path) {
   Layer layer = load_file(path, SourceLocation{});
-  const SourceLocation file{path, 0, 0};
+  const SourceLocation file{path, 1, 1};  // a missing key belongs to the top-level map
   if (!incomplete_) {  // else what is missing may be in the file that failed
     auto require = [&](const char* key, bool present, const char* expected) {
       if (!present && !layer.keys.count(key))
@@ -821,6 +1026,7 @@ Suite Loader::load(const std::string& path) {
     require("agents", !layer.agents.empty(), "a list of agents");
   }
   check_compatible(layer);
+  check_protocol(layer);
   // Family checks read resolved parameters: only meaningful once every value is.
   if (diagnostics_.empty()) check_families(layer);
 
@@ -855,6 +1061,8 @@ Suite Loader::load(const std::string& path) {
   suite.eval_samples = layer.eval_samples.value_or(2000);
   suite.tasks = std::move(layer.tasks);
   suite.agents = std::move(layer.agents);
+  suite.protocol = layer.protocol.value_or(kProtocolStandard);
+  suite.pretrain_budget = layer.pretrain_budget.value_or(0);
   return suite;
 }
 

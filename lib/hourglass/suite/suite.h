@@ -38,6 +38,9 @@ struct Catalog {
     // family, optional: the largest budget the train split allows (a finite
     // table of examples drawn without replacement); nullopt = unbounded.
     std::function<std::optional<int64_t>(const Params& train)> max_budget;
+    // learner: whether it can continue training from its current state
+    // (LearnerInfo::can_continue); the transfer and continual protocols need it.
+    bool can_continue = false;
   };
   std::map<std::string, Component> families;
   std::map<std::string, Component> learners;
@@ -63,6 +66,14 @@ struct TaskSpec {
   ParamMap train;               // `train:` overrides (train and test splits)
   std::vector<SplitSpec> ood;   // `ood:` in file order
   SourceLocation where;
+  // protocol: transfer. `source:` overrides (name "source"; where unknown
+  // when the task wrote none: the source is then the task's params) and
+  // `targets:` in file order (names "target/<name>").
+  SplitSpec source{"source", {}, {}};
+  std::vector<SplitSpec> targets;
+  // protocol: continual. `stream:` stages in file order (names are the
+  // stage names as written).
+  std::vector<SplitSpec> stream;
 };
 
 struct AgentSpec {
@@ -72,6 +83,17 @@ struct AgentSpec {
   SourceLocation where;
 };
 
+// How a suite's populations are trained and scored (docs/suite-format.md):
+//   standard  train on `train`, score train, test and ood/* (the default)
+//   transfer  pretrain on `source` (pretrain_budget samples), then adapt to
+//             each target with `budgets` samples (0 allowed: zero-shot),
+//             beside a from-scratch learner on the same target samples
+//   continual train the stages of `stream` in order, `budgets` samples each,
+//             scoring every stage after each one (the R matrix)
+inline constexpr const char* kProtocolStandard = "standard";
+inline constexpr const char* kProtocolTransfer = "transfer";
+inline constexpr const char* kProtocolContinual = "continual";
+
 struct Suite {
   std::string name;
   int version = 1;
@@ -80,10 +102,12 @@ struct Suite {
   std::vector<std::string> files;           // every file read, the suite's own first
   uint64_t seed = 0;
   int64_t seeds = 5;                        // population size
-  std::vector<int64_t> budgets;             // strictly positive, distinct, ascending after load
+  std::vector<int64_t> budgets;             // > 0 (>= 0 under transfer), distinct, ascending after load
   int64_t eval_samples = 2000;
   std::vector<TaskSpec> tasks;
   std::vector<AgentSpec> agents;
+  std::string protocol = kProtocolStandard;
+  int64_t pretrain_budget = 0;  // transfer: source samples per member (>= 1)
 };
 
 // Limits on the common keys (checked by the loader, documented in docs/suite-format.md).

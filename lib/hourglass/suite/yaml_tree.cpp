@@ -203,7 +203,7 @@ std::optional<YamlNode> parse_yaml(const std::string& text, const std::string& f
   }
   if (!builder.root) {
     YamlNode empty;
-    empty.where = {file, 0, 0};
+    empty.where = {file, 1, 1};  // where the missing document should start
     return empty;
   }
   return std::move(builder.root);

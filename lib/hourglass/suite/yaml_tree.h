@@ -47,7 +47,7 @@ std::string describe_node(const YamlNode& node);
 // Parses `text` (the contents of `file`, used for locations) into one
 // document. Returns nullopt, with a located error appended to `errors`, when
 // the text is refused or does not parse. An empty document (empty file, only
-// comments) is returned as a kNull root located at the file.
+// comments) is returned as a kNull root located at file:1:1.
 std::optional<YamlNode> parse_yaml(const std::string& text, const std::string& file,
                                    std::vector<Diagnostic>* errors);
 

@@ -15,6 +15,14 @@
 // step is safe. Stops after max_updates steps, or once every member's gradient
 // norm is below tol (checked every kCheckEvery steps). Gradients are written
 // out by hand, no autograd.
+//
+// Continuing (can_continue): a budget of 0 only initializes (zero weights:
+// every class scores 0). continue_training starts the accelerated gradient
+// from the current weights (a warm start) on the new data alone, re-centred
+// on the new data's mean with the bias adjusted so that the predictions do
+// not change before the first step. f is strictly convex for lambda > 0, so
+// given enough steps a warm start reaches the same minimizer as a cold one:
+// what carries over is only what max_updates steps do not undo.
 #include <torch/torch.h>
 
 #include <algorithm>
@@ -35,10 +43,32 @@ class LogisticLearner final : public Learner {
  protected:
   void do_train(TrainContext& ctx) override {
     const Batch data = ctx.data.draw(ctx.data.remaining());
+    const int64_t P = data.x.size(0), d = data.x.size(2);
+    const auto opts = data.x.options();
+    mean_ = torch::zeros({P, 1, d}, opts);
+    weights_ = torch::zeros({P, d + 1, ctx.shape.output_dim}, opts);
+    fit(ctx, data);
+  }
+
+  void do_continue(TrainContext& ctx) override { fit(ctx, ctx.data.draw(ctx.data.remaining())); }
+
+  at::Tensor do_predict(const at::Tensor& x) override {
+    const int64_t d = x.size(2);
+    return torch::baddbmm(weights_.narrow(1, d, 1), x - mean_, weights_.narrow(1, 0, d));
+  }
+
+ private:
+  // Re-centres on the data's mean (keeping the predictions) and runs the
+  // accelerated gradient from the current weights. Nothing with no data.
+  void fit(TrainContext& ctx, const Batch& data) {
     const int64_t P = data.x.size(0), n = data.x.size(1), d = data.x.size(2);
+    if (n == 0) return;
     const int64_t C = ctx.shape.output_dim;
     const auto opts = data.x.options();
-    mean_ = data.x.mean(1, /*keepdim=*/true);
+    const auto mean = data.x.mean(1, /*keepdim=*/true);
+    // (x - m) W + b = (x - m') W + b + (m' - m) W
+    weights_.narrow(1, d, 1).add_(torch::bmm(mean - mean_, weights_.narrow(1, 0, d)));
+    mean_ = mean;
     // [X - mean, 1]: the last row of the weights is the bias.
     const auto x = torch::cat({data.x - mean_, torch::ones({P, n, 1}, opts)}, 2);
     const auto onehot = torch::zeros({P, n, C}, opts).scatter_(2, data.y.unsqueeze(2), 1.0);
@@ -53,7 +83,6 @@ class LogisticLearner final : public Learner {
 
     auto penalized = torch::ones({1, d + 1, 1}, opts);
     penalized.narrow(1, d, 1).zero_();  // no penalty on the bias row
-    weights_ = torch::zeros({P, d + 1, C}, opts);
     auto previous = weights_;
     double t = 1.0;
     auto gradient = [&](const at::Tensor& w) {
@@ -77,12 +106,6 @@ class LogisticLearner final : public Learner {
     }
   }
 
-  at::Tensor do_predict(const at::Tensor& x) override {
-    const int64_t d = x.size(2);
-    return torch::baddbmm(weights_.narrow(1, d, 1), x - mean_, weights_.narrow(1, 0, d));
-  }
-
- private:
   double lambda_;
   int64_t max_updates_;
   double tol_;
@@ -95,6 +118,7 @@ LearnerInfo MakeInfo() {
   info.name = "logistic";
   info.doc = "multinomial logistic regression with L2, full-batch accelerated gradient";
   info.kinds = {TaskKind::kClassification};
+  info.can_continue = true;
   info.params = {
       ParamSpec::Real("lambda", 1e-3, 0.0, 1e6, "L2 penalty (lambda / 2) |W|^2 on the weights"),
       ParamSpec::Int("max_updates", 500, 1, 100'000'000, "full-batch gradient steps at most"),

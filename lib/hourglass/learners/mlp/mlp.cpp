@@ -1,7 +1,8 @@
 // `mlp`: a multilayer perceptron per member, the whole population trained as
 // one computation: layer l has weights [P, in, out] and biases [P, 1, out],
-// applied as batched products (PopulationMlp); the loss is the sum over members of each member's
-// mean loss over its minibatch, so each member's gradient is its own:
+// applied as batched products (PopulationMlp); the loss is the sum over
+// members of each member's mean loss over its minibatch, so each member's
+// gradient is its own:
 //   regression      mean squared error (over examples and targets);
 //   classification  cross-entropy of the softmax of the C outputs (logits).
 //
@@ -24,8 +25,14 @@
 //
 // Divergence: each update's per-member loss (before the update) goes into a
 // window of kCheckEvery rows kept on the device; every kCheckEvery updates and
-// at the end, a member whose loss is not finite is marked diverged at that
-// update.
+// at the end the window comes to the host once, and a member whose loss
+// stopped being finite is marked diverged at the first update where it did.
+//
+// Continuing (can_continue: the transfer and continual protocols): a budget of
+// 0 only initializes. continue_training draws the new budget and runs up to
+// `max_updates` more steps from the current weights, with a fresh optimizer
+// (Adam's moments and step count, SGD's momentum reset to zero), as when
+// fine-tuning a pretrained network; with a budget of 0 nothing changes.
 //
 // The computation is PopulationMlp's (population_mlp.h): hand-written forward
 // and backward, one flat parameter buffer, and on CPU a fused step that does a
@@ -81,8 +88,12 @@ class MlpLearner final : public Learner {
  protected:
   void do_train(TrainContext& ctx) override {
     init(ctx);
-    const Batch data = ctx.data.draw(ctx.data.remaining());
-    fit(ctx, data.x.to(ctx.device), data.y.to(ctx.device));
+    fit(ctx);
+  }
+
+  void do_continue(TrainContext& ctx) override {
+    net_->reset_optimizer();
+    fit(ctx);
   }
 
   at::Tensor do_predict(const at::Tensor& x) override {
@@ -115,18 +126,24 @@ class MlpLearner final : public Learner {
     net_ = std::make_unique<PopulationMlp>(options, ctx.member_seeds, ctx.device);
   }
 
-  // max_updates_ minibatch updates on x [P, n, input_dim], y [P, n, ...].
-  void fit(TrainContext& ctx, const at::Tensor& x, const at::Tensor& y) {
+  // Draws the whole budget and takes up to max_updates steps on it from the
+  // current weights and optimizer state (none with a budget of 0).
+  void fit(TrainContext& ctx) {
+    const Batch data = ctx.data.draw(ctx.data.remaining());
+    const auto x = data.x.to(ctx.device);
+    const auto y = data.y.to(ctx.device);
     torch::NoGradGuard no_grad;
     const int64_t P = x.size(0), n = x.size(1);
+    if (n == 0) return;
     const int64_t batch = std::min(batch_size_, n);
     const MlpLoss loss = classification_ ? MlpLoss::kCrossEntropy : MlpLoss::kSquaredError;
     // losses[(step - 1) % kCheckEvery]: each member's loss at that update.
-    const auto losses = torch::zeros({kCheckEvery, P}, torch::TensorOptions(ctx.device));
+    const auto losses =
+        torch::zeros({kCheckEvery, P}, torch::dtype(torch::kFloat).device(ctx.device));
 
     std::vector<Rng> order;
     for (uint64_t s : ctx.member_seeds) order.emplace_back(mix_seed(s, "mlp/order"));
-    at::Tensor xs, ys;  // this epoch's permutation of the data
+    at::Tensor xs, ys;   // this epoch's permutation of the data
     int64_t cursor = n;  // forces a fresh permutation on the first step
 
     for (int64_t step = 1; step <= max_updates_; ++step) {
@@ -151,7 +168,25 @@ class MlpLearner final : public Learner {
       net_->train_step(xs.narrow(1, cursor, batch), ys.narrow(1, cursor, batch), loss, row);
       cursor += batch;
       ctx.updates = step;
-      if (step % kCheckEvery == 0 || step == max_updates_) ctx.mark_diverged(row, step);
+      if (step % kCheckEvery == 0 || step == max_updates_) mark_diverged(losses, step, ctx);
+    }
+  }
+
+  // `losses` row r holds the losses of update (window start + r); the window
+  // ends at `step`.
+  static void mark_diverged(const at::Tensor& losses, int64_t step, TrainContext& ctx) {
+    const int64_t rows = (step - 1) % kCheckEvery + 1;
+    const auto finite = torch::isfinite(losses.narrow(0, 0, rows)).to(torch::kCPU).contiguous();
+    const auto* ok = finite.data_ptr<bool>();
+    const auto P = static_cast<int64_t>(ctx.diverged_at.size());
+    for (int64_t i = 0; i < P; ++i) {
+      if (ctx.diverged_at[i]) continue;
+      for (int64_t r = 0; r < rows; ++r) {
+        if (!ok[r * P + i]) {
+          ctx.diverged_at[i] = step - rows + 1 + r;
+          break;
+        }
+      }
     }
   }
 
@@ -168,6 +203,7 @@ LearnerInfo MakeInfo() {
   info.name = "mlp";
   info.doc = "multilayer perceptron (MSE or cross-entropy) trained by minibatch Adam or SGD";
   info.kinds = {TaskKind::kRegression, TaskKind::kClassification};
+  info.can_continue = true;
   info.params = {
       ParamSpec::IntList("hidden", {64, 64}, 1, 8192, "hidden layer widths ([] = linear model)", 0),
       ParamSpec::Choice("activation", "relu", {"relu", "tanh"}, "hidden activation"),

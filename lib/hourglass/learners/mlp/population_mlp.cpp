@@ -473,4 +473,10 @@ void PopulationMlp::fused_step(const at::Tensor& x_in, const at::Tensor& y_in, M
 #endif
 }
 
+void PopulationMlp::reset_optimizer() {
+  steps_ = 0;
+  first_moment_.zero_();
+  if (second_moment_.defined()) second_moment_.zero_();
+}
+
 }  // namespace hg

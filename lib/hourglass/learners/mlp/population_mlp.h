@@ -80,6 +80,9 @@ class PopulationMlp {
   void backward(const at::Tensor& grad_output);
   // Generic path. One optimizer step with the gradients in grads().
   void step();
+  // A fresh optimizer on the current weights: moments zero, step count 0
+  // (Adam's bias correction starts again), as when fine-tuning.
+  void reset_optimizer();
 
   const at::Tensor& table() const { return table_; }  // undefined without embedding
   const at::Tensor& table_grad() const { return table_grad_; }

@@ -17,11 +17,19 @@
 // shortest path (or -step_cost * max_steps when d > max_steps), summed from
 // the float rewards as an episode is; trivial: the random policy, estimated by
 // the harness.
+//
+// Speed (docs/families.md): bit-row breadth-first search, levels cached per
+// environment by level seed, window rows copied four cells at a time.
 #include "hourglass/tasks/maze/maze.h"
 
 #include <algorithm>
+#include <cstring>
 #include <memory>
 #include <string>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "hourglass/core/random.h"
 #include "hourglass/tasks/family.h"
@@ -30,7 +38,54 @@
 namespace hg {
 namespace maze {
 
+namespace {
+
+// Breadth-first search one whole frontier at a time on bit rows (size <= 64):
+// row y of the frontier is a word with bit x set for cell (x, y), and a layer
+// is grown by shifts and ors, masked with the free cells not yet visited. The
+// number of layers until the goal's bit appears is the breadth-first distance.
+int shortest_path_bits(const uint8_t* wall, int size, int from, int to) {
+  if (from == to) return 0;
+  // Rows are stored at y + 1 so that the neighbours of rows 0 and size - 1
+  // are the zero rows 0 and size + 1.
+  uint64_t open[66], seen[66], a[66] = {}, b[66] = {};
+  for (int y = 0; y < size; ++y) {
+    uint64_t row = 0;
+    const uint8_t* w = wall + y * size;
+    for (int x = 0; x < size; ++x) row |= static_cast<uint64_t>(!w[x]) << x;
+    open[y + 1] = row;
+    seen[y + 1] = 0;
+  }
+  const int fy = from / size + 1, ty = to / size + 1;
+  const uint64_t target = uint64_t{1} << (to % size);
+  a[fy] = seen[fy] = uint64_t{1} << (from % size);
+  uint64_t* frontier = a;
+  uint64_t* next = b;
+  // Rows lo..hi may hold frontier bits; the range only grows, so every row of
+  // `next` that is not rewritten is still zero.
+  int lo = fy, hi = fy;
+  for (int d = 1;; ++d) {
+    lo = std::max(lo - 1, 1);
+    hi = std::min(hi + 1, size);
+    uint64_t any = 0;
+    for (int y = lo; y <= hi; ++y) {
+      const uint64_t f = frontier[y];
+      const uint64_t grown =
+          ((f << 1) | (f >> 1) | frontier[y - 1] | frontier[y + 1]) & open[y] & ~seen[y];
+      next[y] = grown;
+      seen[y] |= grown;
+      any |= grown;
+    }
+    if (next[ty] & target) return d;
+    if (!any) return -1;
+    std::swap(frontier, next);
+  }
+}
+
+}  // namespace
+
 int shortest_path(const uint8_t* wall, int size, int from, int to, Scratch& scratch) {
+  if (size <= 64) return shortest_path_bits(wall, size, from, to);
   auto& dist = scratch.dist;
   auto& queue = scratch.queue;
   dist.assign(static_cast<size_t>(size) * size, -1);
@@ -96,7 +151,8 @@ namespace {
 
 // Each copy's grid is stored padded with `pad` = view_radius cells of wall on
 // every side (width W = size + 2 pad), so moves and the window need no bounds
-// checks; positions are padded indices.
+// checks; positions are padded indices, with the padded coordinates kept
+// alongside so that no step divides.
 class Maze final : public Environment {
  public:
   Maze(const Params& p, int64_t population, int64_t copies)
@@ -112,14 +168,23 @@ class Maze final : public Environment {
         pad_(radius_),
         width_(size_ + 2 * pad_) {
     const int64_t n = population * copies;
-    wall_.assign(static_cast<size_t>(n * width_ * width_), 1);
+    wall_.assign(static_cast<size_t>(n * width_ * width_) + kSlack, 1);
     pos_.assign(n, 0);
     goal_.assign(n, 0);
+    x_.assign(n, 0);
+    y_.assign(n, 0);
+    gx_.assign(n, 0);
+    gy_.assign(n, 0);
     steps_.assign(n, 0);
     const int window = 2 * radius_ + 1;
     obs_dim_ = full_ ? 3 * int64_t{size_} * size_ : 2 * window * window + (goal_direction_ ? 2 : 0);
     const int offsets[4] = {-width_, 1, width_, -1};  // up, right, down, left
     std::copy(offsets, offsets + 4, move_);
+    // Level cache: up to kCacheLevels levels and kCacheBytes of walls.
+    const size_t cells = static_cast<size_t>(size_) * size_;
+    while (cache_slots_ < kCacheLevels && 2 * cache_slots_ * cells <= kCacheBytes) cache_slots_ *= 2;
+    cache_.assign(cache_slots_, CachedLevel{});
+    cache_walls_.assign(cache_slots_ * cells, 0);
   }
 
   EnvSpec spec() const override { return {obs_dim_, 4, max_steps_}; }
@@ -140,68 +205,124 @@ class Maze final : public Environment {
 
  protected:
   void do_reset(int64_t k, uint64_t level_seed, float* obs) override {
-    maze::generate(level_seed, size_, density_, level_, scratch_);
-    uint8_t* grid = &wall_[k * width_ * width_];
-    for (int y = 0; y < size_; ++y)
-      std::copy_n(&level_.wall[y * size_], size_, grid + (y + pad_) * width_ + pad_);
-    pos_[k] = padded(level_.start);
-    goal_[k] = padded(level_.goal);
-    steps_[k] = 0;
-    write_obs(k, obs);
+    start_episode(k, level_seed);
+    write_obs<0>(k, obs);
   }
 
+  // One loop per window size that the compiler sees as a constant (the
+  // common radii), so the window copy is unrolled and vectorized.
   void do_step(const int64_t* actions, LevelSchedule& levels, float* obs, float* reward,
                bool* done) override {
+    if (full_) return step_all<0>(actions, levels, obs, reward, done);
+    switch (radius_) {
+      case 1: return step_all<3>(actions, levels, obs, reward, done);
+      case 2: return step_all<5>(actions, levels, obs, reward, done);
+      case 3: return step_all<7>(actions, levels, obs, reward, done);
+      case 4: return step_all<9>(actions, levels, obs, reward, done);
+      default: return step_all<0>(actions, levels, obs, reward, done);
+    }
+  }
+
+ private:
+  // Levels come from a direct-mapped cache keyed by level seed (training
+  // plays a finite set of levels over and over); a miss generates the level
+  // and replaces the slot. Either way the level is the generator's.
+  void start_episode(int64_t k, uint64_t level_seed) {
+    const size_t cells = static_cast<size_t>(size_) * size_;
+    const size_t slot = static_cast<size_t>(level_seed ^ (level_seed >> 29)) & (cache_slots_ - 1);
+    CachedLevel& entry = cache_[slot];
+    uint8_t* walls = &cache_walls_[slot * cells];
+    if (!entry.valid || entry.seed != level_seed) {
+      maze::generate(level_seed, size_, density_, level_, scratch_);
+      std::copy_n(level_.wall.data(), cells, walls);
+      entry = {level_seed, level_.start, level_.goal, true};
+    }
+    uint8_t* grid = &wall_[k * width_ * width_];
+    for (int y = 0; y < size_; ++y)
+      std::copy_n(walls + y * size_, size_, grid + (y + pad_) * width_ + pad_);
+    x_[k] = static_cast<int16_t>(entry.start % size_ + pad_);
+    y_[k] = static_cast<int16_t>(entry.start / size_ + pad_);
+    gx_[k] = static_cast<int16_t>(entry.goal % size_ + pad_);
+    gy_[k] = static_cast<int16_t>(entry.goal / size_ + pad_);
+    pos_[k] = y_[k] * width_ + x_[k];
+    goal_[k] = gy_[k] * width_ + gx_[k];
+    steps_[k] = 0;
+  }
+
+  template <int kWindow>
+  void step_all(const int64_t* actions, LevelSchedule& levels, float* obs, float* reward,
+                bool* done) {
     const int64_t n = population() * copies();
     const float cost = static_cast<float>(step_cost_);
     const int64_t cells = int64_t{width_} * width_;
     for (int64_t k = 0; k < n; ++k) {
       const uint8_t* grid = &wall_[k * cells];
-      const int next = pos_[k] + move_[actions[k]];
-      if (!grid[next]) pos_[k] = next;
+      const int64_t a = actions[k];
+      const int next = pos_[k] + move_[a];
+      const int moved = grid[next] ? 0 : 1;
+      pos_[k] = moved ? next : pos_[k];
+      x_[k] = static_cast<int16_t>(x_[k] + moved * maze::kDx[a]);
+      y_[k] = static_cast<int16_t>(y_[k] + moved * maze::kDy[a]);
       const bool reached = pos_[k] == goal_[k];
       const bool end = reached || ++steps_[k] >= max_steps_;
       reward[k] = reached ? 1.0f - cost : -cost;
       done[k] = end;
-      if (end)
-        do_reset(k, levels.next(k / copies(), k % copies()), obs + k * obs_dim_);
-      else
-        write_obs(k, obs + k * obs_dim_);
+      if (end) start_episode(k, levels.next(k / copies(), k % copies()));
+      write_obs<kWindow>(k, obs + k * obs_dim_);
     }
   }
 
- private:
-  int padded(int cell) const { return (cell / size_ + pad_) * width_ + cell % size_ + pad_; }
-
+  // kWindow: the window's side 2 radius + 1 when known at compile time, 0
+  // otherwise (and for the full grid).
+  template <int kWindow>
   void write_obs(int64_t k, float* o) const {
     const uint8_t* grid = &wall_[k * width_ * width_];
-    const int px = pos_[k] % width_, py = pos_[k] / width_;
-    const int gx = goal_[k] % width_, gy = goal_[k] / width_;
+    const int px = x_[k], py = y_[k], gx = gx_[k], gy = gy_[k];
     if (full_) {
       const int cells = size_ * size_;
-      std::fill(o + cells, o + 3 * cells, 0.0f);
-      for (int y = 0; y < size_; ++y) {
-        const uint8_t* row = grid + (y + pad_) * width_ + pad_;
-        for (int x = 0; x < size_; ++x) o[y * size_ + x] = row[x];
-      }
+      for (int y = 0; y < size_; ++y) copy_row(grid + (y + pad_) * width_ + pad_, o + y * size_, size_);
+      std::fill(o + cells, o + 3 * cells, 0.0f);  // after the rows: see copy_row
       o[cells + (gy - pad_) * size_ + gx - pad_] = 1.0f;
       o[2 * cells + (py - pad_) * size_ + px - pad_] = 1.0f;
       return;
     }
-    const int window = 2 * radius_ + 1;
+    const int window = kWindow > 0 ? kWindow : 2 * radius_ + 1;
+    const int radius = window / 2;
     float* goal_plane = o + window * window;
-    for (int dy = 0; dy < window; ++dy) {
-      const uint8_t* row = grid + (py - radius_ + dy) * width_ + px - radius_;
-      for (int dx = 0; dx < window; ++dx) o[dy * window + dx] = row[dx];
-    }
+    const uint8_t* corner = grid + pos_[k] - radius * width_ - radius;
+    for (int dy = 0; dy < window; ++dy) copy_row(corner + dy * width_, o + dy * window, window);
+    // After the rows: the last one may have spilled over its start.
     std::fill(goal_plane, goal_plane + window * window, 0.0f);
-    const int gdx = gx - px + radius_, gdy = gy - py + radius_;
-    if (gdx >= 0 && gdy >= 0 && gdx < window && gdy < window) goal_plane[gdy * window + gdx] = 1.0f;
+    const int gdx = gx - px + radius, gdy = gy - py + radius;
+    if (static_cast<unsigned>(gdx) < static_cast<unsigned>(window) &&
+        static_cast<unsigned>(gdy) < static_cast<unsigned>(window))
+      goal_plane[gdy * window + gdx] = 1.0f;
     if (goal_direction_) {
       o[2 * window * window] = static_cast<float>(gx - px) / static_cast<float>(size_);
       o[2 * window * window + 1] = static_cast<float>(gy - py) / static_cast<float>(size_);
     }
   }
+
+  // out[0, n) = row[0, n) as floats (0 or 1). With SSE2, four at a time:
+  // reads up to 3 bytes and writes up to 3 floats past n (the caller rewrites
+  // those floats, and wall_ has kSlack bytes after the last grid).
+  static void copy_row(const uint8_t* row, float* out, int n) {
+#if defined(__SSE2__)
+    const __m128i zero = _mm_setzero_si128();
+    const __m128 one = _mm_set1_ps(1.0f);
+    for (int i = 0; i < n; i += 4) {
+      uint32_t four;
+      std::memcpy(&four, row + i, 4);
+      const __m128i bytes = _mm_cvtsi32_si128(static_cast<int>(four));
+      const __m128i ints = _mm_unpacklo_epi16(_mm_unpacklo_epi8(bytes, zero), zero);
+      _mm_storeu_ps(out + i, _mm_andnot_ps(_mm_castsi128_ps(_mm_cmpeq_epi32(ints, zero)), one));
+    }
+#else
+    for (int i = 0; i < n; ++i) out[i] = static_cast<float>(row[i]);
+#endif
+  }
+  static constexpr size_t kSlack = 4;
+  static constexpr size_t kCacheLevels = 2048, kCacheBytes = size_t{1} << 20;
 
   int size_;
   double density_, step_cost_;
@@ -213,9 +334,18 @@ class Maze final : public Environment {
   int move_[4] = {0, 0, 0, 0};
   int64_t obs_dim_ = 0;
   std::vector<uint8_t> wall_;  // [P * E, width * width], 1 = wall (the padding too)
-  std::vector<int32_t> pos_, goal_, steps_;
-  maze::Level level_;       // generation buffers, reused
+  std::vector<int32_t> pos_, goal_, steps_;  // padded cell indices; steps taken
+  std::vector<int16_t> x_, y_, gx_, gy_;     // padded coordinates of agent and goal
+  maze::Level level_;                        // generation buffers, reused
   maze::Scratch scratch_;
+  struct CachedLevel {
+    uint64_t seed = 0;
+    int32_t start = 0, goal = 0;
+    bool valid = false;
+  };
+  size_t cache_slots_ = 1;            // a power of two
+  std::vector<CachedLevel> cache_;    // [cache_slots_]
+  std::vector<uint8_t> cache_walls_;  // [cache_slots_, size * size]
 };
 
 FamilyInfo MakeInfo() {

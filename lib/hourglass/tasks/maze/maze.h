@@ -27,7 +27,9 @@ Level generate(uint64_t level_seed, int size, double density);
 // The same into `level`, reusing its storage and `scratch`.
 void generate(uint64_t level_seed, int size, double density, Level& level, Scratch& scratch);
 
-// Moves from `from` to `to` (4-neighbourhood), or -1 when unreachable.
+// Moves from `from` to `to` (4-neighbourhood), or -1 when unreachable. Grids
+// up to 64 wide are searched a whole frontier at a time on bit rows, wider
+// ones with a queue (`scratch`); the distances are the same.
 int shortest_path(const std::vector<uint8_t>& wall, int size, int from, int to);
 int shortest_path(const uint8_t* wall, int size, int from, int to, Scratch& scratch);
 

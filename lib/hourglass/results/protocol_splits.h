@@ -1,0 +1,24 @@
+// Split names of the transfer and continual protocols in trial records
+// (protocols/protocols.h runs them, report/ summarizes them; the names are
+// part of the results format, docs/results-format.md). No LibTorch here.
+#pragma once
+
+#include <string>
+
+namespace hg {
+
+inline constexpr const char* kSourceSplit = "source";         // transfer: pretrained, on source
+inline constexpr const char* kZeroShotPrefix = "zero-shot/";  // + target: pretrained, on target
+inline constexpr const char* kAdaptedPrefix = "adapted/";     // + target: after adapting
+inline constexpr const char* kScratchPrefix = "scratch/";     // + target: trained from scratch
+inline constexpr const char* kUntrainedPrefix = "untrained/";  // + stage: b_j
+inline constexpr const char* kAfterPrefix = "after/";  // + stage i + "/" + stage j: R[i][j]
+
+// "target/<name>" as the suite names a target split (resolved config).
+inline constexpr const char* kTargetPrefix = "target/";
+
+inline bool starts_with(const std::string& s, const std::string& prefix) {
+  return s.rfind(prefix, 0) == 0;
+}
+
+}  // namespace hg

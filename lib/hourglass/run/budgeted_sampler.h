@@ -1,0 +1,118 @@
+// The budgeted sampler: the only way a supervised learner gets data (see
+// run/runner.h). Shared by the standard runner and the transfer and
+// continual protocols (run/protocols.h), which give every phase its own
+// sampler, so a phase can never draw past its budget or reach another
+// phase's data.
+#pragma once
+
+#include <torch/torch.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "hourglass/core/error.h"
+#include "hourglass/core/random.h"
+#include "hourglass/learners/learner.h"
+#include "hourglass/tasks/family.h"
+
+namespace hg {
+
+// One stream per member: mix_seed(seeds[i], label).
+inline std::vector<Rng> streams(const std::vector<uint64_t>& seeds, const std::string& label) {
+  std::vector<Rng> out;
+  for (uint64_t s : seeds) out.emplace_back(mix_seed(s, label));
+  return out;
+}
+
+// The only way a learner gets data: counts per member, refuses past the
+// budget, keeps what it handed out (the `train` split is scored on it).
+// Over a split with an ExamplePool it hands out distinct items: each
+// member's items shuffled once, then handed out in that order.
+class BudgetedSampler final : public SampleSource {
+ public:
+  // Draws member i's data from streams(trial_seeds, label)[i]: the runner's
+  // label is "split/train"; the protocols give each phase its own.
+  BudgetedSampler(const SupervisedSplit& split, const std::vector<uint64_t>& trial_seeds,
+                  int64_t budget, c10::Device device, const std::string& label = "split/train")
+      : split_(split),
+        pool_(split.pool()),
+        streams_(streams(trial_seeds, label)),
+        budget_(budget),
+        device_(device) {
+    if (!pool_) return;
+    for (int64_t i = 0; i < split.population(); ++i) {
+      order_.push_back(pool_->items(i));
+      partial_shuffle(order_.back(), static_cast<int64_t>(order_.back().size()), streams_[i]);
+      capacity_ = std::min(capacity_, static_cast<int64_t>(order_.back().size()));
+    }
+  }
+
+  int64_t remaining() const override { return budget_ - used_; }
+  int64_t budget() const override { return budget_; }
+  int64_t used() const { return used_; }
+  // Distinct examples every member can be handed (unbounded without a pool).
+  int64_t capacity() const { return capacity_; }
+  // The first refused request, if any (a learner may catch BudgetExceeded).
+  const std::string& refused() const { return refused_; }
+
+  Batch draw(int64_t n) override {
+    if (n < 0) throw std::invalid_argument("SampleSource::draw: negative count");
+    if (n > remaining()) {
+      const std::string message = "learner asked for " + std::to_string(n) + " samples with " +
+                                  std::to_string(remaining()) + " of its budget of " +
+                                  std::to_string(budget_) + " left";
+      if (refused_.empty()) refused_ = message;
+      throw BudgetExceeded(message);
+    }
+    Batch batch;
+    if (pool_) {
+      const auto P = static_cast<int64_t>(order_.size());
+      auto ids = torch::empty({P, n}, torch::kLong);
+      for (int64_t i = 0; i < P; ++i)
+        std::copy(order_[i].begin() + used_, order_[i].begin() + used_ + n,
+                  ids.data_ptr<int64_t>() + i * n);
+      batch = pool_->gather(ids);
+    } else {
+      batch = split_.sample(n, streams_);
+    }
+    used_ += n;
+    drawn_.push_back(batch);
+    return {batch.x.to(device_), batch.y.to(device_)};
+  }
+
+  // Everything handed out, on the host (empty batch when nothing was drawn).
+  Batch all_drawn() const {
+    if (drawn_.empty()) return {};
+    std::vector<at::Tensor> xs, ys;
+    for (const auto& b : drawn_) {
+      xs.push_back(b.x);
+      ys.push_back(b.y);
+    }
+    return {torch::cat(xs, 1), torch::cat(ys, 1)};
+  }
+
+  // Ids of the pool items member i was handed, ascending (empty without a pool).
+  std::vector<int64_t> seen(int64_t member) const {
+    if (!pool_) return {};
+    std::vector<int64_t> out(order_[member].begin(), order_[member].begin() + used_);
+    std::sort(out.begin(), out.end());
+    return out;
+  }
+
+ private:
+  const SupervisedSplit& split_;
+  const ExamplePool* pool_;
+  std::vector<Rng> streams_;
+  int64_t budget_;
+  c10::Device device_;
+  int64_t used_ = 0;
+  int64_t capacity_ = std::numeric_limits<int64_t>::max();
+  std::string refused_;
+  std::vector<Batch> drawn_;
+  std::vector<std::vector<int64_t>> order_;  // per member, with a pool
+};
+
+}  // namespace hg

@@ -1,0 +1,136 @@
+// The transfer and continual protocols with the real binary: validate refuses
+// a learner that cannot continue, run prints the protocol's tables, and
+// hourglass report re-renders them from results.json.
+#include "cli_fixture.h"
+
+namespace {
+
+using hg::testing::Cli;
+using hg::testing::contains;
+using nlohmann::json;
+
+TEST_F(Cli, ValidateRefusesATransferSuiteWhoseLearnerCannotContinue) {
+  const std::string path = write("knn.yaml", R"(suite: knn-transfer
+protocol: transfer
+pretrain_budget: 100
+budgets: [0, 10, 100]
+tasks:
+  - name: blobs
+    family: gaussian-blobs
+    targets: {rotated: {rotation: 90}}
+agents:
+  - name: knn
+    learner: knn
+)");
+  const auto o = hourglass("validate '" + path + "'");
+  EXPECT_EQ(o.code, 2);
+  EXPECT_TRUE(contains(o.err, path + ":11:14: error: agent 'knn': learner 'knn' cannot continue "
+                                     "training from its state, which protocol 'transfer' needs"))
+      << o.err;
+  const auto run = hourglass("run '" + path + "' --quiet --out '" + dir_ + "/never'");
+  EXPECT_EQ(run.code, 2);
+  EXPECT_FALSE(std::filesystem::exists(dir_ + "/never/results.json"));
+}
+
+TEST_F(Cli, ListMarksTheLearnersThatCanContinue) {
+  const auto l = hourglass("list learners");
+  ASSERT_EQ(l.code, 0);
+  auto line_of = [&](const std::string& name) {
+    const auto at = l.out.find("\n" + name + "  [");
+    return at == std::string::npos ? std::string() : l.out.substr(at + 1, l.out.find('\n', at + 1) - at - 1);
+  };
+  EXPECT_TRUE(contains(line_of("mlp"), "(can continue)")) << l.out;
+  EXPECT_TRUE(contains(line_of("logistic"), "(can continue)"));
+  EXPECT_FALSE(contains(line_of("knn"), "(can continue)"));
+  EXPECT_FALSE(line_of("knn").empty());
+}
+
+TEST_F(Cli, ValidateAcceptsTheProtocolSuites) {
+  const auto o =
+      hourglass("validate suites/transfer-sinusoid.yaml suites/continual-rotations.yaml");
+  EXPECT_EQ(o.code, 0) << o.err;
+  EXPECT_TRUE(contains(o.out, "suites/transfer-sinusoid.yaml: ok")) << o.out;
+  EXPECT_TRUE(contains(o.out, "suites/continual-rotations.yaml: ok")) << o.out;
+}
+
+TEST_F(Cli, TransferRunPrintsZeroShotAdaptedScratchAndEffectiveData) {
+  const std::string path = write("transfer.yaml", R"(suite: small-transfer
+protocol: transfer
+seeds: 2
+pretrain_budget: 200
+budgets: [0, 10, 100]
+eval_samples: 200
+tasks:
+  - name: sine
+    family: sinusoid
+    source: {amplitude: [1, 2]}
+    targets: {big: {amplitude: [2, 3]}}
+agents:
+  - name: mlp
+    learner: mlp
+    params: {hidden: [16], activation: tanh, max_updates: 100}
+)");
+  const auto o = hourglass("run '" + path + "' --quiet --threads 1 --out '" + dir_ + "/t'");
+  ASSERT_EQ(o.code, 0) << o.err;
+  for (const char* s : {"protocol: transfer", "== Transfer ==", "sine -> big", "zero-shot",
+                        "adapted", "scratch", "effective data", "ratio"})
+    EXPECT_TRUE(contains(o.out, s)) << s << "\n" << o.out;
+  const json doc = json::parse(read(dir_ + "/t/results.json"));
+  EXPECT_EQ(doc["suite"]["config"]["protocol"], "transfer");
+  EXPECT_EQ(doc["suite"]["config"]["pretrain_budget"], 200);
+  ASSERT_EQ(doc["trials"].size(), 6u);
+  for (const auto& t : doc["trials"]) {
+    EXPECT_EQ(t["status"], "ok");
+    for (const char* s : {"source", "zero-shot/big", "adapted/big", "scratch/big"})
+      EXPECT_TRUE(t["splits"].contains(s)) << s;
+  }
+  // hourglass report re-renders the same tables from results.json.
+  const auto r = hourglass("report '" + dir_ + "/t/results.json'");
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(r.out, o.out);
+  const auto j = hourglass("report '" + dir_ + "/t/results.json' --format json");
+  ASSERT_EQ(j.code, 0) << j.err;
+  const json report = json::parse(j.out);
+  ASSERT_EQ(report["transfer"].size(), 3u);
+  EXPECT_TRUE(report["transfer"][1]["effective_data_transferred"].contains("bound"));
+  for (const char* format : {"md", "csv", "latex", "html"})
+    EXPECT_EQ(hourglass("report '" + dir_ + "/t/results.json' --format " + format).code, 0)
+        << format;
+}
+
+TEST_F(Cli, ContinualRunPrintsTheMatrixAndAccBwtFwt) {
+  const std::string path = write("continual.yaml", R"(suite: small-continual
+protocol: continual
+seeds: 2
+budgets: [100]
+eval_samples: 200
+tasks:
+  - name: blobs
+    family: gaussian-blobs
+    params: {separation: 3.0}
+    stream: {r0: {rotation: 0}, r90: {rotation: 90}, r180: {rotation: 180}}
+agents:
+  - name: mlp
+    learner: mlp
+    params: {hidden: [16], max_updates: 100, lr: 0.01}
+)");
+  const auto o = hourglass("run '" + path + "' --quiet --threads 1 --out '" + dir_ + "/c'");
+  ASSERT_EQ(o.code, 0) << o.err;
+  for (const char* s : {"protocol: continual", "== Continual learning ==", "ACC", "BWT", "FWT",
+                        "== Continual: the R matrix ==", "after r0", "after r180", "untrained"})
+    EXPECT_TRUE(contains(o.out, s)) << s << "\n" << o.out;
+  const auto j = hourglass("report '" + dir_ + "/c/results.json' --format json");
+  ASSERT_EQ(j.code, 0) << j.err;
+  const json report = json::parse(j.out);
+  ASSERT_EQ(report["continual"].size(), 1u);
+  const auto& c = report["continual"][0];
+  EXPECT_EQ(c["stages"], json({"r0", "r90", "r180"}));  // stream order
+  EXPECT_EQ(c["r"].size(), 3u);
+  EXPECT_EQ(c["n"], 2);
+  EXPECT_LT(c["bwt"]["value"].get<double>(), 0.0);  // a plain mlp forgets
+  const auto html = hourglass("report '" + dir_ + "/c/results.json' --format html");
+  ASSERT_EQ(html.code, 0) << html.err;
+  EXPECT_TRUE(contains(html.out, "R matrix heatmaps"));
+}
+
+}  // namespace
