@@ -36,4 +36,7 @@ void print_run_report(const Results& results, const std::string& label, const st
 // Directory of the shipped suites: HOURGLASS_SUITES_DIR from the build.
 std::string shipped_suites_dir();
 
+// The current UTC time in strftime `format` (run directories, timestamps). run.cpp.
+std::string utc_now(const char* format);
+
 }  // namespace hg::cli

@@ -74,14 +74,7 @@ int slurm(const SlurmArgs& a) {
   if (a.gpus < 0) throw InputError("--gpus: must be >= 0");
   const Suite suite = load_suite(a.suite, registered_catalog());  // fail early on a bad suite
   std::string out = a.out;
-  if (out.empty()) {
-    char stamp[32];
-    const std::time_t now = std::time(nullptr);
-    std::tm tm{};
-    gmtime_r(&now, &tm);
-    std::strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
-    out = "runs/" + suite.name + "/slurm-" + stamp;
-  }
+  if (out.empty()) out = "runs/" + suite.name + "/slurm-" + utc_now("%Y%m%d-%H%M%S");
   std::error_code ec;
   fs::create_directories(fs::path(out) / "logs", ec);
   if (ec) throw InputError("--out " + out + ": cannot create directory: " + ec.message());
