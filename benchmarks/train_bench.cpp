@@ -16,6 +16,7 @@
 #include <torch/torch.h>
 
 #include "bench_device.h"
+#include "hourglass/learners/fixed_source.h"
 #include "hourglass/learners/learner.h"
 #include "hourglass/tasks/family.h"
 
@@ -27,23 +28,6 @@ constexpr int64_t kHidden = 64;    // mlp-64: hidden [64, 64]
 constexpr int64_t kBatch = 64;
 constexpr int64_t kBudget = 1000;
 constexpr int64_t kUpdates = 100;
-
-// Hands out pre-drawn data, so the timing holds training alone.
-class FixedSource final : public SampleSource {
- public:
-  explicit FixedSource(Batch data) : data_(std::move(data)) {}
-  int64_t remaining() const override { return data_.x.size(1) - used_; }
-  int64_t budget() const override { return data_.x.size(1); }
-  Batch draw(int64_t n) override {
-    Batch b{data_.x.narrow(1, used_, n), data_.y.narrow(1, used_, n)};
-    used_ += n;
-    return b;
-  }
-
- private:
-  Batch data_;
-  int64_t used_ = 0;
-};
 
 std::vector<uint64_t> seeds(int64_t p) {
   std::vector<uint64_t> out;

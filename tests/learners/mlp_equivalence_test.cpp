@@ -7,26 +7,11 @@
 #include <cmath>
 
 #include "hourglass/core/tensor_util.h"
+#include "hourglass/learners/fixed_source.h"
 #include "hourglass/learners/learner.h"
 
 namespace hg {
 namespace {
-
-class FixedSource final : public SampleSource {
- public:
-  explicit FixedSource(Batch data) : data_(std::move(data)) {}
-  int64_t remaining() const override { return data_.x.size(1) - used_; }
-  int64_t budget() const override { return data_.x.size(1); }
-  Batch draw(int64_t n) override {
-    Batch b{data_.x.narrow(1, used_, n), data_.y.narrow(1, used_, n)};
-    used_ += n;
-    return b;
-  }
-
- private:
-  Batch data_;
-  int64_t used_ = 0;
-};
 
 struct Config {
   std::vector<int64_t> hidden{16, 8};

@@ -45,10 +45,7 @@ std::vector<TrialRecord> run_continual(const Suite& suite, const Population& pop
       score_all(*learner, kAfterPrefix + name + "/");
     }
   } catch (const std::exception& e) {
-    for (auto& t : trials) {
-      t.status = "failed";
-      t.message = std::string("evaluation failed: ") + e.what();
-    }
+    mark_evaluation_failed(e.what(), trials);
     return trials;
   }
   mark_not_finite(trials);

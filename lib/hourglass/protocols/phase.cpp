@@ -102,6 +102,13 @@ void mark_not_finite(std::vector<TrialRecord>& trials) {
   }
 }
 
+void mark_evaluation_failed(const std::string& why, std::vector<TrialRecord>& trials) {
+  for (auto& t : trials) {
+    t.status = "failed";
+    t.message = "evaluation failed: " + why;
+  }
+}
+
 std::unique_ptr<SupervisedSplit> make_split(const FamilyInfo& family, const TaskSpec& task,
                                             const SplitSpec& split,
                                             const std::vector<uint64_t>& instance_seeds) {

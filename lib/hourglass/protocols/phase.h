@@ -61,6 +61,9 @@ bool record_phase(const PhaseOutcome& phase, const std::string& what,
 // Members whose scores are not finite become diverged (when still ok).
 void mark_not_finite(std::vector<TrialRecord>& trials);
 
+// Every trial failed with "evaluation failed: <why>".
+void mark_evaluation_failed(const std::string& why, std::vector<TrialRecord>& trials);
+
 // The split's SupervisedSplit for a population (task params + overrides).
 std::unique_ptr<SupervisedSplit> make_split(const FamilyInfo& family, const TaskSpec& task,
                                             const SplitSpec& split,

@@ -62,10 +62,7 @@ std::vector<TrialRecord> run_transfer(const Suite& suite, const Population& popu
       score_split(*scratch, *target, target_eval, kScratchPrefix + target_name, device, trials);
     }
   } catch (const std::exception& e) {
-    for (auto& t : trials) {
-      t.status = "failed";
-      t.message = std::string("evaluation failed: ") + e.what();
-    }
+    mark_evaluation_failed(e.what(), trials);
     return trials;
   }
   mark_not_finite(trials);
