@@ -6,11 +6,26 @@
 
 namespace hg {
 
-void TrainContext::mark_diverged(const at::Tensor& per_member, int64_t step) {
-  const auto finite = torch::isfinite(per_member.detach()).to(torch::kCPU).contiguous();
+void mark_diverged_members(const at::Tensor& losses, int64_t last_update,
+                           std::vector<std::optional<int64_t>>& diverged_at) {
+  const auto rows = losses.dim() == 1 ? losses.detach().unsqueeze(0) : losses.detach();
+  const int64_t R = rows.size(0);
+  const auto P = static_cast<int64_t>(diverged_at.size());
+  const auto finite = torch::isfinite(rows).to(torch::kCPU).contiguous();
   const auto* ok = finite.data_ptr<bool>();
-  for (size_t i = 0; i < diverged_at.size(); ++i)
-    if (!ok[i] && !diverged_at[i]) diverged_at[i] = step;
+  for (int64_t i = 0; i < P; ++i) {
+    if (diverged_at[i]) continue;
+    for (int64_t r = 0; r < R; ++r) {
+      if (!ok[r * P + i]) {
+        diverged_at[i] = last_update - R + 1 + r;
+        break;
+      }
+    }
+  }
+}
+
+void TrainContext::mark_diverged(const at::Tensor& per_member, int64_t step) {
+  mark_diverged_members(per_member, step, diverged_at);
 }
 
 void Learner::train(TrainContext& ctx) {

@@ -50,6 +50,13 @@ class SampleSource {
   virtual Batch draw(int64_t n) = 0;
 };
 
+// Records divergence: `losses` holds one row per update, [R, P] for updates
+// last_update - R + 1 .. last_update (or [P] for last_update alone), on any
+// device; a member whose entry is not finite is marked diverged at the first
+// such update, unless it was marked before. Every learner's divergence check.
+void mark_diverged_members(const at::Tensor& losses, int64_t last_update,
+                           std::vector<std::optional<int64_t>>& diverged_at);
+
 struct TrainContext {
   SampleSource& data;
   TaskShape shape;

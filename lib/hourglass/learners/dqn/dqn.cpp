@@ -112,7 +112,7 @@ class Dqn final : public InteractiveLearner {
         per_member.sum().backward();
         adam.step();
         ++ctx.updates;
-        rl::mark_diverged(per_member, ctx.updates, ctx.diverged_at);
+        mark_diverged_members(per_member, ctx.updates, ctx.diverged_at);
         if (ctx.updates % target_update_ == 0) target.copy_from(q_);
       }
     }

@@ -168,25 +168,9 @@ class MlpLearner final : public Learner {
       net_->train_step(xs.narrow(1, cursor, batch), ys.narrow(1, cursor, batch), loss, row);
       cursor += batch;
       ctx.updates = step;
-      if (step % kCheckEvery == 0 || step == max_updates_) mark_diverged(losses, step, ctx);
-    }
-  }
-
-  // `losses` row r holds the losses of update (window start + r); the window
-  // ends at `step`.
-  static void mark_diverged(const at::Tensor& losses, int64_t step, TrainContext& ctx) {
-    const int64_t rows = (step - 1) % kCheckEvery + 1;
-    const auto finite = torch::isfinite(losses.narrow(0, 0, rows)).to(torch::kCPU).contiguous();
-    const auto* ok = finite.data_ptr<bool>();
-    const auto P = static_cast<int64_t>(ctx.diverged_at.size());
-    for (int64_t i = 0; i < P; ++i) {
-      if (ctx.diverged_at[i]) continue;
-      for (int64_t r = 0; r < rows; ++r) {
-        if (!ok[r * P + i]) {
-          ctx.diverged_at[i] = step - rows + 1 + r;
-          break;
-        }
-      }
+      if (step % kCheckEvery == 0 || step == max_updates_)  // the window so far
+        mark_diverged_members(losses.narrow(0, 0, (step - 1) % kCheckEvery + 1), step,
+                              ctx.diverged_at);
     }
   }
 

@@ -110,7 +110,7 @@ class Reinforce final : public rl::PolicyGradientLearner {
         per_member.sum().backward();
         adam.step();
         ++ctx.updates;
-        rl::mark_diverged(per_member, ctx.updates, ctx.diverged_at);
+        mark_diverged_members(per_member, ctx.updates, ctx.diverged_at);
       }
       // Drop the leading steps whose return has been used in every copy.
       while (!used_buf.empty() &&

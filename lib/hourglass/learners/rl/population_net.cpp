@@ -182,12 +182,4 @@ void gae(const std::vector<float>& rewards, const std::vector<uint8_t>& dones,
   }
 }
 
-void mark_diverged(const at::Tensor& per_member, int64_t update,
-                   std::vector<std::optional<int64_t>>& diverged_at) {
-  const auto finite = torch::isfinite(per_member.detach()).to(torch::kCPU);
-  const auto* ok = finite.data_ptr<bool>();
-  for (size_t i = 0; i < diverged_at.size(); ++i)
-    if (!ok[i] && !diverged_at[i]) diverged_at[i] = update;
-}
-
 }  // namespace hg::rl

@@ -98,9 +98,4 @@ void gae(const std::vector<float>& rewards, const std::vector<uint8_t>& dones,
          int64_t n, double gamma, double lambda, std::vector<float>& advantages,
          std::vector<float>& returns);
 
-// Marks a member diverged at `update` if its entry of `per_member` is not
-// finite (and it was not marked before).
-void mark_diverged(const at::Tensor& per_member, int64_t update,
-                   std::vector<std::optional<int64_t>>& diverged_at);
-
 }  // namespace hg::rl

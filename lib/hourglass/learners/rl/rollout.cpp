@@ -80,7 +80,7 @@ void ActorCriticBase::update(const at::Tensor& obs, const at::Tensor& log_all,
   per_member.sum().backward();
   adam_->step();
   ++ctx.updates;
-  mark_diverged(per_member, ctx.updates, ctx.diverged_at);
+  mark_diverged_members(per_member, ctx.updates, ctx.diverged_at);
 }
 
 std::vector<ParamSpec> actor_critic_params(std::vector<ParamSpec> own) {
