@@ -59,19 +59,6 @@ void score_split(Learner& learner, const SupervisedSplit& split, const Batch& ba
         {name, raw[i], metrics::normalized_score(raw[i], ref.trivial[i], ref.optimal[i])});
 }
 
-std::vector<TrialRecord> blank_trials(const Suite& suite, const Population& population) {
-  std::vector<TrialRecord> trials(population.trial_seeds.size());
-  for (size_t i = 0; i < trials.size(); ++i) {
-    auto& t = trials[i];
-    t.task = suite.tasks.at(population.task).name;
-    t.agent = suite.agents.at(population.agent).name;
-    t.budget = population.budget;
-    t.seed_index = static_cast<int64_t>(i);
-    t.seed = population.trial_seeds[i];
-  }
-  return trials;
-}
-
 bool record_phase(const PhaseOutcome& phase, const std::string& what,
                   std::vector<TrialRecord>& trials) {
   for (size_t i = 0; i < trials.size(); ++i) {

@@ -13,6 +13,7 @@
 #include "hourglass/learners/learner.h"
 #include "hourglass/results/results.h"
 #include "hourglass/run/plan.h"
+#include "hourglass/run/runner.h"  // blank_trials
 #include "hourglass/suite/suite.h"
 #include "hourglass/tasks/family.h"
 
@@ -49,8 +50,6 @@ void score_split(Learner& learner, const SupervisedSplit& split, const Batch& ba
                  const std::string& name, const c10::Device& device,
                  std::vector<TrialRecord>& trials);
 
-// Trials of the population with names, budget and seeds filled in.
-std::vector<TrialRecord> blank_trials(const Suite& suite, const Population& population);
 
 // Adds a phase's compute to every trial; marks the trials failed (with
 // `what` in front of the message) and returns false when it failed, and

@@ -45,20 +45,6 @@ Batch unseen_examples(const ExamplePool& pool, const BudgetedSampler& sampler, i
   return pool.gather(ids);
 }
 
-std::vector<TrialRecord> blank_trials(const TaskSpec& task, const AgentSpec& agent,
-                                      const Population& population) {
-  std::vector<TrialRecord> trials(population.trial_seeds.size());
-  for (size_t i = 0; i < trials.size(); ++i) {
-    auto& t = trials[i];
-    t.task = task.name;
-    t.agent = agent.name;
-    t.budget = population.budget;
-    t.seed_index = static_cast<int64_t>(i);
-    t.seed = population.trial_seeds[i];
-  }
-  return trials;
-}
-
 // train, test, then ood/* in suite order: the splits every trial of `task` names.
 std::vector<std::string> split_names(const TaskSpec& task) {
   std::vector<std::string> names{"train", "test"};
@@ -132,13 +118,13 @@ void mark_diverged(const std::vector<std::optional<int64_t>>& diverged_at,
 // Interactive families: the learner trains on a BudgetedEnvironment over the
 // train levels and is scored by evaluation episodes on every split
 // (run/episodes.h).
-std::vector<TrialRecord> run_interactive(const TaskSpec& task, const AgentSpec& agent,
-                                         const FamilyInfo& family, const LearnerInfo& learner_info,
+std::vector<TrialRecord> run_interactive(const Suite& suite, const TaskSpec& task,
+                                         const AgentSpec& agent, const FamilyInfo& family, const LearnerInfo& learner_info,
                                          const Population& population, const c10::Device& device) {
   const auto P = static_cast<int64_t>(population.trial_seeds.size());
   const Params train_params = resolve_params(family.params, {&task.params, &task.train});
   const int64_t levels = train_params.integer("levels");
-  std::vector<TrialRecord> trials = blank_trials(task, agent, population);
+  std::vector<TrialRecord> trials = blank_trials(suite, population);
 
   BudgetedEnvironment env(family, train_params, population.instance_seeds, levels,
                           population.budget, device);
@@ -186,6 +172,19 @@ std::vector<TrialRecord> run_interactive(const TaskSpec& task, const AgentSpec& 
 
 }  // namespace
 
+std::vector<TrialRecord> blank_trials(const Suite& suite, const Population& population) {
+  std::vector<TrialRecord> trials(population.trial_seeds.size());
+  for (size_t i = 0; i < trials.size(); ++i) {
+    auto& t = trials[i];
+    t.task = suite.tasks.at(population.task).name;
+    t.agent = suite.agents.at(population.agent).name;
+    t.budget = population.budget;
+    t.seed_index = static_cast<int64_t>(i);
+    t.seed = population.trial_seeds[i];
+  }
+  return trials;
+}
+
 std::vector<TrialRecord> run_population(const Suite& suite, const Population& population,
                                         const std::string& device_name) {
   if (suite.protocol != kProtocolStandard)
@@ -198,7 +197,7 @@ std::vector<TrialRecord> run_population(const Suite& suite, const Population& po
   const c10::Device device(device_name);
   const auto P = static_cast<int64_t>(population.trial_seeds.size());
   if (family->kind == TaskKind::kInteractive)
-    return run_interactive(task, agent, *family, *learner_info, population, device);
+    return run_interactive(suite, task, agent, *family, *learner_info, population, device);
 
   // Splits: train/test share the train parameters; each OOD split adds its own.
   struct Split {
@@ -216,7 +215,7 @@ std::vector<TrialRecord> run_population(const Suite& suite, const Population& po
                                                    population.instance_seeds)});
   const SupervisedSplit& train_split = *splits[0].data;
 
-  std::vector<TrialRecord> trials = blank_trials(task, agent, population);
+  std::vector<TrialRecord> trials = blank_trials(suite, population);
 
   BudgetedSampler sampler(train_split, population.trial_seeds, population.budget, device);
   TrainContext ctx{sampler, train_split.shape(), device, {}, 0, {}};

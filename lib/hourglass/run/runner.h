@@ -43,6 +43,10 @@ struct RunnerOptions {
   int threads_per_job = 1;
 };
 
+// Trials of the population with names, budget and seeds filled in, nothing
+// run yet (the runner's and the protocols' starting point).
+std::vector<TrialRecord> blank_trials(const Suite& suite, const Population& population);
+
 // Trials of one population, seed index order. Never throws for a learner's
 // failure (that is recorded); throws only for bugs in the harness.
 std::vector<TrialRecord> run_population(const Suite& suite, const Population& population,
