@@ -29,6 +29,7 @@ void bench_sync() {
 }  // namespace hg
 
 int main(int argc, char** argv) {
+  hg::keep_freed_memory();
   std::vector<char*> args;
   std::string device = "cpu";
   for (int i = 0; i < argc; ++i) {

@@ -8,12 +8,23 @@
 // minibatch updates through PopulationMlp, the divergence check), on data
 // drawn beforehand.
 //
+// BM_MlpTrainTask does the same for the classification suites' widths:
+// classification-shift's blobs (2-D, 4 classes, hidden [64, 64]), parity's
+// 24 bits (hidden [128, 128]), and grokking's modular addition (p = 23, an
+// embedding of 32, hidden [256], full batch: 450 pairs drawn with
+// replacement, batch_size 512).
+//
 // Counters, in the units users think in:
 //   member_updates/s  optimizer steps of one member per second (P x steps / s)
 //   samples/s         training examples processed per second (x batch)
 //   GFLOP/s           multiply-adds x 2 of forward + backward (3x forward)
 #include <benchmark/benchmark.h>
 #include <torch/torch.h>
+
+#include <algorithm>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "bench_device.h"
 #include "hourglass/learners/fixed_source.h"
@@ -84,6 +95,72 @@ void BM_MlpTrainStep(benchmark::State& state) {
 }
 BENCHMARK(BM_MlpTrainStep)->Arg(1)->Arg(8)->Arg(64)->Arg(256)->Unit(benchmark::kMillisecond)
     ->UseRealTime();
+
+// A classification workload of a shipped suite.
+struct MlpTask {
+  std::string family;
+  std::vector<std::pair<std::string, ParamValue>> family_params;
+  std::vector<int64_t> hidden;
+  int64_t batch, embedding;
+  int64_t budget = kBudget;  // examples per member
+};
+
+void BM_MlpTrainTask(benchmark::State& state, const MlpTask& t) {
+  const int64_t P = state.range(0);
+  const FamilyInfo* family = FamilyRegistry::instance().find(t.family);
+  Params fp(family->params);
+  for (const auto& [name, value] : t.family_params) fp.set(name, value);
+  auto split = family->make_split(fp, seeds(P));
+  std::vector<Rng> rngs;
+  for (int64_t i = 0; i < P; ++i) rngs.emplace_back(static_cast<uint64_t>(i));
+  const Batch data = split->sample(t.budget, rngs);
+  const TaskShape shape = split->shape();
+  const LearnerInfo* info = LearnerRegistry::instance().find("mlp");
+  Params lp(info->params);
+  lp.set("hidden", t.hidden);
+  lp.set("batch_size", t.batch);
+  lp.set("embedding", t.embedding);
+  lp.set("max_updates", kUpdates);
+  for (auto _ : state) {
+    auto learner = info->make(lp);
+    FixedSource source(data);
+    TrainContext ctx{source, shape, bench_device(), seeds(P), 0, {}};
+    learner->train(ctx);
+    benchmark::DoNotOptimize(ctx.updates);
+  }
+  // Multiply-adds of one forward pass over one batch (the embedding as the
+  // products the step computes: blocks x V x e per example).
+  const int64_t batch = std::min(t.batch, t.budget);
+  std::vector<int64_t> w{shape.input_dim};
+  double macs = 0;
+  if (t.embedding > 0) {
+    macs += static_cast<double>(shape.input_dim * t.embedding);
+    w[0] = shape.input_dim / shape.one_hot_block * t.embedding;
+  }
+  w.insert(w.end(), t.hidden.begin(), t.hidden.end());
+  w.push_back(shape.output_dim);
+  for (size_t l = 0; l + 1 < w.size(); ++l) macs += static_cast<double>(w[l] * w[l + 1]);
+  macs *= static_cast<double>(batch);
+  const double steps = static_cast<double>(state.iterations() * kUpdates);
+  state.counters["us/member_step"] = benchmark::Counter(
+      steps * static_cast<double>(P) / 1e6,
+      benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+  state.counters["samples/s"] = benchmark::Counter(
+      steps * static_cast<double>(P * batch), benchmark::Counter::kIsRate);
+  state.counters["GFLOP/s"] = benchmark::Counter(
+      steps * static_cast<double>(P) * 3 * 2 * macs / 1e9, benchmark::Counter::kIsRate);
+}
+BENCHMARK_CAPTURE(BM_MlpTrainTask, blobs,
+                  MlpTask{"gaussian-blobs", {{"classes", int64_t{4}}, {"dim", int64_t{2}}},
+                          {64, 64}, 64, 0})
+    ->Arg(1)->Arg(8)->Arg(64)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK_CAPTURE(BM_MlpTrainTask, parity,
+                  MlpTask{"sparse-parity", {{"bits", int64_t{24}}, {"k", int64_t{3}}},
+                          {128, 128}, 64, 0})
+    ->Arg(1)->Arg(8)->Arg(64)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK_CAPTURE(BM_MlpTrainTask, grokking,
+                  MlpTask{"modular-arithmetic", {{"p", int64_t{23}}}, {256}, 512, 32, 450})
+    ->Arg(1)->Arg(8)->Arg(64)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 void BM_MlpEvaluate(benchmark::State& state) {
   const int64_t P = state.range(0);

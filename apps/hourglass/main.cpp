@@ -9,6 +9,7 @@
 
 #include "commands.h"
 #include "hourglass/core/error.h"
+#include "hourglass/core/tensor_util.h"
 
 namespace {
 
@@ -26,6 +27,7 @@ void setup_logging() {
 }  // namespace
 
 int main(int argc, char** argv) {
+  hg::keep_freed_memory();
   setup_logging();
   CLI::App app{
       "hourglass: how well do learners generalize, and how much practice do they need?\n"

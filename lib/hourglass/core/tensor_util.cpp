@@ -3,6 +3,9 @@
 #include <torch/torch.h>
 
 #include <dlfcn.h>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 
 #include "hourglass/core/error.h"
 
@@ -80,6 +83,13 @@ std::string blas_description() {
   }
   if (dlsym(RTLD_DEFAULT, "mkl_get_max_threads")) return "MKL";
   return "reference BLAS";
+}
+
+void keep_freed_memory() {
+#if defined(__GLIBC__)
+  mallopt(M_MMAP_THRESHOLD, 64 << 20);
+  mallopt(M_TRIM_THRESHOLD, 256 << 20);
+#endif
 }
 
 }  // namespace hg

@@ -44,7 +44,7 @@ class Dqn final : public InteractiveLearner {
     const auto sizes = rl::layer_sizes(ctx.spec.obs_dim, hidden_, ctx.spec.num_actions);
     q_ = rl::PopulationMlp(ctx.member_seeds, "q", sizes, tanh_, 1.0, ctx.device);
     rl::PopulationMlp target(ctx.member_seeds, "q", sizes, tanh_, 1.0, ctx.device);
-    rl::PopulationAdam adam(q_.parameters(), lr_, max_grad_norm_);
+    rl::PopulationAdam adam({&q_}, lr_, max_grad_norm_);
     auto act_streams = rl::member_streams(ctx.member_seeds, "act");
     auto replay_streams = rl::member_streams(ctx.member_seeds, "dqn/replay");
     const int64_t E = num_envs_, A = ctx.spec.num_actions, D = ctx.spec.obs_dim;

@@ -26,7 +26,7 @@ class Reinforce final : public rl::PolicyGradientLearner {
  protected:
   void do_train(InteractiveTrainContext& ctx) override {
     init_policy(ctx);
-    rl::PopulationAdam adam(policy_.parameters(), cfg_.lr, cfg_.max_grad_norm);
+    rl::PopulationAdam adam({&policy_}, cfg_.lr, cfg_.max_grad_norm);
     auto streams = rl::member_streams(ctx.member_seeds, "act");
     const int64_t E = cfg_.num_envs;
     at::Tensor obs = ctx.env.reset(E);

@@ -14,18 +14,33 @@ PopulationMlp::PopulationMlp(const std::vector<uint64_t>& member_seeds, const st
     : tanh_(tanh) {
   const auto P = static_cast<int64_t>(member_seeds.size());
   const double gain = tanh ? 1.0 : 2.0;
+  int64_t per_member = 0;
+  for (size_t l = 0; l + 1 < sizes.size(); ++l) per_member += (sizes[l] + 1) * sizes[l + 1];
+  const auto options = torch::TensorOptions(device).dtype(torch::kFloat);
+  flat_ = torch::zeros({P, per_member}, options);
+  grad_ = torch::zeros({P, per_member}, options);
+  int64_t offset = 0;
+  // A [P, rows, cols] leaf sharing flat_'s memory, its gradient the same
+  // block of grad_.
+  auto leaf = [&](int64_t rows, int64_t cols) {
+    auto block = [&](const at::Tensor& buffer) {
+      return buffer.narrow(1, offset, rows * cols).view({P, rows, cols});
+    };
+    auto t = block(flat_).detach().requires_grad_(true);
+    t.mutable_grad() = block(grad_);
+    offset += rows * cols;
+    return t;
+  };
   for (size_t l = 0; l + 1 < sizes.size(); ++l) {
     double stddev = std::sqrt(gain / static_cast<double>(sizes[l]));
     if (l + 2 == sizes.size()) stddev *= out_scale;
-    auto w = member_normal(member_seeds, label + "/w" + std::to_string(l),
-                           {sizes[l], sizes[l + 1]}, stddev);
-    weights_.push_back(w.to(device).set_requires_grad(true));
-    biases_.push_back(torch::zeros({P, 1, sizes[l + 1]}, torch::TensorOptions(device))
-                          .set_requires_grad(true));
-  }
-  for (size_t l = 0; l < weights_.size(); ++l) {
-    params_.push_back(weights_[l]);
-    params_.push_back(biases_[l]);
+    weights_.push_back(leaf(sizes[l], sizes[l + 1]));
+    {
+      torch::NoGradGuard no_grad;
+      weights_.back().copy_(member_normal(member_seeds, label + "/w" + std::to_string(l),
+                                          {sizes[l], sizes[l + 1]}, stddev));
+    }
+    biases_.push_back(leaf(1, sizes[l + 1]));
   }
 }
 
@@ -40,14 +55,17 @@ at::Tensor PopulationMlp::forward(const at::Tensor& x) const {
 
 void PopulationMlp::copy_from(const PopulationMlp& other) {
   torch::NoGradGuard no_grad;
-  for (size_t i = 0; i < params_.size(); ++i) params_[i].copy_(other.params_[i]);
+  flat_.copy_(other.flat_);
 }
 
-PopulationAdam::PopulationAdam(std::vector<at::Tensor> params, double lr, double max_grad_norm)
-    : params_(std::move(params)), lr_(lr), max_grad_norm_(max_grad_norm) {
-  for (const auto& p : params_) {
-    m_.push_back(torch::zeros_like(p));
-    v_.push_back(torch::zeros_like(p));
+PopulationAdam::PopulationAdam(const std::vector<const PopulationMlp*>& nets, double lr,
+                               double max_grad_norm)
+    : lr_(lr), max_grad_norm_(max_grad_norm) {
+  for (const auto* net : nets) {
+    params_.push_back(net->flat());
+    grads_.push_back(net->grad());
+    m_.push_back(torch::zeros_like(net->flat()));
+    v_.push_back(torch::zeros_like(net->flat()));
   }
 }
 
@@ -55,34 +73,24 @@ void PopulationAdam::step() {
   torch::NoGradGuard no_grad;
   ++t_;
   if (max_grad_norm_ > 0) {
-    at::Tensor sq;
-    for (const auto& p : params_) {
-      if (!p.grad().defined()) continue;
-      const auto s = p.grad().pow(2).flatten(1).sum(1);
+    at::Tensor sq;  // [P, 1]: each member's squared gradient norm over every network
+    for (const auto& g : grads_) {
+      const auto s = g.square().sum(1, /*keepdim=*/true);
       sq = sq.defined() ? sq + s : s;
     }
-    if (sq.defined()) {
-      const auto scale = (max_grad_norm_ / (sq.sqrt() + 1e-6)).clamp_max(1.0);
-      for (auto& p : params_)
-        if (p.grad().defined()) {
-          std::vector<int64_t> shape(static_cast<size_t>(p.dim()), 1);
-          shape[0] = p.size(0);
-          p.mutable_grad().mul_(scale.view(shape));
-        }
-    }
+    const auto scale = (max_grad_norm_ / (sq.sqrt() + 1e-6)).clamp_max(1.0);
+    for (auto& g : grads_) g.mul_(scale);
   }
   constexpr double b1 = 0.9, b2 = 0.999, eps = 1e-8;
   const double bc1 = 1.0 - std::pow(b1, static_cast<double>(t_));
   const double bc2 = 1.0 - std::pow(b2, static_cast<double>(t_));
   for (size_t i = 0; i < params_.size(); ++i) {
-    auto& p = params_[i];
-    if (!p.grad().defined()) continue;
-    const auto& g = p.grad();
+    const auto& g = grads_[i];
     m_[i].mul_(b1).add_(g, 1.0 - b1);
     v_[i].mul_(b2).addcmul_(g, g, 1.0 - b2);
     const auto denom = (v_[i].sqrt() / std::sqrt(bc2)).add_(eps);
-    p.addcdiv_(m_[i], denom, -lr_ / bc1);
-    p.mutable_grad() = at::Tensor();
+    params_[i].addcdiv_(m_[i], denom, -lr_ / bc1);
+    grads_[i].zero_();
   }
 }
 

@@ -21,6 +21,13 @@ namespace hg::rl {
 // A multilayer perceptron per member: layer l has weights [P, in, out]
 // (N(0, gain / in), gain 2 for relu, 1 for tanh; the last layer scaled by
 // `out_scale`) and biases [P, 1, out] (zeros), applied with baddbmm.
+//
+// Storage: every weight and bias of member i lies in row i of one buffer,
+// flat() [P, M] (W_0, b_0, W_1, ... in each row). The tensors forward() uses
+// are autograd leaves that share that memory, and their gradients are views
+// into a second buffer, grad() [P, M], into which backward() accumulates. So
+// the optimizer and a target-network copy are a few ops on whole buffers,
+// and a member's gradient norm is one reduction over its row.
 class PopulationMlp {
  public:
   PopulationMlp() = default;
@@ -30,25 +37,29 @@ class PopulationMlp {
 
   // x: [P, n, in] -> [P, n, out].
   at::Tensor forward(const at::Tensor& x) const;
-  const std::vector<at::Tensor>& parameters() const { return params_; }
+  const at::Tensor& flat() const { return flat_; }
+  const at::Tensor& grad() const { return grad_; }
   // Copies `other`'s weights into this one (a target network).
   void copy_from(const PopulationMlp& other);
 
  private:
   bool tanh_ = true;
-  std::vector<at::Tensor> weights_, biases_, params_;
+  at::Tensor flat_, grad_;
+  std::vector<at::Tensor> weights_, biases_;  // leaves sharing flat_'s memory
 };
 
-// Adam (Kingma and Ba 2015) over [P, ...] parameters, after clipping each
-// member's gradient to a global norm of max_grad_norm (0: no clipping).
+// Adam (Kingma and Ba 2015) over the flat buffers of one or more networks
+// (actor-critic: policy and value), after clipping each member's gradient,
+// over all of them, to a global norm of max_grad_norm (0: no clipping).
+// A handful of ops per network, whatever the population and depth.
 class PopulationAdam {
  public:
-  PopulationAdam(std::vector<at::Tensor> params, double lr, double max_grad_norm);
-  // Call after backward(); clears the gradients.
+  PopulationAdam(const std::vector<const PopulationMlp*>& nets, double lr, double max_grad_norm);
+  // Call after backward(); zeroes the gradients.
   void step();
 
  private:
-  std::vector<at::Tensor> params_, m_, v_;
+  std::vector<at::Tensor> params_, grads_, m_, v_;
   double lr_, max_grad_norm_;
   int64_t t_ = 0;
 };
