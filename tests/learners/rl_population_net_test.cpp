@@ -41,7 +41,6 @@ at::Tensor reference_forward(const std::vector<at::Tensor>& p, const at::Tensor&
 TEST(RlPopulationMlpTest, OneBufferHoldsEveryMembersParameters) {
   PopulationMlp net(kSeeds, "policy", kSizes, /*tanh=*/true, 0.5, torch::kCPU);
   ASSERT_EQ(net.flat().sizes(), (std::vector<int64_t>{3, kPerMember}));
-  ASSERT_EQ(net.grad().sizes(), net.flat().sizes());
   const auto p = unpack(net.flat());
   // Weights drawn per member and layer (the last scaled by out_scale), biases zero.
   const auto w0 = member_normal(kSeeds, "policy/w0", {3, 5}, std::sqrt(1.0 / 3));
@@ -59,7 +58,7 @@ TEST(RlPopulationMlpTest, OneBufferHoldsEveryMembersParameters) {
   EXPECT_TRUE(torch::allclose(net.forward(x), reference_forward(unpack(net.flat()), x)));
 }
 
-TEST(RlPopulationMlpTest, BackwardAccumulatesIntoTheGradientBuffer) {
+TEST(RlPopulationMlpTest, CollectGradGathersTheLeavesGradientsIntoOneBuffer) {
   PopulationMlp net(kSeeds, "q", kSizes, true, 1.0, torch::kCPU);
   const auto x = torch::randn({3, 4, 3});
   // The reference: the same weights as separate leaves, through autograd.
@@ -69,14 +68,21 @@ TEST(RlPopulationMlpTest, BackwardAccumulatesIntoTheGradientBuffer) {
     return (out.square().sum({1, 2}) * torch::arange(1, 4)).sum();
   };
   loss(reference_forward(p, x)).backward();
+  // Two backward passes before collecting add up, as autograd does.
   loss(net.forward(x)).backward();
-  const auto g = unpack(net.grad());
-  for (size_t i = 0; i < p.size(); ++i)
-    EXPECT_TRUE(torch::allclose(g[i], p[i].grad(), 1e-5, 1e-6)) << i;
-  // A second backward adds to it, as autograd does.
   loss(net.forward(x)).backward();
+  const auto collected = net.collect_grad().clone();  // the buffer is reused
+  ASSERT_EQ(collected.sizes(), net.flat().sizes());
+  const auto g = unpack(collected);
   for (size_t i = 0; i < p.size(); ++i)
-    EXPECT_TRUE(torch::allclose(unpack(net.grad())[i], 2 * p[i].grad(), 1e-5, 1e-6)) << i;
+    EXPECT_TRUE(torch::allclose(g[i], 2 * p[i].grad(), 1e-5, 1e-6)) << i;
+  // Collecting cleared the leaves: the next backward starts from zero, and a
+  // collect with no backward in between gives zeros.
+  EXPECT_EQ(net.collect_grad().abs().sum().item<float>(), 0.0f);
+  loss(net.forward(x)).backward();
+  const auto once = unpack(net.collect_grad().clone());
+  for (size_t i = 0; i < p.size(); ++i)
+    EXPECT_TRUE(torch::allclose(once[i], p[i].grad(), 1e-5, 1e-6)) << i;
 }
 
 TEST(RlPopulationMlpTest, CopyFromCopiesTheWeights) {
@@ -103,8 +109,8 @@ double adam_reference(const std::vector<double>& grads, double lr) {
 }
 
 TEST(RlPopulationAdamTest, ClipsEachMemberOverEveryNetworkThenSteps) {
-  // Two networks, two members, every entry of member i's gradient c_i (as
-  // written into the gradient buffers), so member i's norm over both
+  // Two networks, two members, every entry of member i's gradient c_i (the
+  // loss sum_i c_i sum(member i's parameters)), so member i's norm over both
   // networks is c_i sqrt(2 M): member 0 (c = 0.01) stays under the clip of
   // 1, member 1 (c = 10 at the first step) is scaled down to norm 1.
   const std::vector<uint64_t> seeds{1, 2};
@@ -117,12 +123,15 @@ TEST(RlPopulationAdamTest, ClipsEachMemberOverEveryNetworkThenSteps) {
   // Step 1: c = (0.01, 10); step 2: c = (0.01, 0.001): member 1 unclipped.
   const std::vector<std::vector<double>> c{{0.01, 10}, {0.01, 0.001}};
   for (const auto& step : c) {
-    const auto per_member = torch::tensor({step[0], step[1]}, torch::kFloat).view({2, 1});
-    a.grad().copy_(per_member.expand_as(a.grad()));
-    b.grad().copy_(per_member.expand_as(b.grad()));
+    const auto per_member = torch::tensor({step[0], step[1]}, torch::kFloat);
+    at::Tensor loss = torch::zeros({});
+    for (const auto* net : {&a, &b})
+      for (const auto& p : net->parameters())
+        loss = loss + (p.reshape({2, -1}).sum(1) * per_member).sum();
+    loss.backward();
     adam.step();
-    EXPECT_EQ(a.grad().abs().sum().item<float>(), 0.0f) << "step() zeroes the gradients";
   }
+  EXPECT_EQ(a.collect_grad().abs().sum().item<float>(), 0.0f) << "step() took the gradients";
   const double g1_clipped = 10 * std::min(1.0, 1.0 / (10 * norm_unit + 1e-6));
   const double expect0 = adam_reference({0.01, 0.01}, lr);
   const double expect1 = adam_reference({g1_clipped, 0.001}, lr);

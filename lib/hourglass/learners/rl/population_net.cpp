@@ -20,16 +20,11 @@ PopulationMlp::PopulationMlp(const std::vector<uint64_t>& member_seeds, const st
   flat_ = torch::zeros({P, per_member}, options);
   grad_ = torch::zeros({P, per_member}, options);
   int64_t offset = 0;
-  // A [P, rows, cols] leaf sharing flat_'s memory, its gradient the same
-  // block of grad_.
+  // A [P, rows, cols] leaf sharing flat_'s memory.
   auto leaf = [&](int64_t rows, int64_t cols) {
-    auto block = [&](const at::Tensor& buffer) {
-      return buffer.narrow(1, offset, rows * cols).view({P, rows, cols});
-    };
-    auto t = block(flat_).detach().requires_grad_(true);
-    t.mutable_grad() = block(grad_);
+    auto t = flat_.narrow(1, offset, rows * cols).view({P, rows, cols}).detach();
     offset += rows * cols;
-    return t;
+    return t.requires_grad_(true);
   };
   for (size_t l = 0; l + 1 < sizes.size(); ++l) {
     double stddev = std::sqrt(gain / static_cast<double>(sizes[l]));
@@ -41,6 +36,8 @@ PopulationMlp::PopulationMlp(const std::vector<uint64_t>& member_seeds, const st
                                           {sizes[l], sizes[l + 1]}, stddev));
     }
     biases_.push_back(leaf(1, sizes[l + 1]));
+    params_.push_back(weights_.back());
+    params_.push_back(biases_.back());
   }
 }
 
@@ -53,17 +50,28 @@ at::Tensor PopulationMlp::forward(const at::Tensor& x) const {
   return h;
 }
 
+const at::Tensor& PopulationMlp::collect_grad() {
+  torch::NoGradGuard no_grad;
+  const int64_t P = flat_.size(0);
+  std::vector<at::Tensor> parts;
+  for (auto& p : params_) {
+    auto& g = p.mutable_grad();
+    parts.push_back(g.defined() ? g.reshape({P, -1}) : at::zeros({P, p.numel() / P}, flat_.options()));
+    g.reset();
+  }
+  at::cat_out(grad_, parts, 1);
+  return grad_;
+}
+
 void PopulationMlp::copy_from(const PopulationMlp& other) {
   torch::NoGradGuard no_grad;
   flat_.copy_(other.flat_);
 }
 
-PopulationAdam::PopulationAdam(const std::vector<const PopulationMlp*>& nets, double lr,
+PopulationAdam::PopulationAdam(const std::vector<PopulationMlp*>& nets, double lr,
                                double max_grad_norm)
-    : lr_(lr), max_grad_norm_(max_grad_norm) {
-  for (const auto* net : nets) {
-    params_.push_back(net->flat());
-    grads_.push_back(net->grad());
+    : nets_(nets), lr_(lr), max_grad_norm_(max_grad_norm) {
+  for (const auto* net : nets_) {
     m_.push_back(torch::zeros_like(net->flat()));
     v_.push_back(torch::zeros_like(net->flat()));
   }
@@ -72,25 +80,28 @@ PopulationAdam::PopulationAdam(const std::vector<const PopulationMlp*>& nets, do
 void PopulationAdam::step() {
   torch::NoGradGuard no_grad;
   ++t_;
+  std::vector<at::Tensor> grads;
+  for (auto* net : nets_) grads.push_back(net->collect_grad());
   if (max_grad_norm_ > 0) {
     at::Tensor sq;  // [P, 1]: each member's squared gradient norm over every network
-    for (const auto& g : grads_) {
+    for (const auto& g : grads) {
       const auto s = g.square().sum(1, /*keepdim=*/true);
       sq = sq.defined() ? sq + s : s;
     }
     const auto scale = (max_grad_norm_ / (sq.sqrt() + 1e-6)).clamp_max(1.0);
-    for (auto& g : grads_) g.mul_(scale);
+    for (auto& g : grads) g.mul_(scale);
   }
   constexpr double b1 = 0.9, b2 = 0.999, eps = 1e-8;
   const double bc1 = 1.0 - std::pow(b1, static_cast<double>(t_));
   const double bc2 = 1.0 - std::pow(b2, static_cast<double>(t_));
-  for (size_t i = 0; i < params_.size(); ++i) {
-    const auto& g = grads_[i];
+  for (size_t i = 0; i < grads.size(); ++i) {
+    const auto& g = grads[i];
     m_[i].mul_(b1).add_(g, 1.0 - b1);
     v_[i].mul_(b2).addcmul_(g, g, 1.0 - b2);
     const auto denom = (v_[i].sqrt() / std::sqrt(bc2)).add_(eps);
-    params_[i].addcdiv_(m_[i], denom, -lr_ / bc1);
-    grads_[i].zero_();
+    // flat() is a handle to the buffer the leaves share: update it in place.
+    auto flat = nets_[i]->flat();
+    flat.addcdiv_(m_[i], denom, -lr_ / bc1);
   }
 }
 

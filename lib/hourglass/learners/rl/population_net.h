@@ -24,10 +24,12 @@ namespace hg::rl {
 //
 // Storage: every weight and bias of member i lies in row i of one buffer,
 // flat() [P, M] (W_0, b_0, W_1, ... in each row). The tensors forward() uses
-// are autograd leaves that share that memory, and their gradients are views
-// into a second buffer, grad() [P, M], into which backward() accumulates. So
-// the optimizer and a target-network copy are a few ops on whole buffers,
-// and a member's gradient norm is one reduction over its row.
+// are autograd leaves that share that memory; collect_grad() gathers their
+// gradients into a [P, M] buffer laid out alike, with one op. So the
+// optimizer and a target-network copy are a few ops on whole buffers, and a
+// member's gradient norm is one reduction over its row. (The leaves keep
+// autograd's own gradients until then: gradients pre-placed in a strided
+// buffer break autograd's gradient layout contract, and LibTorch says so.)
 class PopulationMlp {
  public:
   PopulationMlp() = default;
@@ -38,7 +40,13 @@ class PopulationMlp {
   // x: [P, n, in] -> [P, n, out].
   at::Tensor forward(const at::Tensor& x) const;
   const at::Tensor& flat() const { return flat_; }
-  const at::Tensor& grad() const { return grad_; }
+  // The leaves (W_0, b_0, W_1, ...: views of flat()), e.g. for a loss on the
+  // weights themselves.
+  const std::vector<at::Tensor>& parameters() const { return params_; }
+  // Moves the gradients backward() left on the leaves (zero where a leaf
+  // got none) into the [P, M] gradient buffer and returns it; the leaves'
+  // gradients are cleared, so the next backward() starts from zero.
+  const at::Tensor& collect_grad();
   // Copies `other`'s weights into this one (a target network).
   void copy_from(const PopulationMlp& other);
 
@@ -46,6 +54,7 @@ class PopulationMlp {
   bool tanh_ = true;
   at::Tensor flat_, grad_;
   std::vector<at::Tensor> weights_, biases_;  // leaves sharing flat_'s memory
+  std::vector<at::Tensor> params_;            // the same, in flat_'s order
 };
 
 // Adam (Kingma and Ba 2015) over the flat buffers of one or more networks
@@ -54,12 +63,14 @@ class PopulationMlp {
 // A handful of ops per network, whatever the population and depth.
 class PopulationAdam {
  public:
-  PopulationAdam(const std::vector<const PopulationMlp*>& nets, double lr, double max_grad_norm);
-  // Call after backward(); zeroes the gradients.
+  // The networks must outlive the optimizer.
+  PopulationAdam(const std::vector<PopulationMlp*>& nets, double lr, double max_grad_norm);
+  // Call after backward(): collects the gradients (clearing them) and steps.
   void step();
 
  private:
-  std::vector<at::Tensor> params_, grads_, m_, v_;
+  std::vector<PopulationMlp*> nets_;
+  std::vector<at::Tensor> m_, v_;
   double lr_, max_grad_norm_;
   int64_t t_ = 0;
 };

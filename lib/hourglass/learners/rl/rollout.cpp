@@ -63,7 +63,7 @@ void ActorCriticBase::init_actor_critic(const InteractiveTrainContext& ctx) {
   init_policy(ctx);
   value_ = PopulationMlp(ctx.member_seeds, "value", layer_sizes(ctx.spec.obs_dim, cfg_.hidden, 1),
                          cfg_.tanh, 1.0, ctx.device);
-  adam_ = std::make_unique<PopulationAdam>(std::vector<const PopulationMlp*>{&policy_, &value_},
+  adam_ = std::make_unique<PopulationAdam>(std::vector<PopulationMlp*>{&policy_, &value_},
                                            cfg_.lr, cfg_.max_grad_norm);
   collector_ = std::make_unique<RolloutCollector>(ctx.env, cfg_.num_envs, ctx.member_seeds,
                                                   ctx.device);
