@@ -24,6 +24,7 @@
 #include "hourglass/run/plan.h"
 #include "hourglass/run/runner.h"
 #include "hourglass/run/shard.h"
+#include "hourglass_git_commit.h"  // generated at build time
 #include "progress.h"
 
 namespace hg::cli {

@@ -41,6 +41,12 @@ TEST_F(Cli, QuickstartScoresDoNotDependOnJobs) {
                           "jobs", "command"})
     EXPECT_TRUE(ra["environment"].contains(key)) << key;
   EXPECT_TRUE(ra["suite"]["config"].is_object());
+  // The commit is stamped at every build, not only when CMake configured: the
+  // binary under test was built from the source tree's HEAD.
+  if (const std::string head = source_head(); !head.empty()) {
+    const auto commit = ra["environment"]["git_commit"].get<std::string>();
+    EXPECT_TRUE(commit == head || commit == head + "-dirty") << commit << " vs HEAD " << head;
+  }
 }
 
 TEST_F(Cli, FiltersAndOrderDoNotChangeScores) {
