@@ -37,8 +37,8 @@ std::string blas_description();
 // back to the kernel (blocks under 64 MiB from the heap, not mmap; trim only
 // above 256 MiB free). LibTorch allocates and frees activation-sized tensors
 // every step; by default each big one is a fresh mmap whose pages the kernel
-// must zero again (actor-critic at P = 64 spent a third of its time in page
-// faults). Call once at the start of main. No effect off glibc.
+// must zero again (actor-critic at P = 64 took 1.4x as long). Call once at
+// the start of main. No effect off glibc.
 void keep_freed_memory();
 
 }  // namespace hg
