@@ -4,9 +4,45 @@
 
 #include <cmath>
 
+#include "hourglass/core/fast_math.h"
 #include "hourglass/core/tensor_util.h"
 
 namespace hg::rl {
+namespace {
+
+// tanh by tanh_approx (float tensors on the CPU; LibTorch's tanh otherwise),
+// with its derivative 1 - y^2 from the output, as autograd's own. Under
+// no-grad (acting) it overwrites its input, a fresh product.
+struct ApproxTanh : torch::autograd::Function<ApproxTanh> {
+  static at::Tensor forward(torch::autograd::AutogradContext* ctx, const at::Tensor& x) {
+    auto y = at::empty_like(x);
+    apply_to(x, y);
+    ctx->save_for_backward({y});
+    return y;
+  }
+  static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx,
+                                                 torch::autograd::variable_list grad) {
+    return {at::tanh_backward(grad[0], ctx->get_saved_variables()[0])};
+  }
+  static void apply_to(const at::Tensor& x, const at::Tensor& y) {
+    const float* in = x.data_ptr<float>();
+    float* out = y.data_ptr<float>();
+    at::parallel_for(0, x.numel(), 1 << 15, [&](int64_t begin, int64_t end) {
+      tanh_approx(in + begin, out + begin, end - begin);
+    });
+  }
+};
+
+at::Tensor activate_tanh(const at::Tensor& h) {
+  if (!h.is_cpu() || h.scalar_type() != at::kFloat || !h.is_contiguous()) return torch::tanh(h);
+  if (!at::GradMode::is_enabled()) {
+    ApproxTanh::apply_to(h, h);
+    return h;
+  }
+  return ApproxTanh::apply(h);
+}
+
+}  // namespace
 
 PopulationMlp::PopulationMlp(const std::vector<uint64_t>& member_seeds, const std::string& label,
                              const std::vector<int64_t>& sizes, bool tanh, double out_scale,
@@ -45,7 +81,7 @@ at::Tensor PopulationMlp::forward(const at::Tensor& x) const {
   at::Tensor h = x;
   for (size_t l = 0; l < weights_.size(); ++l) {
     h = torch::baddbmm(biases_[l], h, weights_[l]);
-    if (l + 1 < weights_.size()) h = tanh_ ? torch::tanh(h) : torch::relu(h);
+    if (l + 1 < weights_.size()) h = tanh_ ? activate_tanh(h) : torch::relu(h);
   }
   return h;
 }
