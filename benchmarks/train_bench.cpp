@@ -8,11 +8,11 @@
 // minibatch updates through PopulationMlp, the divergence check), on data
 // drawn beforehand.
 //
-// BM_MlpTrainTask does the same for the classification suites' widths:
-// classification-shift's blobs (2-D, 4 classes, hidden [64, 64]), parity's
-// 24 bits (hidden [128, 128]), and grokking's modular addition (p = 23, an
-// embedding of 32, hidden [256], full batch: 450 pairs drawn with
-// replacement, batch_size 512).
+// BM_MlpTrainTask does the same for other shipped suites' networks:
+// transfer-sinusoid's (1-64-64-1 with tanh), classification-shift's blobs
+// (2-D, 4 classes, hidden [64, 64]), parity's 24 bits (hidden [128, 128]),
+// and grokking's modular addition (p = 23, an embedding of 32, hidden [256],
+// full batch: 450 pairs drawn with replacement, batch_size 512).
 //
 // Counters, in the units users think in:
 //   member_updates/s  optimizer steps of one member per second (P x steps / s)
@@ -96,13 +96,14 @@ void BM_MlpTrainStep(benchmark::State& state) {
 BENCHMARK(BM_MlpTrainStep)->Arg(1)->Arg(8)->Arg(64)->Arg(256)->Unit(benchmark::kMillisecond)
     ->UseRealTime();
 
-// A classification workload of a shipped suite.
+// A workload of a shipped suite.
 struct MlpTask {
   std::string family;
   std::vector<std::pair<std::string, ParamValue>> family_params;
   std::vector<int64_t> hidden;
   int64_t batch, embedding;
   int64_t budget = kBudget;  // examples per member
+  std::string activation = "relu";
 };
 
 void BM_MlpTrainTask(benchmark::State& state, const MlpTask& t) {
@@ -120,6 +121,7 @@ void BM_MlpTrainTask(benchmark::State& state, const MlpTask& t) {
   lp.set("hidden", t.hidden);
   lp.set("batch_size", t.batch);
   lp.set("embedding", t.embedding);
+  lp.set("activation", t.activation);
   lp.set("max_updates", kUpdates);
   for (auto _ : state) {
     auto learner = info->make(lp);
@@ -160,6 +162,10 @@ BENCHMARK_CAPTURE(BM_MlpTrainTask, parity,
     ->Arg(1)->Arg(8)->Arg(64)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK_CAPTURE(BM_MlpTrainTask, grokking,
                   MlpTask{"modular-arithmetic", {{"p", int64_t{23}}}, {256}, 512, 32, 450})
+    ->Arg(1)->Arg(8)->Arg(64)->Unit(benchmark::kMillisecond)->UseRealTime();
+// transfer-sinusoid's regression network: tanh rather than relu.
+BENCHMARK_CAPTURE(BM_MlpTrainTask, sinusoid_tanh,
+                  MlpTask{"sinusoid", {}, {64, 64}, 64, 0, kBudget, "tanh"})
     ->Arg(1)->Arg(8)->Arg(64)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 void BM_MlpEvaluate(benchmark::State& state) {
