@@ -55,11 +55,7 @@ Params dqn(Params p) {
   return p;
 }
 
-std::vector<uint64_t> member_seeds(int64_t p) {
-  std::vector<uint64_t> out;
-  for (int64_t i = 0; i < p; ++i) out.push_back(2000 + static_cast<uint64_t>(i));
-  return out;
-}
+std::vector<uint64_t> member_seeds(int64_t p) { return bench_seeds(p, 2000); }
 
 void BM_RlUpdate(benchmark::State& state, const RlWorkload& w) {
   const int64_t P = state.range(0);

@@ -40,11 +40,7 @@ constexpr int64_t kBatch = 64;
 constexpr int64_t kBudget = 1000;
 constexpr int64_t kUpdates = 100;
 
-std::vector<uint64_t> seeds(int64_t p) {
-  std::vector<uint64_t> out;
-  for (int64_t i = 0; i < p; ++i) out.push_back(1000 + static_cast<uint64_t>(i));
-  return out;
-}
+std::vector<uint64_t> seeds(int64_t p) { return bench_seeds(p, 1000); }
 
 Batch draw(int64_t p, int64_t n) {
   const FamilyInfo* family = FamilyRegistry::instance().find("linear-regression");

@@ -154,6 +154,20 @@ PopulationMlp::PopulationMlp(const PopulationMlpOptions& options,
 #ifdef HOURGLASS_HAVE_BLAS
   fused_ = options_.fused_cpu && device.is_cpu();
 #endif
+  widths_ = {weights_[0].size(1)};
+  for (const auto& weight : weights_) widths_.push_back(weight.size(2));
+  max_width_ = *std::max_element(widths_.begin(), widths_.end());
+  const float* base = params_.data_ptr<float>();
+  auto block = [&](const at::Tensor& t, int64_t size) {
+    const Block b{t.data_ptr<float>() - base, size, member_params_};
+    member_params_ += size;
+    return b;
+  };
+  if (options_.embedding > 0) table_block_.push_back(block(table_, options_.vocab * options_.embedding));
+  for (size_t l = 0; l < layers; ++l) {
+    weight_blocks_.push_back(block(weights_[l], dense[l] * dense[l + 1]));
+    bias_blocks_.push_back(block(biases_[l], dense[l + 1]));
+  }
 }
 
 at::Tensor PopulationMlp::embed(const at::Tensor& x) const {
@@ -270,9 +284,10 @@ at::Tensor PopulationMlp::fused_forward(const at::Tensor& x_in) const {
   const int64_t blocks = embedding ? input_dim / V : 0;
   const auto x = x_in.stride(2) == 1 && x_in.stride(1) == input_dim ? x_in : x_in.contiguous();
   auto out = at::empty({P, n, d_out}, x.options());
-  std::vector<int64_t> w{weights_[0].size(1)};
-  for (const auto& weight : weights_) w.push_back(weight.size(2));
-  const int64_t max_width = *std::max_element(w.begin(), w.end());
+  const auto& w = widths_;
+  const int64_t max_width = max_width_;
+  const float* params = params_.data_ptr<float>();
+  auto param = [&](const Block& b, int64_t i) { return params + b.offset + i * b.per_member; };
   const float* xs = x.data_ptr<float>();
   float* os = out.data_ptr<float>();
   at::parallel_for(0, P, 1, [&](int64_t begin, int64_t end) {
@@ -283,16 +298,16 @@ at::Tensor PopulationMlp::fused_forward(const at::Tensor& x_in) const {
         const float* h = xs + i * x.stride(0) + r0 * input_dim;
         float* next = buffer.data();
         if (embedding) {
-          gemm(false, false, rows * blocks, e, V, h, V, table_[i].data_ptr<float>(), e, 0.0f,
-               next, e);
+          gemm(false, false, rows * blocks, e, V, h, V, param(table_block_[0], i), e, 0.0f, next,
+               e);
           h = next;
           next = buffer.data() + kRows * max_width;
         }
         for (int64_t l = 0; l < L; ++l) {
           float* z = l + 1 < L ? next : os + (i * n + r0) * d_out;
-          gemm(false, false, rows, w[l + 1], w[l], h, w[l], weights_[l][i].data_ptr<float>(),
-               w[l + 1], 0.0f, z, w[l + 1]);
-          bias_activation(z, biases_[l][i].data_ptr<float>(), rows, w[l + 1],
+          gemm(false, false, rows, w[l + 1], w[l], h, w[l], param(weight_blocks_[l], i), w[l + 1],
+               0.0f, z, w[l + 1]);
+          bias_activation(z, param(bias_blocks_[l], i), rows, w[l + 1],
                           l + 1 < L ? (options_.tanh ? 2 : 1) : 0);
           next = z == buffer.data() ? buffer.data() + kRows * max_width : buffer.data();
           h = z;
@@ -324,44 +339,25 @@ void PopulationMlp::fused_step(const at::Tensor& x_in, const at::Tensor& y_in, M
   if (!per_member_loss.is_contiguous() || per_member_loss.numel() != P)
     throw std::invalid_argument("PopulationMlp::train_step: per_member_loss must be [P], contiguous");
 
-  // Widths: w[0] the first dense layer's input, w[l + 1] layer l's output.
-  std::vector<int64_t> w{weights_[0].size(1)};
-  for (const auto& weight : weights_) w.push_back(weight.size(2));
-  const int64_t max_width = *std::max_element(w.begin(), w.end());
-  // Per member: [embedded input] [layer 0 output] ... [layer L-1 output].
-  std::vector<int64_t> act_offset;
-  int64_t per_member = embedding ? nb * w[0] : 0;
-  for (int64_t l = 0; l < L; ++l) {
-    act_offset.push_back(per_member);
-    per_member += nb * w[l + 1];
-  }
-  // Offsets of each parameter block in the flat buffers, its size per member,
-  // and its place in a member's gradient (kept in the thread's workspace).
-  struct Block {
-    int64_t offset, per_member, local;
-  };
-  std::vector<Block> table_block, weight_block, bias_block;
-  const float* base = params_.data_ptr<float>();
-  int64_t member_params = 0;
-  auto block = [&](const at::Tensor& t, int64_t size) {
-    const Block b{t.data_ptr<float>() - base, size, member_params};
-    member_params += size;
-    return b;
-  };
-  if (embedding) table_block.push_back(block(table_, V * e));
-  for (int64_t l = 0; l < L; ++l) {
-    weight_block.push_back(block(weights_[l], w[l] * w[l + 1]));
-    bias_block.push_back(block(biases_[l], w[l + 1]));
-  }
+  const auto& w = widths_;
+  const int64_t max_width = max_width_;
   // One workspace per thread (activations, two gradient scratch buffers, the
   // member's parameter gradients), reused member after member so it stays in
-  // cache: nothing is allocated once the batch size is known.
-  const int64_t workspace = per_member + 2 * nb * max_width + member_params;
-  const int64_t threads = at::get_num_threads();
-  if (fused_batch_ != nb || static_cast<int64_t>(workspace_.size()) < threads * workspace) {
-    workspace_.assign(static_cast<size_t>(threads * workspace), 0.0f);
+  // cache: nothing is allocated once the batch size is known. A member's
+  // activations: [embedded input] [layer 0 output] ... [layer L-1 output].
+  if (fused_batch_ != nb) {
+    act_offset_.clear();
+    act_size_ = embedding ? nb * w[0] : 0;
+    for (int64_t l = 0; l < L; ++l) {
+      act_offset_.push_back(act_size_);
+      act_size_ += nb * w[l + 1];
+    }
     fused_batch_ = nb;
   }
+  const int64_t threads = at::get_num_threads();
+  const int64_t workspace = act_size_ + 2 * nb * max_width + member_params_;
+  if (static_cast<int64_t>(workspace_.size()) < threads * workspace)
+    workspace_.assign(static_cast<size_t>(threads * workspace), 0.0f);
 
   ++steps_;
   AdamScalars adam{};
@@ -383,7 +379,7 @@ void PopulationMlp::fused_step(const at::Tensor& x_in, const at::Tensor& y_in, M
   auto member_step = [&](int64_t i, float* work) {
     const float* xi = xs + i * x.stride(0);
     float* act = work;
-    float* g = act + per_member;
+    float* g = act + act_size_;
     float* dh = g + nb * max_width;
     float* grads = dh + nb * max_width;
     auto param = [&](const Block& b) { return params + b.offset + i * b.per_member; };
@@ -392,14 +388,14 @@ void PopulationMlp::fused_step(const at::Tensor& x_in, const at::Tensor& y_in, M
     // Forward.
     const float* h = xi;
     if (embedding) {  // [nb*B, V] x [V, e] -> [nb*B, e] = [nb, B*e]
-      gemm(false, false, nb * blocks, e, V, xi, V, param(table_block[0]), e, 0.0f, act, e);
+      gemm(false, false, nb * blocks, e, V, xi, V, param(table_block_[0]), e, 0.0f, act, e);
       h = act;
     }
     for (int64_t l = 0; l < L; ++l) {
-      float* z = act + act_offset[static_cast<size_t>(l)];
-      gemm(false, false, nb, w[l + 1], w[l], h, w[l], param(weight_block[l]), w[l + 1], 0.0f, z,
+      float* z = act + act_offset_[static_cast<size_t>(l)];
+      gemm(false, false, nb, w[l + 1], w[l], h, w[l], param(weight_blocks_[l]), w[l + 1], 0.0f, z,
            w[l + 1]);
-      bias_activation(z, param(bias_block[l]), nb, w[l + 1], l + 1 < L ? activation : 0);
+      bias_activation(z, param(bias_blocks_[l]), nb, w[l + 1], l + 1 < L ? activation : 0);
       h = z;
     }
     // Loss and dL/d(output) into g.
@@ -434,15 +430,15 @@ void PopulationMlp::fused_step(const at::Tensor& x_in, const at::Tensor& y_in, M
     }
     // Backward: g holds dL/dz of layer l.
     for (int64_t l = L - 1; l >= 0; --l) {
-      const float* input = l > 0 ? act + act_offset[static_cast<size_t>(l - 1)] : (embedding ? act : xi);
+      const float* input = l > 0 ? act + act_offset_[static_cast<size_t>(l - 1)] : (embedding ? act : xi);
       gemm(true, false, w[l], w[l + 1], nb, input, w[l], g, w[l + 1], 0.0f,
-           grad(weight_block[l]), w[l + 1]);
-      column_sums(g, grad(bias_block[l]), nb, w[l + 1]);
+           grad(weight_blocks_[l]), w[l + 1]);
+      column_sums(g, grad(bias_blocks_[l]), nb, w[l + 1]);
       if (l == 0 && !embedding) break;
-      gemm(false, true, nb, w[l], w[l + 1], g, w[l + 1], param(weight_block[l]), w[l + 1], 0.0f,
+      gemm(false, true, nb, w[l], w[l + 1], g, w[l + 1], param(weight_blocks_[l]), w[l + 1], 0.0f,
            dh, w[l]);
       if (l == 0) {  // dE = X^T dh over the nb*B blocks: [V, nb*B] x [nb*B, e]
-        gemm(true, false, V, e, nb * blocks, xi, V, dh, e, 0.0f, grad(table_block[0]), e);
+        gemm(true, false, V, e, nb * blocks, xi, V, dh, e, 0.0f, grad(table_block_[0]), e);
         break;
       }
       activation_backward(dh, input, nb * w[l], options_.tanh);
@@ -458,10 +454,10 @@ void PopulationMlp::fused_step(const at::Tensor& x_in, const at::Tensor& y_in, M
                    static_cast<float>(options_.momentum),
                    static_cast<float>(options_.weight_decay));
     };
-    for (const auto& b : table_block) update(b);
+    for (const auto& b : table_block_) update(b);
     for (int64_t l = 0; l < L; ++l) {
-      update(weight_block[l]);
-      update(bias_block[l]);
+      update(weight_blocks_[l]);
+      update(bias_blocks_[l]);
     }
   };
   at::parallel_for(0, P, 1, [&](int64_t begin, int64_t end) {

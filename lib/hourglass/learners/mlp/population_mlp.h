@@ -111,8 +111,22 @@ class PopulationMlp {
   std::vector<at::Tensor> weights_, biases_, weight_grads_, bias_grads_;  // views
   std::vector<at::Tensor> inputs_, pre_activations_;  // of the last forward_train
   at::Tensor embed_input_;                            // x of the last forward_train
-  // Fused path: one preallocated workspace per thread, sized for one batch size.
+  // Fused path. The layout, fixed at construction: dense widths (widths_[0]
+  // the first dense layer's input, widths_[l + 1] layer l's output) and where
+  // each parameter block lies in the flat buffer.
+  struct Block {
+    int64_t offset;      // of member 0's block in params_
+    int64_t per_member;  // its size per member (the stride between members)
+    int64_t local;       // its place in one member's gradient (in the workspace)
+  };
+  std::vector<int64_t> widths_;
+  int64_t max_width_ = 0, member_params_ = 0;
+  std::vector<Block> table_block_, weight_blocks_, bias_blocks_;  // table: none or one
+  // Sized for one batch size: each layer's output offset within a member's
+  // activations, their total, and one preallocated workspace per thread.
   int64_t fused_batch_ = -1;
+  std::vector<int64_t> act_offset_;
+  int64_t act_size_ = 0;
   std::vector<float> workspace_;
 };
 
