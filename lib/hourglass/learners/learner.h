@@ -193,7 +193,7 @@ struct LearnerInfo {
   // layer of width 64, forward and backward, costs about 1. Not calibrated to
   // seconds: a caller that needs seconds times one unit on its machine.
   // Unset means `budget` (one unit per sample). See learner_cost.
-  std::function<double(const Params& params, int64_t budget)> cost;
+  std::function<double(const Params& params, int64_t budget)> cost = nullptr;
 };
 
 // The estimated compute of a population of `members` trained on `budget`
