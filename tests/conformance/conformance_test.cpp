@@ -156,7 +156,9 @@ TEST_P(EveryFamily, EverySplitSamplesTheDeclaredShapesDeterministically) {
     }
     // Image inputs: declared by the family, one image per row.
     EXPECT_EQ(shape.image.defined(), info().image_inputs);
-    if (shape.image.defined()) EXPECT_EQ(shape.image.size(), shape.input_dim);
+    if (shape.image.defined()) {
+      EXPECT_EQ(shape.image.size(), shape.input_dim);
+    }
     if (shape.one_hot_block > 0) {
       ASSERT_EQ(shape.input_dim % shape.one_hot_block, 0);
       const auto blocks = a.x.reshape({3, 17, -1, shape.one_hot_block});
