@@ -34,6 +34,9 @@ agents:
     params: {k: 5}
   - name: logistic
     learner: logistic
+  - name: cnn
+    learner: cnn
+    params: {max_updates: 60}
 )";
 
 class FashionMnistCli : public Cli {
@@ -52,12 +55,13 @@ TEST_F(FashionMnistCli, RealImagesScoreWellAboveChanceInDistributionAndDropUnder
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_TRUE(contains(r.out, "ood/rotate-90")) << r.out;
   const auto results = nlohmann::json::parse(read(dir_ + "/a/results.json"));
-  ASSERT_EQ(results["trials"].size(), 4u);
+  ASSERT_EQ(results["trials"].size(), 6u);
   for (const auto& t : results["trials"]) {
     ASSERT_EQ(t["status"], "ok") << t.dump();
     EXPECT_EQ(t["samples_used"], 300) << t.dump();
     const double test = t["splits"]["test"]["raw"].get<double>();
-    // 300 images: kNN and logistic regression reach about 0.7 (chance 0.1).
+    // 300 images: kNN, logistic regression and 60 steps of the CNN reach
+    // about 0.7 (chance 0.1).
     EXPECT_GT(test, 0.55) << t.dump();
     EXPECT_LT(test, 0.9) << t.dump();
     // Normalized: 0 = chance (0.1), 1 = perfect.
@@ -117,6 +121,24 @@ TEST_F(FashionMnistCli, CorruptFilesAreRefusedWithTheFileAndThePackage) {
   EXPECT_EQ(r.code, 2) << r.err;
   EXPECT_TRUE(contains(r.err, copy + "/train-labels-idx1-ubyte.gz: SHA-256")) << r.err;
   EXPECT_TRUE(contains(r.err, "dataset-fashion-mnist")) << r.err;
+}
+
+TEST_F(Cli, TheCnnIsRefusedOnAFlatFamilyWithALocatedError) {
+  const std::string suite = write("flat.yaml", R"(suite: flat
+budgets: [100]
+tasks:
+  - name: blobs
+    family: gaussian-blobs
+agents:
+  - name: conv
+    learner: cnn
+)");
+  const auto r = hourglass("validate '" + suite + "'");
+  EXPECT_EQ(r.code, 2) << r.err;
+  EXPECT_TRUE(contains(r.err, suite + ":8:14: error: agent 'conv': learner 'cnn' takes image inputs "
+                              "only, and task 'blobs' (family 'gaussian-blobs') has flat inputs "
+                              "(families with images: fashion-mnist)"))
+      << r.err;
 }
 
 }  // namespace

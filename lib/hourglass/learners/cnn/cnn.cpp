@@ -118,7 +118,7 @@ LearnerInfo MakeInfo() {
                       "dropout rate on the last hidden dense layer's output (none without one)"),
       ParamSpec::Real("lr", 1e-3, 1e-8, 10.0, "Adam's learning rate"),
       ParamSpec::Int("batch_size", 64, 1, 1'000'000, "minibatch size (capped at the budget)"),
-      ParamSpec::Int("max_updates", 2000, 1, 100'000'000,
+      ParamSpec::Int("max_updates", 1000, 1, 100'000'000,
                      "optimizer steps: the compute cap, independent of the data budget"),
   };
   info.make = [](const Params& p) { return std::make_unique<CnnLearner>(p); };
