@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # Sets up Hourglass on Debian 12: installs the Debian packages it needs
 # (skipped when already installed) and builds it in build/.
-#   scripts/setup.sh           packages for building and running
-#   scripts/setup.sh --tests   also what the test suite needs
+#   scripts/setup.sh           packages for building and running; builds only
+#                              build/hourglass (what the quick start runs)
+#   scripts/setup.sh --tests   also what the test suite needs; builds
+#                              everything (tests, sanitizer build, benchmarks,
+#                              fuzzer)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(cmake ninja-build g++ git pkg-config
+packages=(cmake ninja-build g++ git pkg-config ccache
           libtorch-dev libopenblas0-openmp
           libcli11-dev libyaml-cpp-dev libspdlog-dev nlohmann-json3-dev
           libgtest-dev libbenchmark-dev zlib1g-dev
@@ -28,9 +31,10 @@ test_packages=(slurm-wlm munge python3
                texlive-latex-base texlive-latex-recommended
                clang libclang-rt-14-dev python3-torch)
 
+targets=(--target hourglass)
 for arg in "$@"; do
   case "$arg" in
-    --tests) packages+=("${test_packages[@]}") ;;
+    --tests) packages+=("${test_packages[@]}"); targets=() ;;
     *) echo "usage: scripts/setup.sh [--tests]" >&2; exit 2 ;;
   esac
 done
@@ -60,4 +64,4 @@ if command -v ninja >/dev/null; then generator=(-G Ninja); fi
 if [ ! -f build/CMakeCache.txt ]; then
   cmake -S . -B build "${generator[@]}" -DCMAKE_BUILD_TYPE=Release
 fi
-cmake --build build -j"$(nproc)"
+cmake --build build -j"$(nproc)" "${targets[@]}"
