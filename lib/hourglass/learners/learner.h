@@ -194,6 +194,10 @@ struct LearnerInfo {
   // seconds: a caller that needs seconds times one unit on its machine.
   // Unset means `budget` (one unit per sample). See learner_cost.
   std::function<double(const Params& params, int64_t budget)> cost = nullptr;
+  // Whether it needs image inputs (TaskShape::image, a family with
+  // FamilyInfo::image_inputs), as a convolutional network does; flat
+  // learners take any input, images included, as rows of input_dim values.
+  bool images_only = false;
 };
 
 // The estimated compute of a population of `members` trained on `budget`

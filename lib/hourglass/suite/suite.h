@@ -45,6 +45,9 @@ struct Catalog {
     bool can_continue = false;
     // learner, optional: LearnerInfo::cost (estimated compute per member).
     std::function<double(const Params& params, int64_t budget)> cost = nullptr;
+    // family: its inputs are images (FamilyInfo::image_inputs); learner: it
+    // takes image inputs only (LearnerInfo::images_only).
+    bool images = false;
   };
   std::map<std::string, Component> families;
   std::map<std::string, Component> learners;

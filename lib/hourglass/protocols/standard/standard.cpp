@@ -3,6 +3,8 @@
 //   train    the samples it trained on (not scored when it drew none),
 //   test     eval_samples fresh draws from the train distribution,
 //   ood/<n>  eval_samples draws from each OOD split, in suite order.
+// A split with held-out examples (SupervisedSplit::held_out, a dataset's test
+// files) is scored on those for test and ood/*.
 // Splits with an ExamplePool (a finite table) are drawn without replacement:
 // the budget counts distinct items, and test and OOD splits are scored only
 // on items the member was not handed (a split with none left is not scored).
@@ -97,10 +99,12 @@ std::vector<TrialRecord> run_standard(const ProtocolRun& run) {
         if (const Batch drawn = sampler.all_drawn(); drawn.x.defined())
           score_split(*learner, *train_split, drawn, "train", device, trials);
         auto score_fresh = [&](const SupervisedSplit& split, const std::string& name) {
+          // A split with held-out examples (a dataset's test files) is scored on those.
+          const SupervisedSplit& source = split.held_out() ? *split.held_out() : split;
           // From the trial seeds (run/phase.h says why).
-          const Batch batch = evaluation_draws(split, population.trial_seeds, "split/" + name,
+          const Batch batch = evaluation_draws(source, population.trial_seeds, "split/" + name,
                                                suite.eval_samples, &sampler);
-          if (batch.x.defined()) score_split(*learner, split, batch, name, device, trials);
+          if (batch.x.defined()) score_split(*learner, source, batch, name, device, trials);
         };
         score_fresh(*train_split, "test");
         for (const auto& ood : task.ood)
