@@ -87,7 +87,8 @@ std::vector<std::string> learner_violations(const std::string& learner, const st
   const auto trials = run_population(suite, expand(suite)[0], "cpu");
   for (const auto& t : trials) {
     const std::string who = "seed " + std::to_string(t.seed_index) + ": ";
-    if (t.status != TrialStatus::kOk) out.push_back(who + "status " + std::string(to_string(t.status)) + ": " + t.message);
+    if (t.status != TrialStatus::kOk)
+      out.push_back(who + "status " + to_string(t.status) + ": " + t.message);
     if (t.samples_used > kTinyBudget)
       out.push_back(who + "drew " + std::to_string(t.samples_used) + " samples with a budget of " +
                     std::to_string(kTinyBudget));
