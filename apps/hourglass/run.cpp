@@ -22,6 +22,7 @@
 #include "hourglass/report/renderer.h"
 #include "hourglass/results/results.h"
 #include "hourglass/run/plan.h"
+#include "hourglass/run/protocol.h"
 #include "hourglass/run/runner.h"
 #include "hourglass/run/shard.h"
 #include "hourglass_git_commit.h"  // generated at build time
@@ -86,7 +87,7 @@ void apply_overrides(Suite& suite, const RunArgs& args) {
   }
   if (!args.budgets.empty()) {
     std::vector<int64_t> b = args.budgets;
-    const int64_t least = suite.protocol == kProtocolTransfer ? 0 : 1;  // 0: zero-shot
+    const int64_t least = find_protocol(suite.protocol).min_budget;  // 0: zero-shot
     for (auto v : b)
       if (v < least || v > kMaxBudget)
         throw InputError("--budgets: each budget must be in [" + std::to_string(least) + ", " +
@@ -282,7 +283,7 @@ int run(const RunArgs& args) {
 
   print_run_report(results, results_path, args.format, std::cout);
   int lost = 0;
-  for (const auto& t : results.trials) lost += t.status != "ok";
+  for (const auto& t : results.trials) lost += t.status != TrialStatus::kOk;
   if (!args.quiet) spdlog::info("results: {}", results_path);
   if (lost > 0) {
     spdlog::warn("{} trial(s) failed or diverged (see status and message in {})", lost,

@@ -87,11 +87,11 @@ std::vector<std::string> learner_violations(const std::string& learner, const st
   const auto trials = run_population(suite, expand(suite)[0], "cpu");
   for (const auto& t : trials) {
     const std::string who = "seed " + std::to_string(t.seed_index) + ": ";
-    if (t.status != "ok") out.push_back(who + "status " + t.status + ": " + t.message);
+    if (t.status != TrialStatus::kOk) out.push_back(who + "status " + std::string(to_string(t.status)) + ": " + t.message);
     if (t.samples_used > kTinyBudget)
       out.push_back(who + "drew " + std::to_string(t.samples_used) + " samples with a budget of " +
                     std::to_string(kTinyBudget));
-    if (t.status != "ok") continue;
+    if (t.status != TrialStatus::kOk) continue;
     std::vector<std::string> expected{"train", "test"};
     for (const auto& s : info->suggested_ood) expected.push_back("ood/" + s.name);
     for (const auto& name : expected) {

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "hourglass/run/protocol.h"
 #include "hourglass/suite/suite.h"
 
 #ifndef HOURGLASS_TEST_DATA_DIR
@@ -28,6 +29,9 @@ const std::string kSuites = std::string(HOURGLASS_TEST_DATA_DIR) + "/suites/";
 const Catalog& test_catalog() {
   static const Catalog catalog = [] {
     Catalog c;
+    // The registered protocols (the library's, or tests/support's in the
+    // LibTorch-free build).
+    for (const auto& [name, info] : ProtocolRegistry::instance().entries()) c.protocols[name] = &info;
     c.families["sinusoid"] = {
         {ParamSpec::RealRange("amplitude", 0.1, 5.0, 0.0, std::nullopt, "amplitude range"),
          ParamSpec::RealRange("phase", 0.0, 3.1416, std::nullopt, std::nullopt, "phase range"),
