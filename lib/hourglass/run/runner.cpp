@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "hourglass/core/error.h"
+#include "hourglass/core/progress.h"
 #include "hourglass/learners/learner.h"
 #include "hourglass/metrics/generalization.h"
 #include "hourglass/run/budgeted_sampler.h"
@@ -286,6 +287,7 @@ std::vector<TrialRecord> run_plan(
       const size_t i = next.fetch_add(1);
       if (i >= plan.size()) return;
       try {
+        const ScopedPopulationProgress progress(options.progress ? &options.progress[i] : nullptr);
         auto trials = run_population(suite, plan[i], options.device);
         std::lock_guard<std::mutex> lock(mutex);
         if (error) return;
