@@ -12,7 +12,8 @@ cd "$(dirname "$0")/.."
 packages=(cmake ninja-build g++ git pkg-config ccache
           libtorch-dev libopenblas0-openmp
           libcli11-dev libyaml-cpp-dev libspdlog-dev nlohmann-json3-dev
-          libgtest-dev libbenchmark-dev)
+          libgtest-dev libbenchmark-dev zlib1g-dev
+          dataset-fashion-mnist)
 
 # What the tests need beyond the build (tests/CMakeLists.txt): a single-node
 # Slurm for the job-array test (label slurm); for the report checks (label
@@ -20,12 +21,15 @@ packages=(cmake ninja-build g++ git pkg-config ccache
 # Chromium renders the html (with a font to draw text), pdflatex compiles the
 # latex. Those tests fail, naming the package, when one is missing. clang
 # builds the suite loader fuzzer (label fuzz; left out, with a warning, when
-# clang++ is missing at configure time).
+# clang++ is missing at configure time). The fashion-mnist CLI test reads the
+# real files of dataset-fashion-mnist (installed above for every setup: the
+# family needs it); python3-torch runs the Python peer of the benchmarks
+# (benchmarks/peer/).
 test_packages=(slurm-wlm munge python3
                python3-numpy python3-pandas python3-scipy
                chromium fonts-dejavu-core
                texlive-latex-base texlive-latex-recommended
-               clang libclang-rt-14-dev)
+               clang libclang-rt-14-dev python3-torch)
 
 targets=(--target hourglass)
 for arg in "$@"; do

@@ -1,4 +1,4 @@
-// hourglass list families|learners|suites
+// hourglass list families|learners|protocols|suites
 #include <filesystem>
 #include <iostream>
 
@@ -6,6 +6,7 @@
 #include "hourglass/core/error.h"
 #include "hourglass/learners/learner.h"
 #include "hourglass/run/plan.h"
+#include "hourglass/run/protocol.h"
 #include "hourglass/tasks/family.h"
 
 namespace hg::cli {
@@ -62,8 +63,40 @@ int list_learners() {
     print_params(info.params);
     std::cout << '\n';
   }
-  std::cout << "\"can continue\": the learner trains further from its state, which protocol: "
-               "transfer and continual need (docs/suite-format.md).\nSee docs/learners.md.\n";
+  std::string needing;
+  for (const auto& [name, info] : ProtocolRegistry::instance().entries())
+    if (info.needs_continue) needing += (needing.empty() ? "" : ", ") + name;
+  std::cout << "\"can continue\": the learner trains further from its state, which the "
+               "protocols that need it ("
+            << (needing.empty() ? "none" : needing)
+            << ") require (hourglass list protocols).\nSee docs/learners.md.\n";
+  return kExitOk;
+}
+
+int list_protocols() {
+  for (const auto& [name, info] : ProtocolRegistry::instance().entries()) {
+    std::cout << name << (info.is_default ? "  (default)" : "") << "  " << info.doc << '\n';
+    auto print_keys = [](const char* title, const std::vector<ProtocolKey>& keys) {
+      std::cout << "    " << title << ":";
+      if (keys.empty()) std::cout << " none";
+      std::cout << '\n';
+      for (const auto& k : keys)
+        std::cout << "      " << k.name << (k.required ? " (required)" : "") << ": " << k.spec
+                  << '\n';
+    };
+    print_keys("task keys", info.task_keys);
+    print_keys("suite keys", info.suite_keys);
+    std::cout << "    splits:\n";
+    for (const auto& s : info.splits) std::cout << "      " << s.pattern << ": " << s.doc << '\n';
+    std::string kinds;
+    for (const auto& k : info.family_kinds) kinds += (kinds.empty() ? "" : ", ") + k;
+    std::cout << "    runs: " << kinds << " families"
+              << (info.finite_tables ? "" : " drawn from a distribution (no finite tables)")
+              << (info.needs_continue ? "; learners that can continue" : "")
+              << "; budgets >= " << info.min_budget << "\n\n";
+  }
+  std::cout << "A suite picks one with `protocol: NAME` (default: the one marked default). "
+               "See docs/suite-format.md.\n";
   return kExitOk;
 }
 
@@ -98,17 +131,19 @@ std::string shipped_suites_dir() { return HOURGLASS_SUITES_DIR; }
 void add_list(CLI::App& app, Action& action) {
   auto* cmd = app.add_subcommand("list",
                                  "List registered families or learners with every parameter "
-                                 "(type, default, range, doc), or the shipped suites.");
+                                 "(type, default, range, doc), the registered protocols (keys, "
+                                 "splits), or the shipped suites.");
   auto what = std::make_shared<std::string>();
   auto dir = std::make_shared<std::string>(shipped_suites_dir());
-  cmd->add_option("what", *what, "families | learners | suites")
+  cmd->add_option("what", *what, "families | learners | protocols | suites")
       ->required()
-      ->check(CLI::IsMember({"families", "learners", "suites"}));
+      ->check(CLI::IsMember({"families", "learners", "protocols", "suites"}));
   cmd->add_option("--dir", *dir, "directory of suites for `list suites`")->capture_default_str();
   cmd->callback([&action, what, dir] {
     action = [what, dir] {
       if (*what == "families") return list_families();
       if (*what == "learners") return list_learners();
+      if (*what == "protocols") return list_protocols();
       return list_suites(*dir);
     };
   });

@@ -25,6 +25,7 @@
 #include "hourglass/report/renderer.h"
 #include "hourglass/results/results.h"
 #include "hourglass/run/plan.h"
+#include "hourglass/run/protocol.h"
 #include "hourglass/run/runner.h"
 #include "hourglass/run/shard.h"
 #include "hourglass_git_commit.h"  // generated at build time
@@ -91,7 +92,7 @@ void apply_overrides(Suite& suite, const RunArgs& args) {
   }
   if (!args.budgets.empty()) {
     std::vector<int64_t> b = args.budgets;
-    const int64_t least = suite.protocol == kProtocolTransfer ? 0 : 1;  // 0: zero-shot
+    const int64_t least = find_protocol(suite.protocol).min_budget;  // 0: zero-shot
     for (auto v : b)
       if (v < least || v > kMaxBudget)
         throw InputError("--budgets: each budget must be in [" + std::to_string(least) + ", " +
@@ -307,7 +308,7 @@ int run(const RunArgs& args) {
   // Logs first, flushed, then the report in one write: on a terminal the two
   // never interleave.
   int lost = 0;
-  for (const auto& t : results.trials) lost += t.status != "ok";
+  for (const auto& t : results.trials) lost += t.status != TrialStatus::kOk;
   if (!args.quiet) spdlog::info("results: {}", results_path);
   if (lost > 0)
     spdlog::warn("{} trial(s) failed or diverged (see status and message in {})", lost,

@@ -45,6 +45,36 @@ TEST_F(Cli, ListMarksTheLearnersThatCanContinue) {
   EXPECT_FALSE(line_of("knn").empty());
 }
 
+TEST_F(Cli, ListProtocolsPrintsEachWithItsKeysAndSplits) {
+  const auto l = hourglass("list protocols");
+  ASSERT_EQ(l.code, 0) << l.err;
+  // The section of one protocol: from its name line to the blank line.
+  auto section_of = [&](const std::string& name) {
+    const auto at = l.out.find(name + "  ") == 0 ? 0 : l.out.find("\n" + name + "  ");
+    if (at == std::string::npos) return std::string();
+    const auto start = at == 0 ? 0 : at + 1;
+    return l.out.substr(start, l.out.find("\n\n", start) - start);
+  };
+  const std::string standard = section_of("standard");
+  EXPECT_TRUE(contains(standard, "standard  (default)")) << l.out;
+  EXPECT_TRUE(contains(standard, "      train: map of parameter overrides")) << standard;
+  EXPECT_TRUE(contains(standard, "      ood: map of OOD split name")) << standard;
+  EXPECT_TRUE(contains(standard, "      ood/<name>: ")) << standard;
+  const std::string transfer = section_of("transfer");
+  EXPECT_TRUE(contains(transfer, "      targets (required): a map of target name")) << transfer;
+  EXPECT_TRUE(contains(transfer, "      pretrain_budget (required): the source samples"))
+      << transfer;
+  for (const char* split : {"      source: ", "      zero-shot/<target>: ", "      adapted/<target>: ",
+                            "      scratch/<target>: "})
+    EXPECT_TRUE(contains(transfer, split)) << split << "\n" << transfer;
+  EXPECT_TRUE(contains(transfer, "learners that can continue; budgets >= 0")) << transfer;
+  const std::string continual = section_of("continual");
+  EXPECT_TRUE(contains(continual, "      stream (required): a map of at least two stages"))
+      << continual;
+  EXPECT_TRUE(contains(continual, "      after/<stage i>/<stage j>: ")) << continual;
+  EXPECT_FALSE(contains(continual, "(default)"));
+}
+
 TEST_F(Cli, ValidateAcceptsTheProtocolSuites) {
   const auto o =
       hourglass("validate suites/transfer-sinusoid.yaml suites/continual-rotations.yaml");

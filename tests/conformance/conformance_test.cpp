@@ -87,11 +87,11 @@ std::vector<std::string> learner_violations(const std::string& learner, const st
   const auto trials = run_population(suite, expand(suite)[0], "cpu");
   for (const auto& t : trials) {
     const std::string who = "seed " + std::to_string(t.seed_index) + ": ";
-    if (t.status != "ok") out.push_back(who + "status " + t.status + ": " + t.message);
+    if (t.status != TrialStatus::kOk) out.push_back(who + "status " + std::string(to_string(t.status)) + ": " + t.message);
     if (t.samples_used > kTinyBudget)
       out.push_back(who + "drew " + std::to_string(t.samples_used) + " samples with a budget of " +
                     std::to_string(kTinyBudget));
-    if (t.status != "ok") continue;
+    if (t.status != TrialStatus::kOk) continue;
     std::vector<std::string> expected{"train", "test"};
     for (const auto& s : info->suggested_ood) expected.push_back("ood/" + s.name);
     for (const auto& name : expected) {
@@ -153,6 +153,11 @@ TEST_P(EveryFamily, EverySplitSamplesTheDeclaredShapesDeterministically) {
       EXPECT_EQ(a.y.scalar_type(), torch::kLong);
       EXPECT_GE(a.y.min().item<int64_t>(), 0);
       EXPECT_LT(a.y.max().item<int64_t>(), shape.output_dim);
+    }
+    // Image inputs: declared by the family, one image per row.
+    EXPECT_EQ(shape.image.defined(), info().image_inputs);
+    if (shape.image.defined()) {
+      EXPECT_EQ(shape.image.size(), shape.input_dim);
     }
     if (shape.one_hot_block > 0) {
       ASSERT_EQ(shape.input_dim % shape.one_hot_block, 0);
@@ -268,6 +273,7 @@ std::vector<Pairing> pairings() {
     if (is_test_double(learner)) continue;
     for (const auto& [family, f] : FamilyRegistry::instance().entries()) {
       if (is_test_double(family) || f.kind == TaskKind::kInteractive) continue;
+      if (l.images_only && !f.image_inputs) continue;  // the loader refuses the pair
       if (std::find(l.kinds.begin(), l.kinds.end(), f.kind) != l.kinds.end())
         out.push_back({learner, family});
     }

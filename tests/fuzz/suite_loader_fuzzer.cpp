@@ -7,8 +7,9 @@
 // include `main.yaml` (themselves: a cycle) or `common.yaml`, a fixed valid
 // fragment, so includes are exercised too.
 //
-// Built without LibTorch from lib/hourglass/suite/*.cpp and
-// core/{error,params,sha256}.cpp by tests/fuzz/CMakeLists.txt (clang).
+// Built without LibTorch from lib/hourglass/suite/*.cpp,
+// core/{error,params,sha256}.cpp and the protocols' declarations
+// (protocols/*/*_info.cpp) by tests/fuzz/CMakeLists.txt (clang).
 #include <unistd.h>
 
 #include <cstdint>
@@ -17,6 +18,9 @@
 #include <fstream>
 #include <string>
 
+#include "hourglass/protocols/continual/continual.h"
+#include "hourglass/protocols/standard/standard.h"
+#include "hourglass/protocols/transfer/transfer.h"
 #include "hourglass/suite/suite.h"
 
 namespace {
@@ -52,6 +56,10 @@ hg::Catalog make_catalog() {
                                    ParamSpec::Real("lambda", 1e-3, 0.0, 1e6, "lambda")},
                                   "", {"regression"});
   c.learners["ppo"] = component({}, "", {"interactive"});
+  c.learners["mlp"].can_continue = true;
+  static const hg::ProtocolInfo protocols[] = {hg::standard_info(), hg::transfer_info(),
+                                               hg::continual_info()};
+  for (const auto& p : protocols) c.protocols[p.name] = &p;
   return c;
 }
 

@@ -15,7 +15,7 @@ using testing::suite_from_yaml;
 double mean_score(const std::vector<TrialRecord>& trials, const std::string& split) {
   double sum = 0;
   for (const auto& t : trials) {
-    EXPECT_EQ(t.status, "ok") << t.message;
+    EXPECT_EQ(t.status, TrialStatus::kOk) << t.message;
     sum += t.find_split(split)->normalized;
   }
   return sum / static_cast<double>(trials.size());
@@ -109,7 +109,7 @@ tasks: [{name: lin, family: linear-regression, params: {x_scale: 1000.0}}]
 agents: [{name: m, learner: mlp, params: {optimizer: sgd, lr: 10.0, momentum: 0.99, max_updates: 200}}]
 )");
   for (const auto& t : trials) {
-    EXPECT_EQ(t.status, "diverged");
+    EXPECT_EQ(t.status, TrialStatus::kDiverged);
     ASSERT_TRUE(t.diverged_at.has_value());
     EXPECT_LE(*t.diverged_at, 200);
   }

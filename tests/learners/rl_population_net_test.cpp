@@ -38,8 +38,8 @@ at::Tensor reference_forward(const std::vector<at::Tensor>& p, const at::Tensor&
   return torch::baddbmm(p[3], h, p[2]);
 }
 
-TEST(RlPopulationMlpTest, OneBufferHoldsEveryMembersParameters) {
-  PopulationMlp net(kSeeds, "policy", kSizes, /*tanh=*/true, 0.5, torch::kCPU);
+TEST(RlPopulationNetTest, OneBufferHoldsEveryMembersParameters) {
+  PopulationNet net(kSeeds, "policy", kSizes, /*tanh=*/true, 0.5, torch::kCPU);
   ASSERT_EQ(net.flat().sizes(), (std::vector<int64_t>{3, kPerMember}));
   const auto p = unpack(net.flat());
   // Weights drawn per member and layer (the last scaled by out_scale), biases zero.
@@ -58,8 +58,8 @@ TEST(RlPopulationMlpTest, OneBufferHoldsEveryMembersParameters) {
   EXPECT_TRUE(torch::allclose(net.forward(x), reference_forward(unpack(net.flat()), x)));
 }
 
-TEST(RlPopulationMlpTest, CollectGradGathersTheLeavesGradientsIntoOneBuffer) {
-  PopulationMlp net(kSeeds, "q", kSizes, true, 1.0, torch::kCPU);
+TEST(RlPopulationNetTest, CollectGradGathersTheLeavesGradientsIntoOneBuffer) {
+  PopulationNet net(kSeeds, "q", kSizes, true, 1.0, torch::kCPU);
   const auto x = torch::randn({3, 4, 3});
   // The reference: the same weights as separate leaves, through autograd.
   auto p = unpack(net.flat().clone());
@@ -85,9 +85,9 @@ TEST(RlPopulationMlpTest, CollectGradGathersTheLeavesGradientsIntoOneBuffer) {
     EXPECT_TRUE(torch::allclose(once[i], p[i].grad(), 1e-5, 1e-6)) << i;
 }
 
-TEST(RlPopulationMlpTest, CopyFromCopiesTheWeights) {
-  PopulationMlp a(kSeeds, "a", kSizes, false, 1.0, torch::kCPU);
-  PopulationMlp b(kSeeds, "b", kSizes, false, 1.0, torch::kCPU);
+TEST(RlPopulationNetTest, CopyFromCopiesTheWeights) {
+  PopulationNet a(kSeeds, "a", kSizes, false, 1.0, torch::kCPU);
+  PopulationNet b(kSeeds, "b", kSizes, false, 1.0, torch::kCPU);
   ASSERT_FALSE(torch::equal(a.flat(), b.flat()));
   b.copy_from(a);
   EXPECT_TRUE(torch::equal(a.flat(), b.flat()));
@@ -114,8 +114,8 @@ TEST(RlPopulationAdamTest, ClipsEachMemberOverEveryNetworkThenSteps) {
   // networks is c_i sqrt(2 M): member 0 (c = 0.01) stays under the clip of
   // 1, member 1 (c = 10 at the first step) is scaled down to norm 1.
   const std::vector<uint64_t> seeds{1, 2};
-  PopulationMlp a(seeds, "a", kSizes, true, 1.0, torch::kCPU);
-  PopulationMlp b(seeds, "b", kSizes, true, 1.0, torch::kCPU);
+  PopulationNet a(seeds, "a", kSizes, true, 1.0, torch::kCPU);
+  PopulationNet b(seeds, "b", kSizes, true, 1.0, torch::kCPU);
   const double lr = 0.1;
   PopulationAdam adam({&a, &b}, lr, /*max_grad_norm=*/1.0);
   const auto start_a = a.flat().clone(), start_b = b.flat().clone();

@@ -4,13 +4,16 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <mutex>
 
 #include "../test_util.h"
 #include "hourglass/core/error.h"
 #include "hourglass/learners/learner.h"
-#include "hourglass/protocols/protocols.h"
+#include "hourglass/run/protocol.h"
 #include "hourglass/run/budgeted_sampler.h"
+#include "hourglass/run/phase.h"
+#include "hourglass/tasks/family.h"
 #include "hourglass/run/runner.h"
 
 namespace hg {
@@ -133,7 +136,7 @@ TEST(TransferProtocol, EveryPhaseDrawsItsOwnSplitUpToItsBudget) {
     }
     ASSERT_EQ(trials.size(), 3u);
     for (const auto& t : trials) {
-      EXPECT_EQ(t.status, "ok") << t.message;
+      EXPECT_EQ(t.status, TrialStatus::kOk) << t.message;
       EXPECT_EQ(t.samples_used, 2 * n);  // two targets
       for (const char* split : {"source", "zero-shot/near", "adapted/near", "scratch/near",
                                 "zero-shot/far", "adapted/far", "scratch/far"})
@@ -152,9 +155,14 @@ TEST(TransferProtocol, AdaptingPastTheBudgetFailsTheTrials) {
   const auto trials = run_population(suite, plan[1], "cpu");
   take_calls();
   for (const auto& t : trials) {
-    EXPECT_EQ(t.status, "failed");
+    EXPECT_EQ(t.status, TrialStatus::kFailed);
     EXPECT_NE(t.message.find("adapting to target/near: budget exceeded"), std::string::npos)
         << t.message;
+    // Like a failed standard trial: every split the protocol scores, NaN.
+    ASSERT_EQ(t.splits.size(), 7u);
+    EXPECT_EQ(t.splits[0].split, "source");
+    EXPECT_EQ(t.splits[6].split, "scratch/far");
+    for (const auto& s : t.splits) EXPECT_TRUE(std::isnan(s.raw) && std::isnan(s.normalized));
   }
 }
 
@@ -180,8 +188,8 @@ agents:
   const auto zero = run_population(suite, plan[0], "cpu");
   const auto sixteen = run_population(suite, plan[1], "cpu");
   for (size_t i = 0; i < 2; ++i) {
-    ASSERT_EQ(zero[i].status, "ok") << zero[i].message;
-    ASSERT_EQ(sixteen[i].status, "ok") << sixteen[i].message;
+    ASSERT_EQ(zero[i].status, TrialStatus::kOk) << zero[i].message;
+    ASSERT_EQ(sixteen[i].status, TrialStatus::kOk) << sixteen[i].message;
     EXPECT_EQ(zero[i].find_split("zero-shot/big")->raw, zero[i].find_split("adapted/big")->raw);
     EXPECT_EQ(zero[i].find_split("zero-shot/big")->raw,
               sixteen[i].find_split("zero-shot/big")->raw);
@@ -229,7 +237,7 @@ agents:
     EXPECT_LE(calls[i].x_hi, lo + 1) << "stage " << i - 1;
   }
   for (const auto& t : trials) {
-    EXPECT_EQ(t.status, "ok") << t.message;
+    EXPECT_EQ(t.status, TrialStatus::kOk) << t.message;
     EXPECT_EQ(t.samples_used, 39);
     EXPECT_EQ(t.splits.size(), 3u + 9u);
     for (const char* s : {"s0", "s1", "s2"}) {
@@ -259,7 +267,7 @@ agents:
 )");
   const auto trials = run_population(suite, expand(suite)[0], "cpu");
   for (const auto& t : trials) {
-    ASSERT_EQ(t.status, "ok") << t.message;
+    ASSERT_EQ(t.status, TrialStatus::kOk) << t.message;
     const double learned = t.find_split("after/a/a")->normalized;
     const double later = t.find_split("after/b/a")->normalized;
     EXPECT_GT(learned, 0.5);
@@ -402,8 +410,11 @@ agents:
       << errors;
   errors = errors_of("suite: s\nprotocol: continuous\nbudgets: [1]\ntasks: [{name: a, family: "
                      "sinusoid}]\nagents: [{name: m, learner: mlp}]\n");
-  EXPECT_NE(errors.find(":2:11: error: key 'protocol' must be one of standard, transfer, "
-                        "continual, got 'continuous' (did you mean 'continual'?)"),
+  // The registered protocols (by name), this binary's test protocol too.
+  EXPECT_NE(errors.find(":2:11: error: key 'protocol' must be one of continual, standard, "),
+            std::string::npos)
+      << errors;
+  EXPECT_NE(errors.find("transfer, got 'continuous' (did you mean 'continual'?)"),
             std::string::npos)
       << errors;
 }
@@ -421,6 +432,112 @@ TEST(ProtocolLoader, StandardConfigIsUnchangedAndProtocolsAreRecorded) {
   EXPECT_EQ(t["pretrain_budget"], 50);
   EXPECT_TRUE(t["tasks"][0]["splits"].contains("source"));
   EXPECT_TRUE(t["tasks"][0]["splits"].contains("target/far"));
+}
+
+// ---- a protocol registered by a test, like any other ------------------------
+//
+// "test-train-twice": trains a fresh learner on `train` (budget samples),
+// scores it ("once"), continues it on as many samples again and scores it
+// ("twice"), through the phase engine. Regression families only.
+
+std::vector<TrialRecord> run_train_twice(const ProtocolRun& run) {
+  const TaskSpec& task = run.suite.tasks.at(run.population.task);
+  const AgentSpec& agent = run.suite.agents.at(run.population.agent);
+  const c10::Device device(run.device);
+  const auto& instances = run.population.instance_seeds;
+  const std::vector<std::string> splits{"once", "twice"};
+  auto trials = blank_trials(run.suite, run.population);
+  const auto split = make_split(run.family, task, {&task.train}, instances);
+  const Batch eval = evaluation_draws(*split, instances, "eval/test", run.suite.eval_samples);
+  const auto seeds = member_seeds(run.population.trial_seeds, "learner");
+  std::unique_ptr<Learner> learner;
+  BudgetedSampler first(*split, run.population.trial_seeds, run.population.budget, device,
+                        "train/once");
+  auto phase = train_phase(
+      learner, [&] { return run.learner.make(resolve_params(run.learner.params, {&agent.params})); },
+      first, split->shape(), seeds, device);
+  if (!record_phase(phase, {"once", true}, splits, trials)) return trials;
+  if (!guarded_evaluation([&] { score_split(*learner, *split, eval, "once", device, trials); },
+                          splits, trials))
+    return trials;
+  BudgetedSampler second(*split, run.population.trial_seeds, run.population.budget, device,
+                         "train/twice");
+  phase = continue_phase(*learner, second, split->shape(), seeds, device);
+  if (!record_phase(phase, {"twice", true}, splits, trials)) return trials;
+  if (!guarded_evaluation([&] { score_split(*learner, *split, eval, "twice", device, trials); },
+                          splits, trials))
+    return trials;
+  mark_not_finite("prediction", trials);
+  return trials;
+}
+
+ProtocolInfo train_twice_info() {
+  ProtocolInfo info;
+  info.name = "test-train-twice";
+  info.doc = "train, score, train as much again, score (test only)";
+  info.task_keys = {{"train", "overrides", false}};
+  info.splits = {{"once", "after the first phase"}, {"twice", "after the second"}};
+  info.is_split = [](const std::string& s) { return s == "once" || s == "twice"; };
+  info.family_kinds = {"regression"};
+  info.needs_continue = true;
+  info.split_names = [](const TaskSpec&) { return std::vector<std::string>{"once", "twice"}; };
+  info.checked_splits = [](const TaskSpec& task) {
+    return std::vector<CheckedSplit>{{"", {&task.train}, task.where, "budgets"}};
+  };
+  info.task_config = [](const TaskSpec& task, const SplitResolver& resolve, nlohmann::json& e) {
+    e["splits"] = {{"train", resolve({&task.train})}};
+  };
+  info.run = run_train_twice;
+  return info;
+}
+
+const ProtocolRegistrar kTrainTwice(train_twice_info());
+
+TEST(RegisteredProtocol, IsLoadedCheckedAndRunByName) {
+  const char* yaml = R"(
+suite: twice
+protocol: test-train-twice
+seeds: 2
+budgets: [5]
+eval_samples: 32
+tasks:
+  - name: sine
+    family: sinusoid
+    train: {x: [0, 1]}
+agents:
+  - name: rec
+    learner: test-recorder
+)";
+  const Suite suite = suite_from_yaml(yaml);
+  EXPECT_EQ(suite.protocol, "test-train-twice");
+  const auto config = resolved_config(suite, registered_catalog());
+  EXPECT_EQ(config["protocol"], "test-train-twice");
+  take_calls();
+  const auto trials = run_population(suite, expand(suite)[0], "cpu");
+  const auto calls = take_calls();
+  ASSERT_EQ(calls.size(), 2u);  // one train(), one continue_training()
+  EXPECT_TRUE(calls[0].first);
+  EXPECT_FALSE(calls[1].first);
+  for (const auto& t : trials) {
+    EXPECT_EQ(t.status, TrialStatus::kOk) << t.message;
+    EXPECT_EQ(t.samples_used, 10);  // both phases count
+    ASSERT_EQ(t.splits.size(), 2u);
+    EXPECT_EQ(t.splits[0].split, "once");
+    EXPECT_EQ(t.splits[1].split, "twice");
+  }
+  // The loader applies its declarations: no ood key, regression families only.
+  std::string bad = yaml;
+  bad.replace(bad.find("    train: {x: [0, 1]}"), 22,
+              "    ood: {far: {x: [4, 5]}}\n  - name: blobs\n    family: gaussian-blobs");
+  const std::string errors = errors_of(bad);
+  EXPECT_NE(errors.find("task 'sine': key 'ood' belongs to protocol 'standard', and this "
+                        "suite's protocol is 'test-train-twice' (it takes train)"),
+            std::string::npos)
+      << errors;
+  EXPECT_NE(errors.find("task 'blobs': protocol 'test-train-twice' runs regression families "
+                        "only; family 'gaussian-blobs' is classification"),
+            std::string::npos)
+      << errors;
 }
 
 }  // namespace

@@ -44,7 +44,7 @@ Comparison fixed_comparison() {
   add(base, "ridge", 1000, {0.7, 0.7, 0.7});
   add(base, "knn", 100, {0.3, 0.4, 0.5});
   add(cur, "knn", 100, {0.3, 0.4, 0.5});
-  cur.back().status = "diverged";
+  cur.back().status = TrialStatus::kDiverged;
   add(cur, "gp", 100, {0.99});
   return compare_trials(base, cur);
 }

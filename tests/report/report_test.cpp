@@ -172,9 +172,9 @@ TEST(BuildReport, GeneralizationIsComputedPerTrial) {
 
 TEST(BuildReport, FailedTrialsAreCountedButNeverAveraged) {
   auto trials = worked_example_aggregates();
-  trials[0].status = "failed";
+  trials[0].status = TrialStatus::kFailed;
   for (auto& s : trials[0].splits) s.normalized = s.raw = std::nan("");
-  trials[2].status = "diverged";  // its scores are finite but must not count
+  trials[2].status = TrialStatus::kDiverged;  // its scores are finite but must not count
   const Report r = build_report({input(trials)});
   EXPECT_EQ(r.failed, 1u);
   EXPECT_EQ(r.diverged, 1u);

@@ -159,7 +159,7 @@ TEST(CompareTrials, LostTrialsAreRegressions) {
   // One current seed diverged: the mean of the others is unchanged, but a
   // larger share of the population was lost.
   auto cur = population("a", 100, {0.5, 0.5, 0.5});
-  cur[1].status = "diverged";
+  cur[1].status = TrialStatus::kDiverged;
   cur[1].splits[0].normalized = std::nan("");
   Comparison c = compare_trials(base, cur);
   const auto& r = row(c, "a", "test");
@@ -170,7 +170,7 @@ TEST(CompareTrials, LostTrialsAreRegressions) {
             std::string::npos)
       << r.note;
   // Every current trial failed: no mean, a regression.
-  for (auto& t : cur) t.status = "failed";
+  for (auto& t : cur) t.status = TrialStatus::kFailed;
   c = compare_trials(base, cur);
   EXPECT_EQ(row(c, "a", "test").verdict, Verdict::kRegression);
   EXPECT_TRUE(std::isnan(row(c, "a", "test").current.mean));
@@ -269,7 +269,7 @@ TEST(GithubActionBenchmark, OneBiggerIsBetterEntryPerCurrentRow) {
   auto base = population("a", 100, {0.8, 0.8});
   auto cur = population("a", 100, {0.5, 0.7});
   auto lost = population("b", 10, {0.1});
-  lost[0].status = "failed";
+  lost[0].status = TrialStatus::kFailed;
   cur.insert(cur.end(), lost.begin(), lost.end());
   const auto j = github_action_benchmark(compare_trials(base, cur));
   ASSERT_TRUE(j.is_array());

@@ -84,7 +84,7 @@ std::vector<TrialRecord> run_one(const std::string& yaml) {
 double mean_normalized(const std::vector<TrialRecord>& trials, const std::string& split) {
   double sum = 0;
   for (const auto& t : trials) {
-    EXPECT_EQ(t.status, "ok") << t.message;
+    EXPECT_EQ(t.status, TrialStatus::kOk) << t.message;
     const auto* s = t.find_split(split);
     EXPECT_NE(s, nullptr) << split;
     if (s) sum += s->normalized;
@@ -101,7 +101,7 @@ tasks: [{name: c, family: cartpole}]
 agents: [{name: g, learner: test-greedy-stepper}]
 )");
   for (const auto& t : trials) {
-    EXPECT_EQ(t.status, "failed");
+    EXPECT_EQ(t.status, TrialStatus::kFailed);
     EXPECT_NE(t.message.find("budget exceeded"), std::string::npos) << t.message;
     EXPECT_EQ(t.samples_used, 96);  // 12 steps of 8 copies; the 13th was refused
   }

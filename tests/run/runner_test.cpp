@@ -116,7 +116,7 @@ TEST(RunPopulation, ScoresEverySplitAndUsesExactlyTheBudget) {
   const auto trials = run_population(suite, plan[1], "cpu");
   ASSERT_EQ(trials.size(), 3u);
   for (const auto& t : trials) {
-    EXPECT_EQ(t.status, "ok") << t.message;
+    EXPECT_EQ(t.status, TrialStatus::kOk) << t.message;
     EXPECT_EQ(t.samples_used, 60);
     ASSERT_EQ(t.splits.size(), 3u);
     EXPECT_EQ(t.splits[0].split, "train");
@@ -139,7 +139,7 @@ agents: [{name: g, learner: test-greedy}]
 )");
   const auto trials = run_population(suite, expand(suite)[0], "cpu");
   for (const auto& t : trials) {
-    EXPECT_EQ(t.status, "failed");
+    EXPECT_EQ(t.status, TrialStatus::kFailed);
     EXPECT_NE(t.message.find("budget exceeded"), std::string::npos) << t.message;
     EXPECT_EQ(t.samples_used, 0);  // the refused draw handed out nothing
     // Every split is named, with null scores, so tables show the loss.
@@ -163,7 +163,7 @@ agents: [{name: p, learner: test-piecewise}]
 )");
   const auto trials = run_population(suite, expand(suite)[0], "cpu");
   for (const auto& t : trials) {
-    EXPECT_EQ(t.status, "ok");
+    EXPECT_EQ(t.status, TrialStatus::kOk);
     EXPECT_EQ(t.samples_used, 30);
     ASSERT_NE(t.find_split("train"), nullptr);
   }
@@ -259,7 +259,7 @@ TEST(RunPopulation, ABudgetAboveTheTableFailsTheTrialsClearly) {
   suite.budgets = {131};  // as `hourglass run --budgets 131` would, after validation
   const auto trials = run_population(suite, expand(suite)[0], "cpu");
   for (const auto& t : trials) {
-    EXPECT_EQ(t.status, "failed");
+    EXPECT_EQ(t.status, TrialStatus::kFailed);
     EXPECT_NE(t.message.find("budget 131 exceeds the 130 distinct examples of the train split"),
               std::string::npos)
         << t.message;

@@ -7,6 +7,7 @@
 
 #include "../test_util.h"
 #include "hourglass/core/error.h"
+#include "hourglass/learners/learner.h"
 
 namespace hg {
 namespace {
@@ -77,6 +78,34 @@ agents:
   // mlp's compute counts: 100 updates x min(64, budget) x 1.
   EXPECT_DOUBLE_EQ(population_cost(suite, plan[4], catalog), 2.0 * (10 + 100 * 10));
   EXPECT_EQ(plan[4].key, "a/mlp/10");
+}
+
+}  // namespace
+}  // namespace hg
+
+namespace hg {
+namespace {
+
+TEST(LearnerCost, DeclaredEstimatesByHand) {
+  Params p;
+  p.set("max_updates", int64_t{10});
+  p.set("batch_size", int64_t{64});
+  p.set("hidden", std::vector<int64_t>{32, 96});
+  // 10 updates x min(64, 50) examples x (32 + 96) / 64 widths.
+  EXPECT_DOUBLE_EQ(minibatch_cost(p, 50), 10.0 * 50.0 * 2.0);
+  // Narrow networks count one width; batches larger than the budget, the budget.
+  Params narrow;
+  narrow.set("max_updates", int64_t{3});
+  narrow.set("batch_size", int64_t{8});
+  narrow.set("hidden", std::vector<int64_t>{16});
+  EXPECT_DOUBLE_EQ(minibatch_cost(narrow, 100), 3.0 * 8.0 * 1.0);
+  // A population: members x (budget + cost); without a declaration, cost = budget.
+  EXPECT_DOUBLE_EQ(learner_cost(nullptr, narrow, 7, 3), 3.0 * (7.0 + 7.0));
+  EXPECT_DOUBLE_EQ(learner_cost(minibatch_cost, narrow, 100, 2), 2.0 * (100.0 + 24.0));
+  // The registered learners that declare it.
+  EXPECT_TRUE(LearnerRegistry::instance().find("mlp")->cost);
+  EXPECT_TRUE(LearnerRegistry::instance().find("dqn")->cost);
+  EXPECT_FALSE(LearnerRegistry::instance().find("ridge")->cost);
 }
 
 }  // namespace

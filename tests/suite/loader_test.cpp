@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "hourglass/run/protocol.h"
 #include "hourglass/suite/suite.h"
 
 #ifndef HOURGLASS_TEST_DATA_DIR
@@ -28,6 +29,9 @@ const std::string kSuites = std::string(HOURGLASS_TEST_DATA_DIR) + "/suites/";
 const Catalog& test_catalog() {
   static const Catalog catalog = [] {
     Catalog c;
+    // The registered protocols (the library's, or tests/support's in the
+    // LibTorch-free build).
+    for (const auto& [name, info] : ProtocolRegistry::instance().entries()) c.protocols[name] = &info;
     c.families["sinusoid"] = {
         {ParamSpec::RealRange("amplitude", 0.1, 5.0, 0.0, std::nullopt, "amplitude range"),
          ParamSpec::RealRange("phase", 0.0, 3.1416, std::nullopt, std::nullopt, "phase range"),
@@ -611,6 +615,30 @@ TEST(LoaderErrors, IncompatibleLearner) {
                              ":10:14: error: agent 'clf': learner 'classifier-only' cannot train "
                              "on task 'sine': family 'sinusoid' is regression, the learner "
                              "trains on classification");
+}
+
+TEST_F(LoaderTest, AnImagesOnlyLearnerIsRefusedOnFlatFamiliesOnly) {
+  Catalog c = test_catalog();
+  c.families["pictures"] = {{}, "classification", {}, {}, {}};
+  c.families["pictures"].images = true;
+  c.learners["convnet"] = {{}, "", {"classification"}, {}, {}};
+  c.learners["convnet"].images = true;
+  const std::string path = write("images.yaml",
+                                 "suite: s\nbudgets: [1]\ntasks:\n"
+                                 "  - {name: flat, family: blobs}\n"
+                                 "  - {name: pics, family: pictures}\n"
+                                 "agents:\n  - name: conv\n    learner: convnet\n");
+  const auto ds = errors_of(path, c);
+  ASSERT_EQ(ds.size(), 1u) << dump(ds);
+  EXPECT_EQ(ds[0].str(), path + ":8:14: error: agent 'conv': learner 'convnet' takes image "
+                                "inputs only, and task 'flat' (family 'blobs') has flat inputs "
+                                "(families with images: pictures)");
+  // Flat learners take image families as they are.
+  const std::string flat = write("flat.yaml",
+                                 "suite: s\nbudgets: [1]\ntasks:\n"
+                                 "  - {name: pics, family: pictures}\n"
+                                 "agents:\n  - name: c\n    learner: classifier-only\n");
+  EXPECT_NO_THROW(load_suite(flat, c));
 }
 
 TEST_F(LoaderTest, CompatibilityIsCheckedOnTheMergedSuite) {

@@ -2,6 +2,7 @@
 
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <stdexcept>
 
 #include "hourglass/core/progress.h"
@@ -88,6 +89,25 @@ at::Tensor InteractiveLearner::act(const at::Tensor& obs) {
                           out.max().item<int64_t>() >= spec_.num_actions))
     throw std::logic_error("learner returned an action outside [0, num_actions)");
   return out.contiguous();
+}
+
+double learner_cost(const std::function<double(const Params&, int64_t)>& cost,
+                    const Params& params, int64_t budget, int64_t members) {
+  const double b = static_cast<double>(budget);
+  const double compute = cost ? cost(params, budget) : b;
+  return static_cast<double>(members) * (b + compute);
+}
+
+double minibatch_cost(const Params& params, int64_t budget) {
+  double width = 1.0;
+  if (params.has("hidden")) {
+    double sum = 0;
+    for (auto h : params.int_list("hidden")) sum += static_cast<double>(h);
+    width = std::max(1.0, sum / 64.0);
+  }
+  return static_cast<double>(params.integer("max_updates")) *
+         std::min(static_cast<double>(params.integer("batch_size")), static_cast<double>(budget)) *
+         width;
 }
 
 }  // namespace hg

@@ -183,10 +183,35 @@ struct LearnerInfo {
   std::function<std::unique_ptr<Learner>(const Params& params)> make;
   // For TaskKind::kInteractive.
   std::function<std::unique_ptr<InteractiveLearner>(const Params& params)> make_interactive;
-  // Whether Learner::continue_training works: the transfer and continual
-  // protocols need it. Interactive learners cannot continue yet.
+  // Whether Learner::continue_training works (train further from the
+  // current state on new data): protocols that declare needs_continue
+  // (run/protocol.h) accept only such learners. Interactive learners cannot
+  // continue yet.
   bool can_continue = false;
+  // Optional: the estimated compute to train ONE member on `budget` samples
+  // with `params` (resolved), in relative units: one example through one
+  // layer of width 64, forward and backward, costs about 1. Not calibrated to
+  // seconds: a caller that needs seconds times one unit on its machine.
+  // Unset means `budget` (one unit per sample). See learner_cost.
+  std::function<double(const Params& params, int64_t budget)> cost = nullptr;
+  // Whether it needs image inputs (TaskShape::image, a family with
+  // FamilyInfo::image_inputs), as a convolutional network does; flat
+  // learners take any input, images included, as rows of input_dim values.
+  bool images_only = false;
 };
+
+// The estimated compute of a population of `members` trained on `budget`
+// samples each: members x (budget + cost(params, budget)), the first term
+// for drawing and scoring the data (LearnerInfo::cost for the units). Only
+// ratios between populations are meaningful. run/shard.cpp balances shards
+// with it.
+double learner_cost(const std::function<double(const Params&, int64_t)>& cost,
+                    const Params& params, int64_t budget, int64_t members);
+
+// The cost of minibatch learners (LearnerInfo::cost): max_updates x
+// min(batch_size, budget) x max(1, sum of `hidden` widths / 64). Needs
+// integer parameters max_updates and batch_size; `hidden` is optional.
+double minibatch_cost(const Params& params, int64_t budget);
 
 using LearnerRegistry = Registry<LearnerInfo>;
 using LearnerRegistrar = Registrar<LearnerInfo>;

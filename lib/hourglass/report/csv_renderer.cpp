@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "hourglass/report/formats.h"
+#include "hourglass/results/protocol_splits.h"
 
 namespace hg::report {
 namespace {
@@ -82,7 +83,7 @@ class CsvRenderer final : public Renderer {
       for (const auto& s : t.splits) {
         Row row{"trial", t.task, t.agent, "", t.budget, s.split};
         row.seed_index = t.seed_index;
-        row.status = t.status;
+        row.status = to_string(t.status);
         row.statistic = "normalized";
         row.value = s.normalized;
         row.raw = s.raw;
@@ -162,12 +163,12 @@ class CsvRenderer final : public Renderer {
       const std::pair<const char*, const metrics::Estimate*> stats[] = {
           {"zero_shot", &t.zero_shot}, {"adapted", &t.adapted}, {"scratch", &t.scratch}};
       for (const auto& [name, estimate] : stats) {
-        Row row{"transfer", t.task, t.agent, "", t.budget, t.target};
+        Row row{r.protocol, t.task, t.agent, "", t.budget, t.target};
         row.statistic = name;
         row.n = t.n;
         row.estimate(*estimate).write(out);
       }
-      Row row{"transfer", t.task, t.agent, "", t.budget, t.target};
+      Row row{r.protocol, t.task, t.agent, "", t.budget, t.target};
       row.statistic = "effective_data_transferred";
       if (t.effective_data) {
         row.value = t.effective_data->value;
@@ -183,20 +184,20 @@ class CsvRenderer final : public Renderer {
       const std::pair<const char*, const metrics::Estimate*> stats[] = {
           {"acc", &c.acc}, {"bwt", &c.bwt}, {"fwt", &c.fwt}};
       for (const auto& [name, estimate] : stats) {
-        Row row{"continual", c.task, c.agent, "", c.budget, ""};
+        Row row{r.protocol, c.task, c.agent, "", c.budget, ""};
         row.statistic = name;
         row.n = c.n;
         row.estimate(*estimate).write(out);
       }
       for (size_t j = 0; j < c.stages.size(); ++j) {
-        Row row{"continual", c.task, c.agent, "", c.budget, "untrained/" + c.stages[j]};
+        Row row{r.protocol, c.task, c.agent, "", c.budget, kUntrainedPrefix + c.stages[j]};
         row.statistic = "mean";
         row.n = c.n;
         row.value = c.untrained[j];
         row.write(out);
         for (size_t i = 0; i < c.stages.size(); ++i) {
-          Row cell{"continual", c.task, c.agent, "", c.budget,
-                   "after/" + c.stages[i] + "/" + c.stages[j]};
+          Row cell{r.protocol, c.task, c.agent, "", c.budget,
+                   kAfterPrefix + c.stages[i] + "/" + c.stages[j]};
           cell.statistic = "mean";
           cell.n = c.n;
           cell.value = c.r[i][j];

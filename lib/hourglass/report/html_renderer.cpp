@@ -93,7 +93,7 @@ class HtmlRenderer final : public Renderer {
         << "</head>\n<body>\n<main>\n<h1>" << escape(text.title)
         << "</h1>\n<ul class=\"preamble\">\n";
     for (const auto& line : text.preamble) out << "<li>" << escape(line) << "</li>\n";
-    if (r.protocol != "standard") {  // transfer, continual: their tables (and heatmaps)
+    if (r.protocol_tables) {  // a protocol's own tables (and the R matrix heatmaps)
       out << "</ul>\n<nav>";
       if (!r.continual.empty()) out << "<a href=\"#heatmaps\">R matrix heatmaps</a>";
       for (const auto& section : text.sections)

@@ -141,11 +141,13 @@ class JsonRenderer final : public Renderer {
       doc["accuracy_on_the_line"].push_back(
           {{"task", line.task}, {"split", line.split}, {"points", points}, {"probit_fit", fit}});
     }
-    if (r.protocol != "standard") {  // absent from standard reports (unchanged)
+    if (r.protocol_tables) {  // absent from standard reports (unchanged)
+      // The protocol's rows under its name (the rows of Report::transfer or
+      // Report::continual, whichever it filled).
       doc["protocol"] = r.protocol;
-      doc["transfer"] = json::array();
+      json rows = json::array();
       for (const auto& t : r.transfer)
-        doc["transfer"].push_back(
+        rows.push_back(
             {{"task", t.task},
              {"target", t.target},
              {"agent", t.agent},
@@ -157,7 +159,6 @@ class JsonRenderer final : public Renderer {
              {"effective_data_transferred",
               t.effective_data ? budget_estimate(*t.effective_data) : json()},
              {"transfer_ratio", number(t.transfer_ratio)}});
-      doc["continual"] = json::array();
       for (const auto& c : r.continual) {
         json matrix = json::array();
         for (const auto& row : c.r) {
@@ -167,7 +168,7 @@ class JsonRenderer final : public Renderer {
         }
         json untrained = json::array();
         for (double v : c.untrained) untrained.push_back(number(v));
-        doc["continual"].push_back({{"task", c.task},
+        rows.push_back({{"task", c.task},
                                     {"agent", c.agent},
                                     {"budget", c.budget},
                                     {"n", c.n},
@@ -178,6 +179,7 @@ class JsonRenderer final : public Renderer {
                                     {"bwt", estimate(c.bwt)},
                                     {"fwt", estimate(c.fwt)}});
       }
+      doc[r.protocol] = rows;
     }
     out << doc.dump(2) << '\n';
   }

@@ -1,27 +1,35 @@
-// The report of the transfer and continual protocols (protocols/protocols.h
-// names the splits their trials carry): the rows of Report::transfer and
-// Report::continual, and their text sections. No LibTorch here.
+// Helpers for a protocol's own report (run/protocol.h: report_rows and
+// report_sections; protocols/transfer/transfer_report.cpp and
+// protocols/continual/continual_report.cpp use them). No LibTorch here.
 #pragma once
 
-#include <map>
+#include <cstdint>
+#include <optional>
 #include <string>
+#include <tuple>
+#include <utility>
 #include <vector>
 
 #include "hourglass/report/report.h"
 #include "hourglass/report/text_report.h"
 
-namespace hg {
+namespace hg::report {
 
-// Fills r.transfer or r.continual (by r.protocol) from r.trial_records.
-// stage_order: per task, its stream's stage names in order (from the
-// resolved config); a task missing there orders its stages by name.
-void protocol_rows(Report& r, const std::map<std::string, std::vector<std::string>>& stage_order);
+using PopulationKey = std::tuple<std::string, std::string, int64_t>;  // task, agent, budget
 
-namespace report {
+// The trials of each population, in the order they first appear.
+std::vector<std::pair<PopulationKey, std::vector<const TrialRecord*>>> by_population(
+    const std::vector<TrialRecord>& trials);
 
-// The sections that replace the standard ones for a transfer or continual
-// report (empty for standard).
-std::vector<TextSection> protocol_sections(const Report& r);
+// The normalized score of `split` when the trial is usable there
+// (usable_score, results/results.h).
+std::optional<double> usable(const TrialRecord& t, const std::string& split);
 
-}  // namespace report
-}  // namespace hg
+// Mean [95% bootstrap CI] of `values` with `reps` replicates seeded by `key`;
+// NaN when empty.
+Estimate mean_ci(const std::vector<double>& values, int reps, const std::string& key);
+
+// "task/agent/budget".
+std::string population_label(const PopulationKey& key);
+
+}  // namespace hg::report

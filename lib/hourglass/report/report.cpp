@@ -11,7 +11,8 @@
 #include "hourglass/core/random.h"
 #include "hourglass/metrics/generalization.h"
 #include "hourglass/metrics/probit_fit.h"
-#include "hourglass/report/protocol_report.h"
+#include "hourglass/results/split_names.h"
+#include "hourglass/run/protocol.h"
 
 namespace hg {
 namespace {
@@ -19,12 +20,9 @@ namespace {
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 const Estimate kNoEstimate{kNaN, {kNaN, kNaN}};
 
-bool is_ood(const std::string& split) { return split.rfind("ood/", 0) == 0; }
+bool is_ood(const std::string& split) { return is_ood_split(split); }
 
-// The filter of summarize(): an ok trial with a finite score on this split.
-bool usable(const TrialRecord& t, const SplitScore& s) {
-  return t.status == "ok" && std::isfinite(s.normalized) && std::isfinite(s.raw);
-}
+bool usable(const TrialRecord& t, const SplitScore& s) { return usable_score(t, s); }
 
 template <typename T>
 size_t index_of(const std::vector<T>& v, const T& x) {
@@ -81,8 +79,10 @@ class ReportBuilder {
 
   Report build() {
     populations();
-    if (report_.protocol != "standard") {  // transfer or continual: their own tables
-      protocol_rows(report_, stage_order_);
+    const ProtocolInfo& protocol = find_protocol(report_.protocol);
+    if (protocol.report_rows) {  // the protocol's own tables
+      report_.protocol_tables = true;
+      protocol.report_rows(report_, configs_);
       return std::move(report_);
     }
     aggregates();
@@ -120,8 +120,8 @@ class ReportBuilder {
                            std::to_string(t.seed_index) + ") in " + it->second +
                            (it->second == in.label ? "" : " and " + in.label));
         report_.trial_records.push_back(t);
-        report_.failed += t.status == "failed";
-        report_.diverged += t.status == "diverged";
+        report_.failed += t.status == TrialStatus::kFailed;
+        report_.diverged += t.status == TrialStatus::kDiverged;
       }
       report_.files.push_back(std::move(file));
     }
@@ -454,25 +454,16 @@ class ReportBuilder {
       }
   }
 
-  // The protocol of every file must be the same; continual stage orders come
-  // from the resolved config (trial splits are JSON objects: no order).
+  // The protocol of every file must be the same; the protocol's report reads
+  // the resolved configs (e.g. the stage order of a stream: trial splits are
+  // JSON objects, without order).
   void read_protocol(const ReportInput& in) {
-    std::string protocol = "standard";
+    std::string protocol = default_protocol().name;
     const auto config = in.results.suite.find("config");
     if (config != in.results.suite.end() && config->is_object()) {
       if (auto p = config->find("protocol"); p != config->end() && p->is_string())
         protocol = p->get<std::string>();
-      if (auto tasks = config->find("tasks"); tasks != config->end() && tasks->is_array())
-        for (const auto& task : *tasks) {
-          if (!task.is_object() || !task.contains("stream") || !task["stream"].is_array() ||
-              !task.contains("name") || !task["name"].is_string())
-            continue;
-          std::vector<std::string> stages;
-          for (const auto& stage : task["stream"])
-            if (stage.is_object() && stage.contains("name") && stage["name"].is_string())
-              stages.push_back(stage["name"].get<std::string>());
-          stage_order_[task["name"].get<std::string>()] = stages;
-        }
+      configs_.push_back(*config);
     }
     if (report_.files.empty()) {
       report_.protocol = protocol;
@@ -484,7 +475,7 @@ class ReportBuilder {
   }
 
   Report report_;
-  std::map<std::string, std::vector<std::string>> stage_order_;  // continual: task -> stages
+  std::vector<nlohmann::json> configs_;  // suite.config of every file read (objects only)
   std::vector<TrialRecord> augmented_;                   // trials with their worst-ood pseudo split
   std::map<PopulationKey, std::vector<double>> scores_;  // ok normalized scores
   std::vector<PopulationSummary> all_populations_;       // worst-ood included

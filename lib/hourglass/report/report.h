@@ -172,10 +172,12 @@ struct ReportFile {
 
 struct Report {
   std::string suite;  // the suite's name (names joined by " + " when mixed)
-  // standard | transfer | continual (suite.config.protocol of the results;
-  // absent means standard). The other protocols fill `populations` and their
-  // own rows below instead of the standard tables.
-  std::string protocol = "standard";
+  // The results' protocol (suite.config.protocol; absent means the default
+  // protocol, run/protocol.h). A protocol with its own report (ProtocolInfo::
+  // report_rows) fills `populations` and its rows below instead of the
+  // standard tables, and its sections replace the standard ones.
+  std::string protocol;
+  bool protocol_tables = false;  // whether it has its own report
   std::vector<TransferRow> transfer;
   std::vector<ContinualRow> continual;
   std::vector<ReportFile> files;

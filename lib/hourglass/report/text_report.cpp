@@ -5,7 +5,8 @@
 #include <cstdio>
 #include <map>
 
-#include "hourglass/report/protocol_report.h"
+#include "hourglass/results/split_names.h"
+#include "hourglass/run/protocol.h"
 
 namespace hg::report {
 namespace {
@@ -175,7 +176,7 @@ TextSection generalization_section(const Report& r) {
     table.caption = "differences of normalized scores, mean [95% CI] over trials";
     table.header = {"agent", "budget", "gap (train - test)"};
     for (const auto& split : r.task_splits[t])
-      if (split.rfind("ood/", 0) == 0) table.header.push_back("drop " + split);
+      if (is_ood_split(split)) table.header.push_back("drop " + split);
     const bool has_ood = table.header.size() > 3;
     if (has_ood) table.header.push_back("worst OOD");
     table.numeric.assign(table.header.size(), false);
@@ -319,7 +320,7 @@ TextReport text_report(const Report& r) {
   out.preamble.push_back("trials: " + std::to_string(r.trials) + " (" + std::to_string(ok) +
                          " ok, " + std::to_string(r.failed) + " failed, " +
                          std::to_string(r.diverged) + " diverged)");
-  if (r.options.detail == ReportDetail::kCompact && r.protocol == "standard") {
+  if (r.options.detail == ReportDetail::kCompact && !r.protocol_tables) {
     out.preamble.push_back("normalized scores (0 = trivial reference, 1 = optimal)");
     out.sections = compact_sections(r);
     return out;
@@ -328,9 +329,10 @@ TextReport text_report(const Report& r) {
       "normalized scores (0 = trivial reference, 1 = optimal); intervals are 95% percentile "
       "bootstrap intervals over " +
       std::to_string(r.options.reps) + " replicates");
-  if (r.protocol != "standard") {  // compact or full: the protocol's own tables  // transfer, continual: their own tables
+  if (r.protocol_tables) {  // a protocol with its own report: its sections (compact or full)
     out.preamble.push_back("protocol: " + r.protocol);
-    out.sections = protocol_sections(r);
+    if (const auto& sections = find_protocol(r.protocol).report_sections)
+      out.sections = sections(r);
     return out;
   }
   out.sections = {scores_section(r), aggregate_section(r), efficiency_section(r),

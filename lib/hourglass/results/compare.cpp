@@ -74,7 +74,7 @@ Grouped group(const std::vector<TrialRecord>& trials, const SplitFilter& filter,
       auto [it, fresh] = out.groups.try_emplace(key);
       if (fresh) out.order.push_back(key);
       ++it->second.trials;
-      if (t.status == "ok" && std::isfinite(s.normalized) && std::isfinite(s.raw))
+      if (usable_score(t, s))
         it->second.scores.push_back(s.normalized);
     }
   }

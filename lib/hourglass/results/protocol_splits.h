@@ -5,6 +5,8 @@
 
 #include <string>
 
+#include "hourglass/results/split_names.h"
+
 namespace hg {
 
 inline constexpr const char* kSourceSplit = "source";         // transfer: pretrained, on source
@@ -16,9 +18,5 @@ inline constexpr const char* kAfterPrefix = "after/";  // + stage i + "/" + stag
 
 // "target/<name>" as the suite names a target split (resolved config).
 inline constexpr const char* kTargetPrefix = "target/";
-
-inline bool starts_with(const std::string& s, const std::string& prefix) {
-  return s.rfind(prefix, 0) == 0;
-}
 
 }  // namespace hg

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstring>
@@ -12,19 +13,44 @@
 #include <limits>
 #include <map>
 #include <sstream>
+#include <stdexcept>
 #include <tuple>
 
 #include "hourglass/core/error.h"
 #include "hourglass/results/summary.h"
+#include "hourglass/run/protocol.h"
 
 namespace hg {
 
 using nlohmann::json;
 
+const char* to_string(TrialStatus status) {
+  switch (status) {
+    case TrialStatus::kOk:
+      return "ok";
+    case TrialStatus::kFailed:
+      return "failed";
+    case TrialStatus::kDiverged:
+      return "diverged";
+  }
+  return "?";
+}
+
+std::optional<TrialStatus> trial_status_from_string(const std::string& text) {
+  for (auto status : {TrialStatus::kOk, TrialStatus::kFailed, TrialStatus::kDiverged})
+    if (text == to_string(status)) return status;
+  return std::nullopt;
+}
+
 const SplitScore* TrialRecord::find_split(const std::string& name) const {
   for (const auto& s : splits)
     if (s.split == name) return &s;
   return nullptr;
+}
+
+bool usable_score(const TrialRecord& trial, const SplitScore& score) {
+  return trial.status == TrialStatus::kOk && std::isfinite(score.normalized) &&
+         std::isfinite(score.raw);
 }
 
 namespace {
@@ -94,7 +120,7 @@ json to_json(const TrialRecord& t) {
             {"budget", t.budget},
             {"seed_index", t.seed_index},
             {"seed", t.seed},
-            {"status", t.status},
+            {"status", to_string(t.status)},
             {"samples_used", t.samples_used},
             {"updates", t.updates},
             {"train_seconds", t.train_seconds},
@@ -107,40 +133,52 @@ json to_json(const TrialRecord& t) {
 namespace {
 
 // Which budgets and split names a protocol's trials may have
-// (docs/results-format.md): `standard` budgets >= 1 and train, test,
-// ood/<name>; `transfer` budgets >= 0 (0: zero-shot) and source,
-// zero-shot/<target>, adapted/<target>, scratch/<target>; `continual`
-// untrained/<stage>, after/<stage>/<stage>. A journal line does not say its
-// protocol: kAnyProtocol accepts the union.
+// (docs/results-format.md): the registered protocol's min_budget and
+// is_split (run/protocol.h). A journal line does not say its protocol:
+// kAnyProtocol accepts the union over the registered protocols.
 constexpr const char* kAnyProtocol = "";
 
+const ProtocolInfo* protocol_named(const std::string& protocol) {
+  if (protocol.empty()) return nullptr;
+  if (const ProtocolInfo* info = ProtocolRegistry::instance().find(protocol)) return info;
+  throw std::logic_error("trial_from_json: unregistered protocol '" + protocol + "'");
+}
+
 bool split_name_ok(const std::string& name, const std::string& protocol) {
-  auto prefixed = [&](const char* prefix) {
-    const std::string p = prefix;
-    return name.size() > p.size() && name.rfind(p, 0) == 0;
-  };
-  const bool any = protocol == kAnyProtocol;
-  if ((any || protocol == "standard") &&
-      (name == "train" || name == "test" || prefixed("ood/")))
-    return true;
-  if ((any || protocol == "transfer") &&
-      (name == kSourceSplit || prefixed(kZeroShotPrefix) || prefixed(kAdaptedPrefix) ||
-       prefixed(kScratchPrefix)))
-    return true;
-  if ((any || protocol == "continual") && (prefixed(kUntrainedPrefix) || prefixed(kAfterPrefix)))
-    return true;
+  if (const ProtocolInfo* info = protocol_named(protocol))
+    return info->is_split && info->is_split(name);
+  for (const auto& [unused, info] : ProtocolRegistry::instance().entries())
+    if (info.is_split && info.is_split(name)) return true;
   return false;
 }
 
 std::string split_names_of(const std::string& protocol) {
-  if (protocol == "transfer")
-    return "source, zero-shot/<target>, adapted/<target> or scratch/<target>";
-  if (protocol == "continual") return "untrained/<stage> or after/<stage>/<stage>";
-  if (protocol == "standard") return "train, test or ood/<name>";
-  return "train, test, ood/<name> or a transfer or continual protocol's split";
+  auto patterns = [](const ProtocolInfo& info) {
+    std::string out;
+    for (size_t i = 0; i < info.splits.size(); ++i)
+      out += (i == 0 ? "" : i + 1 == info.splits.size() ? " or " : ", ") + info.splits[i].pattern;
+    return out;
+  };
+  if (const ProtocolInfo* info = protocol_named(protocol)) return patterns(*info);
+  std::string out;
+  for (const auto& [name, info] : ProtocolRegistry::instance().entries())
+    out += (out.empty() ? "" : "; ") + patterns(info) + " (" + name + ")";
+  return out;
+}
+
+int64_t min_budget_of(const std::string& protocol) {
+  if (const ProtocolInfo* info = protocol_named(protocol)) return info->min_budget;
+  int64_t least = 1;
+  for (const auto& [unused, info] : ProtocolRegistry::instance().entries())
+    least = std::min(least, info.min_budget);
+  return least;
 }
 
 }  // namespace
+
+TrialRecord trial_from_json(const json& j, const std::string& where) {
+  return trial_from_json(j, where, default_protocol().name);
+}
 
 TrialRecord trial_from_json(const json& j, const std::string& where,
                             const std::string& protocol) {
@@ -148,7 +186,7 @@ TrialRecord trial_from_json(const json& j, const std::string& where,
   t.task = string_field(j, "task", where);
   t.agent = string_field(j, "agent", where);
   t.budget = int_field(j, "budget", where);
-  const int64_t min_budget = protocol == "transfer" || protocol == kAnyProtocol ? 0 : 1;
+  const int64_t min_budget = min_budget_of(protocol);
   if (t.budget < min_budget)
     throw InputError(where + ".budget: must be >= " + std::to_string(min_budget) + ", got " +
                      std::to_string(t.budget));
@@ -159,9 +197,11 @@ TrialRecord trial_from_json(const json& j, const std::string& where,
   if (!seed.is_number_unsigned() && !(seed.is_number_integer() && seed.get<int64_t>() >= 0))
     throw InputError(where + ".seed: expected a non-negative integer");
   t.seed = seed.get<uint64_t>();
-  t.status = string_field(j, "status", where);
-  if (t.status != "ok" && t.status != "diverged" && t.status != "failed")
-    throw InputError(where + ".status: expected ok, diverged or failed, got '" + t.status + "'");
+  const std::string status = string_field(j, "status", where);
+  const auto parsed = trial_status_from_string(status);
+  if (!parsed)
+    throw InputError(where + ".status: expected ok, diverged or failed, got '" + status + "'");
+  t.status = *parsed;
   if (j.contains("message")) t.message = string_field(j, "message", where);
   if (j.contains("diverged_at")) t.diverged_at = int_field(j, "diverged_at", where);
   t.samples_used = int_field(j, "samples_used", where);
@@ -261,12 +301,17 @@ Results read_results(const std::string& path) {
   (void)string_field(r.suite, "sha256", path + ": suite");
   r.environment = field(doc, "environment", path);
   if (!r.environment.is_object()) throw InputError(path + ": environment: expected an object");
-  std::string protocol = "standard";
+  std::string protocol = default_protocol().name;
   if (const auto config = r.suite.find("config");
       config != r.suite.end() && config->is_object() && config->contains("protocol")) {
     const auto& p = (*config)["protocol"];
-    if (!p.is_string() || (p != "standard" && p != "transfer" && p != "continual"))
-      throw InputError(path + ": suite.config.protocol: expected standard, transfer or continual");
+    if (!p.is_string() || !ProtocolRegistry::instance().find(p.get<std::string>())) {
+      std::string known;
+      const auto names = ProtocolRegistry::instance().names();
+      for (size_t i = 0; i < names.size(); ++i)
+        known += (i == 0 ? "" : i + 1 == names.size() ? " or " : ", ") + names[i];
+      throw InputError(path + ": suite.config.protocol: expected " + known);
+    }
     protocol = p.get<std::string>();
   }
   const auto& trials = field(doc, "trials", path);

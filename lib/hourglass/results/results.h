@@ -21,6 +21,16 @@ inline constexpr const char* kResultsSchema = "hourglass.results/1";
 inline constexpr const char* kJournalSchema = "hourglass.journal/1";
 inline constexpr int kMaxResultsDepth = 64;  // JSON nesting refused beyond this
 
+// What became of a trial (run/phase.h says when): `ok`, `failed` (the
+// learner or its evaluation threw; every split present with NaN scores) or
+// `diverged` (a loss or a score stopped being finite).
+enum class TrialStatus { kOk, kFailed, kDiverged };
+
+// "ok", "failed", "diverged": the spelling in results files and journals.
+const char* to_string(TrialStatus status);
+// The inverse; nullopt for anything else.
+std::optional<TrialStatus> trial_status_from_string(const std::string& text);
+
 struct SplitScore {
   std::string split;  // "train", "test", "ood/<name>"
   double raw = 0.0;
@@ -33,7 +43,7 @@ struct TrialRecord {
   int64_t budget = 0;
   int64_t seed_index = 0;
   uint64_t seed = 0;
-  std::string status = "ok";  // ok | diverged | failed
+  TrialStatus status = TrialStatus::kOk;
   std::string message;        // why it failed or diverged
   std::optional<int64_t> diverged_at;  // update at which the loss stopped being finite
   int64_t samples_used = 0;
@@ -44,15 +54,23 @@ struct TrialRecord {
   const SplitScore* find_split(const std::string& name) const;
 };
 
+// The one filter every aggregate uses (report, summary, compare, a
+// protocol's report): a score counts when its trial is ok and both its raw
+// and normalized scores are finite. Failed and diverged trials are counted,
+// never averaged.
+bool usable_score(const TrialRecord& trial, const SplitScore& score);
+
 // "task/agent/budget": the identity of a population in journals, shards and merges.
 std::string population_key(const std::string& task, const std::string& agent, int64_t budget);
 
 nlohmann::json to_json(const TrialRecord& trial);
 // Throws InputError naming `where` (e.g. "results.json: trials[3]") and the field.
-// `protocol` (standard, transfer, continual; "" = any) decides which budgets
-// and split names are allowed.
+// `protocol` (a registered protocol's name, run/protocol.h; "" = any of
+// them) decides which budgets and split names are allowed.
 TrialRecord trial_from_json(const nlohmann::json& j, const std::string& where,
-                            const std::string& protocol = "standard");
+                            const std::string& protocol);
+// The same under the default protocol.
+TrialRecord trial_from_json(const nlohmann::json& j, const std::string& where);
 
 struct Results {
   nlohmann::json suite;        // {name, path, sha256, config}

@@ -26,8 +26,8 @@ std::vector<PopulationSummary> summarize(const std::vector<TrialRecord>& trials,
       auto [it, fresh] = groups.try_emplace(key, groups.size());
       auto& acc = it->second;
       ++acc.trials;
-      acc.diverged += t.status == "diverged";
-      if (t.status == "ok" && std::isfinite(s.normalized) && std::isfinite(s.raw)) {
+      acc.diverged += t.status == TrialStatus::kDiverged;
+      if (usable_score(t, s)) {
         acc.normalized.push_back(s.normalized);
         acc.raw.push_back(s.raw);
       }

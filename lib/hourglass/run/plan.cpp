@@ -6,21 +6,28 @@
 #include "hourglass/core/sha256.h"
 #include "hourglass/learners/learner.h"
 #include "hourglass/results/results.h"
+#include "hourglass/run/protocol.h"
 #include "hourglass/tasks/family.h"
 
 namespace hg {
 
 Catalog registered_catalog() {
   Catalog catalog;
-  for (const auto& [name, info] : FamilyRegistry::instance().entries())
+  for (const auto& [name, info] : FamilyRegistry::instance().entries()) {
     catalog.families[name] = {
         info.params, to_string(info.kind), {}, info.check_split, info.max_budget};
+    catalog.families[name].images = info.image_inputs;
+  }
   for (const auto& [name, info] : LearnerRegistry::instance().entries()) {
     Catalog::Component c{info.params, "", {}, {}, {}};
     for (auto k : info.kinds) c.kinds.push_back(to_string(k));
     c.can_continue = info.can_continue;
+    c.cost = info.cost;
+    c.images = info.images_only;
     catalog.learners[name] = std::move(c);
   }
+  for (const auto& [name, info] : ProtocolRegistry::instance().entries())
+    catalog.protocols[name] = &info;
   return catalog;
 }
 
@@ -80,34 +87,19 @@ nlohmann::json params_json(const Params& params) {
 }  // namespace
 
 nlohmann::json resolved_config(const Suite& suite, const Catalog& catalog) {
+  const ProtocolInfo& protocol =
+      suite.protocol.empty() ? default_protocol() : find_protocol(suite.protocol);
   nlohmann::json tasks = nlohmann::json::array();
-  const bool standard = suite.protocol == kProtocolStandard;
   for (const auto& task : suite.tasks) {
     const auto& specs = catalog.families.at(task.family).params;
-    if (!standard) {  // transfer: source and target/*; continual: the stream, in order
-      nlohmann::json entry = {{"name", task.name}, {"family", task.family}};
-      if (suite.protocol == kProtocolTransfer) {
-        nlohmann::json splits = {
-            {"source", params_json(resolve_params(specs, {&task.params, &task.source.overrides}))}};
-        for (const auto& t : task.targets)
-          splits[t.name] = params_json(resolve_params(specs, {&task.params, &t.overrides}));
-        entry["splits"] = splits;
-      } else {
-        nlohmann::json stream = nlohmann::json::array();
-        for (const auto& stage : task.stream)
-          stream.push_back({{"name", stage.name},
-                            {"params", params_json(resolve_params(specs, {&task.params,
-                                                                          &stage.overrides}))}});
-        entry["stream"] = stream;
-      }
-      tasks.push_back(entry);
-      continue;
-    }
-    nlohmann::json splits = {
-        {"train", params_json(resolve_params(specs, {&task.params, &task.train}))}};
-    for (const auto& ood : task.ood)
-      splits[ood.name] = params_json(resolve_params(specs, {&task.params, &task.train, &ood.overrides}));
-    tasks.push_back({{"name", task.name}, {"family", task.family}, {"splits", splits}});
+    const SplitResolver resolve = [&](const std::vector<const ParamMap*>& layers) {
+      std::vector<const ParamMap*> all{&task.params};
+      all.insert(all.end(), layers.begin(), layers.end());
+      return params_json(resolve_params(specs, all));
+    };
+    nlohmann::json entry = {{"name", task.name}, {"family", task.family}};
+    if (protocol.task_config) protocol.task_config(task, resolve, entry);
+    tasks.push_back(entry);
   }
   nlohmann::json agents = nlohmann::json::array();
   for (const auto& agent : suite.agents) {
@@ -124,10 +116,10 @@ nlohmann::json resolved_config(const Suite& suite, const Catalog& catalog) {
                            {"eval_samples", suite.eval_samples},
                            {"tasks", tasks},
                            {"agents", agents}};
-  // Only written for the other protocols: a standard suite's config (and
-  // its sha256) is what it was before protocols existed.
-  if (!standard) config["protocol"] = suite.protocol;
-  if (suite.protocol == kProtocolTransfer) config["pretrain_budget"] = suite.pretrain_budget;
+  // Only written for the other protocols: a default-protocol suite's config
+  // (and its sha256) is what it was before protocols existed.
+  if (!protocol.is_default) config["protocol"] = protocol.name;
+  if (protocol.suite_config) protocol.suite_config(suite, config);
   return config;
 }
 

@@ -5,6 +5,7 @@
 #include <numeric>
 
 #include "hourglass/core/error.h"
+#include "hourglass/learners/learner.h"
 
 namespace hg {
 namespace {
@@ -48,20 +49,9 @@ std::optional<ShardSpec> shard_from_slurm(const std::function<const char*(const 
 double population_cost(const Suite& suite, const Population& population,
                        const Catalog& catalog) {
   const AgentSpec& agent = suite.agents.at(population.agent);
-  const Params params = resolve_params(catalog.learners.at(agent.learner).params, {&agent.params});
-  const double budget = static_cast<double>(population.budget);
-  double compute = budget;
-  if (params.has("max_updates") && params.has("batch_size")) {
-    double width = 1.0;
-    if (params.has("hidden")) {
-      double sum = 0;
-      for (auto h : params.int_list("hidden")) sum += static_cast<double>(h);
-      width = std::max(1.0, sum / 64.0);
-    }
-    compute = static_cast<double>(params.integer("max_updates")) *
-              std::min(static_cast<double>(params.integer("batch_size")), budget) * width;
-  }
-  return static_cast<double>(suite.seeds) * (budget + compute);
+  const Catalog::Component& learner = catalog.learners.at(agent.learner);
+  return learner_cost(learner.cost, resolve_params(learner.params, {&agent.params}),
+                      population.budget, suite.seeds);
 }
 
 std::vector<int> assign_shards(const std::vector<double>& costs, int count) {

@@ -32,10 +32,10 @@ std::optional<ShardSpec> shard_from_slurm(
       return std::getenv(n);
     });
 
-// A relative cost for one population: seeds x (budget + compute), where the
-// compute of learners with `max_updates` and `batch_size` parameters is
-// max_updates x min(batch_size, budget) x (sum of `hidden` widths / 64, at
-// least 1). Only the ratios between populations matter.
+// A relative cost for one population: learner_cost (learners/learner.h) with
+// the learner's declared LearnerInfo::cost (through the Catalog), the agent's
+// resolved parameters, the population's budget and the suite's seeds. Only
+// the ratios between populations matter.
 double population_cost(const Suite& suite, const Population& population,
                        const Catalog& catalog);
 

@@ -13,6 +13,8 @@
 #include <set>
 #include <tuple>
 
+#include "hourglass/results/split_names.h"
+#include "hourglass/run/protocol.h"
 #include "hourglass/suite/suite.h"
 #include "hourglass/suite/yaml_tree.h"
 
@@ -29,8 +31,6 @@ const std::vector<std::string> kTopKeys = {"suite",   "version",      "descripti
                                            "tasks",   "agents",       "protocol",    "pretrain_budget"};
 const std::vector<std::string> kTaskKeys = {"name",   "family",  "params", "train",
                                             "ood",    "source",  "targets", "stream"};
-const std::vector<std::string> kProtocols = {kProtocolStandard, kProtocolTransfer,
-                                             kProtocolContinual};
 const std::vector<std::string> kAgentKeys = {"name", "learner", "params"};
 
 std::string squote(const std::string& s) { return "'" + s + "'"; }
@@ -224,8 +224,12 @@ class Loader {
                                     const std::string& what);
   static void merge(Layer* into, const Layer& from);
   void check_compatible(const Layer& layer);
+  std::string image_families() const;  // "fashion-mnist", or "none"
   void check_families(const Layer& layer);
   void check_protocol(const Layer& layer);
+  // The suite's registered protocol (the default when it names none);
+  // nullptr when it names an unknown one.
+  const ProtocolInfo* protocol_of(const Layer& layer) const;
   std::vector<SplitSpec> read_split_map(const YamlNode& node, const std::vector<ParamSpec>* specs,
                                         const std::string& owner, const std::string& entity,
                                         const std::string& key, const std::string& noun,
@@ -521,7 +525,7 @@ void Loader::read_task(const YamlNode& node, size_t index, Layer* layer,
         }
         lines[*split] = key.where.line;
         const std::string split_prefix = entity + " (ood split " + squote(*split) + "): ";
-        task.ood.push_back({"ood/" + *split,
+        task.ood.push_back({kOodPrefix + *split,
                             read_params(value, specs, owner, "overrides", split_prefix),
                             key.where});
       }
@@ -674,9 +678,10 @@ void Loader::read_top(const Fields& f, Layer* layer) {
   if (auto v = value("protocol")) {
     if (auto p = to_string(*v, &tail); !p) {
       error(v->where, "key 'protocol' " + tail);
-    } else if (std::find(kProtocols.begin(), kProtocols.end(), *p) == kProtocols.end()) {
-      error(v->where, "key 'protocol' must be one of " + joined(kProtocols) + ", got " +
-                          squote(*p) + hint(*p, kProtocols, "protocols"));
+    } else if (!catalog_.protocols.count(*p)) {
+      const auto known = names_of(catalog_.protocols);
+      error(v->where, "key 'protocol' must be one of " + joined(known) + ", got " + squote(*p) +
+                          hint(*p, known, "protocols"));
     } else {
       layer->protocol = *p;
       layer->protocol_where = v->where;
@@ -859,6 +864,13 @@ Loader::Layer Loader::load_file(const std::string& display, const SourceLocation
   return cache_[canonical] = merged;
 }
 
+std::string Loader::image_families() const {
+  std::vector<std::string> names;
+  for (const auto& [name, c] : catalog_.families)
+    if (c.images) names.push_back(name);
+  return names.empty() ? "none" : joined(names);
+}
+
 void Loader::check_compatible(const Layer& layer) {
   for (const auto& agent : layer.agents) {
     auto learner = catalog_.learners.find(agent.learner);
@@ -868,8 +880,16 @@ void Loader::check_compatible(const Layer& layer) {
       auto family = catalog_.families.find(task.family);
       if (family == catalog_.families.end()) continue;
       const std::string& kind = family->second.kind;
-      if (std::find(kinds.begin(), kinds.end(), kind) != kinds.end()) continue;
       auto where = layer.learner_where.find(agent.name);
+      if (std::find(kinds.begin(), kinds.end(), kind) != kinds.end()) {
+        if (learner->second.images && !family->second.images)
+          error(where != layer.learner_where.end() ? where->second : agent.where,
+                "agent " + squote(agent.name) + ": learner " + squote(agent.learner) +
+                    " takes image inputs only, and task " + squote(task.name) + " (family " +
+                    squote(task.family) + ") has flat inputs (families with images: " +
+                    image_families() + ")");
+        continue;
+      }
       error(where != layer.learner_where.end() ? where->second : agent.where,
             "agent " + squote(agent.name) + ": learner " + squote(agent.learner) +
                 " cannot train on task " + squote(task.name) + ": family " + squote(task.family) +
@@ -879,59 +899,103 @@ void Loader::check_compatible(const Layer& layer) {
   }
 }
 
-// What the protocol needs: the keys each protocol allows and requires, budgets
-// of 0 only under transfer, supervised families, learners that can continue.
+const ProtocolInfo* Loader::protocol_of(const Layer& layer) const {
+  if (layer.protocol) {
+    auto it = catalog_.protocols.find(*layer.protocol);
+    return it == catalog_.protocols.end() ? nullptr : it->second;
+  }
+  for (const auto& [name, info] : catalog_.protocols)
+    if (info->is_default) return info;
+  return nullptr;
+}
+
+// What the protocol needs (run/protocol.h): the task and suite keys it takes
+// and requires, its smallest budget, the family kinds it runs, and learners
+// that can continue when it needs them.
 void Loader::check_protocol(const Layer& layer) {
-  const std::string protocol = layer.protocol.value_or(kProtocolStandard);
-  const bool transfer = protocol == kProtocolTransfer;
-  const bool continual = protocol == kProtocolContinual;
+  const ProtocolInfo* info = protocol_of(layer);
+  if (!info) return;  // an unknown protocol was reported where it was written
+  const std::string& protocol = info->name;
   const std::string under = "protocol " + squote(protocol);
-  if (!transfer)
+  // Which protocols take a key (for "belongs to" and "needs protocol: x").
+  auto owners = [&](const std::string& key, bool task_key) {
+    std::vector<std::string> out;
+    for (const auto& [name, p] : catalog_.protocols)
+      for (const auto& k : task_key ? p->task_keys : p->suite_keys)
+        if (k.name == key) out.push_back(name);
+    return out;
+  };
+  auto joined_or = [](const std::vector<std::string>& xs) {
+    std::string out;
+    for (size_t i = 0; i < xs.size(); ++i)
+      out += (i == 0 ? "" : i + 1 == xs.size() ? " or " : ", ") + xs[i];
+    return out;
+  };
+  if (info->min_budget > 0) {
+    std::vector<std::string> zero;
+    for (const auto& [name, p] : catalog_.protocols)
+      if (p->min_budget <= 0) zero.push_back(name);
     for (const auto& [where, message] : layer.zero_budgets)
-      error(where, message + " (a budget of 0, zero-shot, needs protocol: transfer)");
-  if (transfer && !layer.pretrain_budget && !layer.keys.count("pretrain_budget") && !incomplete_)
-    error(layer.protocol_where, "protocol 'transfer' needs key 'pretrain_budget' (the source "
-                                "samples each member is pretrained on, e.g. 1000)");
-  if (!transfer && layer.pretrain_budget)
+      error(where, message + " (a budget of 0, zero-shot, needs protocol: " +
+                       (zero.empty() ? std::string("none registered") : joined_or(zero)) + ")");
+  }
+  // Suite keys: pretrain_budget is the only protocol-owned top-level key the
+  // loader reads.
+  const bool has_pretrain = layer.pretrain_budget || layer.keys.count("pretrain_budget");
+  bool takes_pretrain = false;
+  for (const auto& key : info->suite_keys) {
+    if (key.name != "pretrain_budget") continue;
+    takes_pretrain = true;
+    if (key.required && !has_pretrain && !incomplete_)
+      error(layer.protocol_where, under + " needs key 'pretrain_budget' (" + key.spec + ")");
+  }
+  if (!takes_pretrain && layer.pretrain_budget) {
+    const auto owner = owners("pretrain_budget", false);
     error(layer.pretrain_budget_where,
-          "key 'pretrain_budget' applies to protocol: transfer only (this suite's protocol is " +
-              squote(protocol) + ")");
-  // Keys each protocol takes, and what to write instead.
-  const std::map<std::string, std::vector<std::string>> allowed = {
-      {kProtocolStandard, {"train", "ood"}},
-      {kProtocolTransfer, {"source", "targets"}},
-      {kProtocolContinual, {"stream"}}};
-  const auto& keys_here = allowed.at(protocol);
+          "key 'pretrain_budget' applies to protocol: " +
+              (owner.empty() ? std::string("none registered") : joined_or(owner)) +
+              " only (this suite's protocol is " + squote(protocol) + ")");
+  }
+  std::vector<std::string> keys_here;
+  for (const auto& k : info->task_keys) keys_here.push_back(k.name);
   for (const auto& task : layer.tasks) {
     const std::string prefix = "task " + squote(task.name) + ": ";
     auto written = layer.task_keys.find(task.name);
     if (written != layer.task_keys.end())
       for (const auto& [key, where] : written->second) {
         if (std::find(keys_here.begin(), keys_here.end(), key) != keys_here.end()) continue;
-        std::string owner;
-        for (const auto& [p, keys] : allowed)
-          if (std::find(keys.begin(), keys.end(), key) != keys.end()) owner = p;
-        error(where, prefix + "key " + squote(key) + " belongs to protocol " + squote(owner) +
+        const auto owner = owners(key, true);
+        error(where, prefix + "key " + squote(key) + " belongs to protocol " +
+                         (owner.empty() ? std::string("none registered")
+                                        : squote(owner.front())) +
                          ", and this suite's protocol is " + squote(protocol) + " (it takes " +
-                         joined(keys_here) + ")");
+                         (keys_here.empty() ? std::string("none") : joined(keys_here)) + ")");
       }
-    if (transfer && task.targets.empty())
-      error(task.where, prefix + "protocol 'transfer' needs key 'targets': a map of target name: "
-                                 "parameter overrides (at least one)");
-    if (continual && task.stream.size() < 2)
-      error(task.where, prefix + "protocol 'continual' needs key 'stream': a map of at least two "
-                                 "stages, stage name: parameter overrides, trained in order");
+    for (const auto& key : info->task_keys) {
+      const size_t entries = key.name == "targets" ? task.targets.size()
+                             : key.name == "stream" ? task.stream.size()
+                             : key.name == "ood"    ? task.ood.size()
+                                                    : 0;
+      const bool wrote = written != layer.task_keys.end() && written->second.count(key.name);
+      if ((key.required && !wrote) || (key.min_entries > 0 && entries < key.min_entries &&
+                                       (key.required || wrote)))
+        error(task.where, prefix + under + " needs key " + squote(key.name) + ": " + key.spec);
+    }
     auto family = catalog_.families.find(task.family);
-    if (protocol != kProtocolStandard && family != catalog_.families.end() &&
-        family->second.kind == "interactive")
-      error(task.where, prefix + under + " runs supervised families only; family " +
-                            squote(task.family) + " is interactive");
-    else if (protocol != kProtocolStandard && family != catalog_.families.end() &&
-             family->second.max_budget)
+    if (family == catalog_.families.end()) continue;
+    const auto& kinds = info->family_kinds;
+    if (std::find(kinds.begin(), kinds.end(), family->second.kind) == kinds.end())
+      error(task.where, prefix + under + " runs " +
+                            (kinds == std::vector<std::string>{"regression", "classification"}
+                                 ? std::string("supervised")
+                                 : joined(kinds)) +
+                            " families only; family " + squote(task.family) + " is " +
+                            family->second.kind);
+    else if (!info->finite_tables && family->second.max_budget)
       error(task.where, prefix + under + " runs families drawn from a distribution only; family " +
                             squote(task.family) + " draws from a finite table");
   }
-  if (protocol == kProtocolStandard) return;
+  if (!info->needs_continue) return;
   std::vector<std::string> can;
   for (const auto& [name, c] : catalog_.learners)
     if (c.can_continue) can.push_back(name);
@@ -946,67 +1010,51 @@ void Loader::check_protocol(const Layer& layer) {
   }
 }
 
+// The family's own checks on every split the protocol names (check_split
+// against the first split, which plays `train`), and the largest budget a
+// finite table allows.
 void Loader::check_families(const Layer& layer) {
-  const std::string protocol = layer.protocol.value_or(kProtocolStandard);
+  const ProtocolInfo* info = protocol_of(layer);
+  if (!info || !info->checked_splits) return;
   for (const auto& task : layer.tasks) {
     auto family = catalog_.families.find(task.family);
     if (family == catalog_.families.end()) continue;
     const Catalog::Component& c = family->second;
-    if (protocol != kProtocolStandard) {
-      // Each split is checked against the first one (the source, the first
-      // stage), which plays the role of `train`.
-      const bool transfer = protocol == kProtocolTransfer;
-      std::vector<const SplitSpec*> splits;
-      if (transfer) splits.push_back(&task.source);
-      for (const auto& s : transfer ? task.targets : task.stream) splits.push_back(&s);
-      if (splits.empty()) continue;
-      const Params first = resolve_params(c.params, {&task.params, &splits[0]->overrides});
-      for (size_t i = 0; i < splits.size(); ++i) {
-        const SplitSpec& split = *splits[i];
-        const Params params = resolve_params(c.params, {&task.params, &split.overrides});
-        const SourceLocation where = split.where.known() ? split.where : task.where;
-        const std::string at = "task " + squote(task.name) + " (" + split.name + "): ";
-        if (c.check_split)
-          if (auto why = c.check_split(params, first); !why.empty()) {
-            error(where, at + why);
-            continue;
-          }
-        const int64_t needed =
-            transfer && i == 0 ? layer.pretrain_budget.value_or(0)
-            : layer.budgets    ? *std::max_element(layer.budgets->begin(), layer.budgets->end())
-                               : 0;
-        if (c.max_budget)
-          if (auto most = c.max_budget(params); most && needed > *most)
-            error(where, at + "budget " + std::to_string(needed) + " exceeds the " +
-                             std::to_string(*most) + " distinct examples of family " +
-                             squote(task.family) + " in this split (drawn without replacement)");
-      }
-      continue;
-    }
-    const Params train = resolve_params(c.params, {&task.params, &task.train});
-    const std::string prefix = "task " + squote(task.name) + ": ";
-    bool train_ok = true;
-    if (c.check_split) {
-      if (auto why = c.check_split(train, train); !why.empty()) {
-        error(task.where, prefix + "family " + squote(task.family) + ": " + why);
-        train_ok = false;
-      }
-      for (const auto& ood : task.ood) {
-        const Params split = resolve_params(c.params, {&task.params, &task.train, &ood.overrides});
-        if (auto why = c.check_split(split, train); !why.empty())
-          error(ood.where, "task " + squote(task.name) + " (ood split " +
-                               squote(ood.name.substr(4)) + "): " + why);
-      }
-    }
-    if (c.max_budget && layer.budgets && train_ok) {
-      if (auto most = c.max_budget(train)) {
-        for (int64_t b : *layer.budgets)
-          if (b > *most)
-            error(task.where, prefix + "budget " + std::to_string(b) + " exceeds the " +
-                                  std::to_string(*most) + " distinct training examples of family " +
-                                  squote(task.family) +
-                                  " under the train split (drawn without replacement)");
-      }
+    const auto splits = info->checked_splits(task);
+    if (splits.empty()) continue;
+    auto resolved = [&](const CheckedSplit& split) {
+      std::vector<const ParamMap*> layers{&task.params};
+      layers.insert(layers.end(), split.layers.begin(), split.layers.end());
+      return resolve_params(c.params, layers);
+    };
+    const Params first = resolved(splits[0]);
+    for (const auto& split : splits) {
+      const Params params = resolved(split);
+      const SourceLocation where = split.where.known() ? split.where : task.where;
+      const bool train = split.label.empty();
+      const std::string at = "task " + squote(task.name) +
+                             (train ? ": " : " (" + split.label + "): ");
+      if (c.check_split)
+        if (auto why = c.check_split(params, first); !why.empty()) {
+          error(where, at + (train ? "family " + squote(task.family) + ": " : "") + why);
+          continue;
+        }
+      if (!c.max_budget || split.budget_key.empty()) continue;
+      const auto most = c.max_budget(params);
+      if (!most) continue;
+      std::vector<int64_t> needed;
+      if (split.budget_key == "pretrain_budget" && layer.pretrain_budget)
+        needed.push_back(*layer.pretrain_budget);
+      if (split.budget_key == "budgets" && layer.budgets) needed = *layer.budgets;
+      for (int64_t b : needed)
+        if (b > *most)
+          error(where, at + "budget " + std::to_string(b) + " exceeds the " +
+                           std::to_string(*most) + " distinct " +
+                           (train ? "training examples of family " + squote(task.family) +
+                                        " under the train split"
+                                  : "examples of family " + squote(task.family) +
+                                        " in this split") +
+                           " (drawn without replacement)");
     }
   }
 }
@@ -1061,7 +1109,8 @@ Suite Loader::load(const std::string& path) {
   suite.eval_samples = layer.eval_samples.value_or(2000);
   suite.tasks = std::move(layer.tasks);
   suite.agents = std::move(layer.agents);
-  suite.protocol = layer.protocol.value_or(kProtocolStandard);
+  const ProtocolInfo* protocol = protocol_of(layer);
+  suite.protocol = protocol ? protocol->name : layer.protocol.value_or("");
   suite.pretrain_budget = layer.pretrain_budget.value_or(0);
   return suite;
 }

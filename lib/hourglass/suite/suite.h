@@ -25,6 +25,8 @@
 
 namespace hg {
 
+struct ProtocolInfo;  // run/protocol.h
+
 // What the loader needs to know about the registered components.
 struct Catalog {
   struct Component {
@@ -39,11 +41,20 @@ struct Catalog {
     // table of examples drawn without replacement); nullopt = unbounded.
     std::function<std::optional<int64_t>(const Params& train)> max_budget;
     // learner: whether it can continue training from its current state
-    // (LearnerInfo::can_continue); the transfer and continual protocols need it.
+    // (LearnerInfo::can_continue); protocols with needs_continue need it.
     bool can_continue = false;
+    // learner, optional: LearnerInfo::cost (estimated compute per member).
+    std::function<double(const Params& params, int64_t budget)> cost = nullptr;
+    // family: its inputs are images (FamilyInfo::image_inputs); learner: it
+    // takes image inputs only (LearnerInfo::images_only).
+    bool images = false;
   };
   std::map<std::string, Component> families;
   std::map<std::string, Component> learners;
+  // The registered protocols (run/protocol.h; not owned): their task and
+  // suite keys, budgets, family kinds and learner capabilities. Exactly one
+  // is the default (ProtocolInfo::is_default).
+  std::map<std::string, const ProtocolInfo*> protocols;
 };
 
 // A parameter as written in YAML, already converted to the spec's type.
@@ -83,17 +94,6 @@ struct AgentSpec {
   SourceLocation where;
 };
 
-// How a suite's populations are trained and scored (docs/suite-format.md):
-//   standard  train on `train`, score train, test and ood/* (the default)
-//   transfer  pretrain on `source` (pretrain_budget samples), then adapt to
-//             each target with `budgets` samples (0 allowed: zero-shot),
-//             beside a from-scratch learner on the same target samples
-//   continual train the stages of `stream` in order, `budgets` samples each,
-//             scoring every stage after each one (the R matrix)
-inline constexpr const char* kProtocolStandard = "standard";
-inline constexpr const char* kProtocolTransfer = "transfer";
-inline constexpr const char* kProtocolContinual = "continual";
-
 struct Suite {
   std::string name;
   int version = 1;
@@ -106,8 +106,11 @@ struct Suite {
   int64_t eval_samples = 2000;
   std::vector<TaskSpec> tasks;
   std::vector<AgentSpec> agents;
-  std::string protocol = kProtocolStandard;
-  int64_t pretrain_budget = 0;  // transfer: source samples per member (>= 1)
+  // How the populations are trained and scored: a registered protocol's name
+  // (run/protocol.h, docs/suite-format.md; `hourglass list protocols`). The
+  // loader always sets it; "" means the default protocol.
+  std::string protocol;
+  int64_t pretrain_budget = 0;  // `pretrain_budget:` (0 when not written)
 };
 
 // Limits on the common keys (checked by the loader, documented in docs/suite-format.md).

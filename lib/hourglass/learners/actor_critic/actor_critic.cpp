@@ -22,7 +22,7 @@ class ActorCritic final : public rl::ActorCriticBase {
  protected:
   void do_train(InteractiveTrainContext& ctx) override {
     init_actor_critic(ctx);
-    while (can_continue(ctx)) {
+    while (another_rollout_fits(ctx)) {
       const auto ro = collect();
       auto adv = ro.advantages;
       if (normalize_) adv = (adv - adv.mean(1, true)) / (adv.std(1, true, true) + 1e-8);

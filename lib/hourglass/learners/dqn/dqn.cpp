@@ -42,8 +42,8 @@ class Dqn final : public InteractiveLearner {
  protected:
   void do_train(InteractiveTrainContext& ctx) override {
     const auto sizes = rl::layer_sizes(ctx.spec.obs_dim, hidden_, ctx.spec.num_actions);
-    q_ = rl::PopulationMlp(ctx.member_seeds, "q", sizes, tanh_, 1.0, ctx.device);
-    rl::PopulationMlp target(ctx.member_seeds, "q", sizes, tanh_, 1.0, ctx.device);
+    q_ = rl::PopulationNet(ctx.member_seeds, "q", sizes, tanh_, 1.0, ctx.device);
+    rl::PopulationNet target(ctx.member_seeds, "q", sizes, tanh_, 1.0, ctx.device);
     rl::PopulationAdam adam({&q_}, lr_, max_grad_norm_);
     auto act_streams = rl::member_streams(ctx.member_seeds, "act");
     auto replay_streams = rl::member_streams(ctx.member_seeds, "dqn/replay");
@@ -128,7 +128,7 @@ class Dqn final : public InteractiveLearner {
   double eps_start_, eps_end_, exploration_fraction_;
   bool double_q_;
   int64_t max_updates_;
-  rl::PopulationMlp q_;
+  rl::PopulationNet q_;
 };
 
 LearnerInfo MakeInfo() {
@@ -136,6 +136,7 @@ LearnerInfo MakeInfo() {
   info.name = "dqn";
   info.doc = "deep Q-learning with replay, target network and epsilon schedule, population-batched";
   info.kinds = {TaskKind::kInteractive};
+  info.cost = minibatch_cost;
   info.params = {
       ParamSpec::IntList("hidden", {64, 64}, 1, 4096, "hidden layer widths", 0),
       ParamSpec::Choice("activation", "relu", {"relu", "tanh"}, "hidden activation"),

@@ -188,6 +188,7 @@ LearnerInfo MakeInfo() {
   info.doc = "multilayer perceptron (MSE or cross-entropy) trained by minibatch Adam or SGD";
   info.kinds = {TaskKind::kRegression, TaskKind::kClassification};
   info.can_continue = true;
+  info.cost = minibatch_cost;
   info.params = {
       ParamSpec::IntList("hidden", {64, 64}, 1, 8192, "hidden layer widths ([] = linear model)", 0),
       ParamSpec::Choice("activation", "relu", {"relu", "tanh"}, "hidden activation"),

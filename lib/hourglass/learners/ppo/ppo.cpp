@@ -28,7 +28,7 @@ class Ppo final : public rl::ActorCriticBase {
   void do_train(InteractiveTrainContext& ctx) override {
     init_actor_critic(ctx);
     auto order = rl::member_streams(ctx.member_seeds, "ppo/order");
-    while (can_continue(ctx)) {
+    while (another_rollout_fits(ctx)) {
       const auto ro = collect();
       const int64_t P = ro.obs.size(0), N = ro.obs.size(1), D = ro.obs.size(2);
       const int64_t batch = std::max<int64_t>(1, N / minibatches_);

@@ -44,7 +44,7 @@ at::Tensor activate_tanh(const at::Tensor& h) {
 
 }  // namespace
 
-PopulationMlp::PopulationMlp(const std::vector<uint64_t>& member_seeds, const std::string& label,
+PopulationNet::PopulationNet(const std::vector<uint64_t>& member_seeds, const std::string& label,
                              const std::vector<int64_t>& sizes, bool tanh, double out_scale,
                              c10::Device device)
     : tanh_(tanh) {
@@ -77,7 +77,7 @@ PopulationMlp::PopulationMlp(const std::vector<uint64_t>& member_seeds, const st
   }
 }
 
-at::Tensor PopulationMlp::forward(const at::Tensor& x) const {
+at::Tensor PopulationNet::forward(const at::Tensor& x) const {
   at::Tensor h = x;
   for (size_t l = 0; l < weights_.size(); ++l) {
     h = torch::baddbmm(biases_[l], h, weights_[l]);
@@ -86,7 +86,7 @@ at::Tensor PopulationMlp::forward(const at::Tensor& x) const {
   return h;
 }
 
-const at::Tensor& PopulationMlp::collect_grad() {
+const at::Tensor& PopulationNet::collect_grad() {
   torch::NoGradGuard no_grad;
   const int64_t P = flat_.size(0);
   std::vector<at::Tensor> parts;
@@ -99,12 +99,12 @@ const at::Tensor& PopulationMlp::collect_grad() {
   return grad_;
 }
 
-void PopulationMlp::copy_from(const PopulationMlp& other) {
+void PopulationNet::copy_from(const PopulationNet& other) {
   torch::NoGradGuard no_grad;
   flat_.copy_(other.flat_);
 }
 
-PopulationAdam::PopulationAdam(const std::vector<PopulationMlp*>& nets, double lr,
+PopulationAdam::PopulationAdam(const std::vector<PopulationNet*>& nets, double lr,
                                double max_grad_norm)
     : nets_(nets), lr_(lr), max_grad_norm_(max_grad_norm) {
   for (const auto* net : nets_) {
@@ -200,7 +200,7 @@ PolicyGradientConfig::PolicyGradientConfig(const Params& p)
       max_updates(p.integer("max_updates")) {}
 
 void PolicyGradientLearner::init_policy(const InteractiveTrainContext& ctx) {
-  policy_ = PopulationMlp(ctx.member_seeds, "policy",
+  policy_ = PopulationNet(ctx.member_seeds, "policy",
                           layer_sizes(ctx.spec.obs_dim, cfg_.hidden, ctx.spec.num_actions),
                           cfg_.tanh, 0.01, ctx.device);
   act_streams_ = member_streams(ctx.member_seeds, "act/eval");

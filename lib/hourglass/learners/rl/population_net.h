@@ -18,7 +18,10 @@
 
 namespace hg::rl {
 
-// A multilayer perceptron per member: layer l has weights [P, in, out]
+// A multilayer perceptron per member, trained through autograd (not to be
+// confused with hg::PopulationMlp, learners/mlp/population_mlp.h, the
+// supervised learners' network with a hand-written backward pass): layer l
+// has weights [P, in, out]
 // (N(0, gain / in), gain 2 for relu, 1 for tanh; the last layer scaled by
 // `out_scale`) and biases [P, 1, out] (zeros), applied with baddbmm. On the
 // CPU, tanh is tanh_approx (hourglass/core/fast_math.h, within 4e-7 of
@@ -33,10 +36,10 @@ namespace hg::rl {
 // member's gradient norm is one reduction over its row. (The leaves keep
 // autograd's own gradients until then: gradients pre-placed in a strided
 // buffer break autograd's gradient layout contract, and LibTorch says so.)
-class PopulationMlp {
+class PopulationNet {
  public:
-  PopulationMlp() = default;
-  PopulationMlp(const std::vector<uint64_t>& member_seeds, const std::string& label,
+  PopulationNet() = default;
+  PopulationNet(const std::vector<uint64_t>& member_seeds, const std::string& label,
                 const std::vector<int64_t>& sizes, bool tanh, double out_scale,
                 c10::Device device);
 
@@ -51,7 +54,7 @@ class PopulationMlp {
   // gradients are cleared, so the next backward() starts from zero.
   const at::Tensor& collect_grad();
   // Copies `other`'s weights into this one (a target network).
-  void copy_from(const PopulationMlp& other);
+  void copy_from(const PopulationNet& other);
 
  private:
   bool tanh_ = true;
@@ -67,12 +70,12 @@ class PopulationMlp {
 class PopulationAdam {
  public:
   // The networks must outlive the optimizer.
-  PopulationAdam(const std::vector<PopulationMlp*>& nets, double lr, double max_grad_norm);
+  PopulationAdam(const std::vector<PopulationNet*>& nets, double lr, double max_grad_norm);
   // Call after backward(): collects the gradients (clearing them) and steps.
   void step();
 
  private:
-  std::vector<PopulationMlp*> nets_;
+  std::vector<PopulationNet*> nets_;
   std::vector<at::Tensor> m_, v_;
   double lr_, max_grad_norm_;
   int64_t t_ = 0;
@@ -106,7 +109,7 @@ class PolicyGradientLearner : public InteractiveLearner {
   at::Tensor do_act(const at::Tensor& obs) override;
 
   PolicyGradientConfig cfg_;
-  PopulationMlp policy_;
+  PopulationNet policy_;
   std::vector<Rng> act_streams_;
 };
 

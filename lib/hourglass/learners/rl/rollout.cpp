@@ -10,7 +10,7 @@ RolloutCollector::RolloutCollector(EnvironmentSource& env, int64_t copies,
   obs_ = env_.reset(copies_);
 }
 
-Rollout RolloutCollector::collect(const PopulationMlp& policy, const PopulationMlp& value,
+Rollout RolloutCollector::collect(const PopulationNet& policy, const PopulationNet& value,
                                   int64_t T, double gamma, double lambda) {
   torch::NoGradGuard no_grad;
   const int64_t P = obs_.size(0), E = copies_, n = P * E;
@@ -61,9 +61,9 @@ ActorCriticBase::ActorCriticBase(const Params& p)
 
 void ActorCriticBase::init_actor_critic(const InteractiveTrainContext& ctx) {
   init_policy(ctx);
-  value_ = PopulationMlp(ctx.member_seeds, "value", layer_sizes(ctx.spec.obs_dim, cfg_.hidden, 1),
+  value_ = PopulationNet(ctx.member_seeds, "value", layer_sizes(ctx.spec.obs_dim, cfg_.hidden, 1),
                          cfg_.tanh, 1.0, ctx.device);
-  adam_ = std::make_unique<PopulationAdam>(std::vector<PopulationMlp*>{&policy_, &value_},
+  adam_ = std::make_unique<PopulationAdam>(std::vector<PopulationNet*>{&policy_, &value_},
                                            cfg_.lr, cfg_.max_grad_norm);
   collector_ = std::make_unique<RolloutCollector>(ctx.env, cfg_.num_envs, ctx.member_seeds,
                                                   ctx.device);

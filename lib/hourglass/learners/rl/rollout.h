@@ -32,7 +32,7 @@ class RolloutCollector {
   // Whether one more step fits in the budget.
   bool can_step() const { return env_.remaining() >= copies_; }
   // Up to T steps (fewer when the budget ends), acting by sampling `policy`.
-  Rollout collect(const PopulationMlp& policy, const PopulationMlp& value, int64_t T,
+  Rollout collect(const PopulationNet& policy, const PopulationNet& value, int64_t T,
                   double gamma, double lambda);
 
  private:
@@ -50,7 +50,7 @@ class ActorCriticBase : public PolicyGradientLearner {
   explicit ActorCriticBase(const Params& p);  // reads gae_lambda and vf_coef
   void init_actor_critic(const InteractiveTrainContext& ctx);
   // Whether another rollout fits in the budget and the compute cap.
-  bool can_continue(const InteractiveTrainContext& ctx) const {
+  bool another_rollout_fits(const InteractiveTrainContext& ctx) const {
     return collector_->can_step() && ctx.updates < cfg_.max_updates;
   }
   Rollout collect() { return collector_->collect(policy_, value_, cfg_.rollout_steps, cfg_.gamma, lambda_); }
@@ -60,7 +60,7 @@ class ActorCriticBase : public PolicyGradientLearner {
               const at::Tensor& returns, InteractiveTrainContext& ctx);
 
   double lambda_, vf_coef_;
-  PopulationMlp value_;
+  PopulationNet value_;
   std::unique_ptr<PopulationAdam> adam_;
   std::unique_ptr<RolloutCollector> collector_;
 };

@@ -1,0 +1,128 @@
+// protocol: standard (the default). One phase: a fresh learner trains on
+// `budget` samples of the task's `train` split; it is then scored on
+//   train    the samples it trained on (not scored when it drew none),
+//   test     eval_samples fresh draws from the train distribution,
+//   ood/<n>  eval_samples draws from each OOD split, in suite order.
+// A split with held-out examples (SupervisedSplit::held_out, a dataset's test
+// files) is scored on those for test and ood/*.
+// Splits with an ExamplePool (a finite table) are drawn without replacement:
+// the budget counts distinct items, and test and OOD splits are scored only
+// on items the member was not handed (a split with none left is not scored).
+// Interactive families train on a BudgetedEnvironment over the train levels
+// and are scored by evaluation episodes on every split (run/episodes.h).
+#include <torch/torch.h>
+
+#include "hourglass/core/random.h"
+#include "hourglass/learners/learner.h"
+#include "hourglass/run/protocol.h"
+#include "hourglass/protocols/standard/standard.h"
+#include "hourglass/run/budgeted_sampler.h"
+#include "hourglass/run/episodes.h"
+#include "hourglass/run/phase.h"
+#include "hourglass/tasks/family.h"
+
+namespace hg {
+namespace {
+
+std::vector<TrialRecord> run_interactive(const ProtocolRun& run) {
+  const Suite& suite = run.suite;
+  const Population& population = run.population;
+  const TaskSpec& task = suite.tasks.at(population.task);
+  const AgentSpec& agent = suite.agents.at(population.agent);
+  const FamilyInfo& family = run.family;
+  const LearnerInfo& info = run.learner;
+  const c10::Device device(run.device);
+  const Params train_params = resolve_params(family.params, {&task.params, &task.train});
+  const int64_t levels = train_params.integer("levels");
+  const auto splits = standard_split_names(task);
+  std::vector<TrialRecord> trials = blank_trials(suite, population);
+
+  BudgetedEnvironment env(family, train_params, population.instance_seeds, levels,
+                          population.budget, device);
+  std::unique_ptr<InteractiveLearner> learner;
+  const auto phase = train_interactive_phase(
+      learner,
+      [&] {
+        if (!info.make_interactive)
+          throw std::logic_error("learner '" + info.name + "' has no interactive factory");
+        return info.make_interactive(resolve_params(info.params, {&agent.params}));
+      },
+      env, member_seeds(population.trial_seeds, "learner"), device);
+  if (!record_phase(phase, {}, splits, trials)) return trials;
+
+  const bool scored = guarded_evaluation(
+      [&] {
+        score_episodes(*learner, family, train_params, population.instance_seeds, true, levels,
+                       "train", device, trials);
+        score_episodes(*learner, family, train_params, population.instance_seeds, false, levels,
+                       "test", device, trials);
+        for (const auto& ood : task.ood)
+          score_episodes(
+              *learner, family,
+              resolve_params(family.params, {&task.params, &task.train, &ood.overrides}),
+              population.instance_seeds, false, levels, ood.name, device, trials);
+      },
+      splits, trials);
+  if (scored) mark_not_finite("return", trials);
+  return trials;
+}
+
+std::vector<TrialRecord> run_standard(const ProtocolRun& run) {
+  if (run.family.kind == TaskKind::kInteractive) return run_interactive(run);
+  const Suite& suite = run.suite;
+  const Population& population = run.population;
+  const TaskSpec& task = suite.tasks.at(population.task);
+  const AgentSpec& agent = suite.agents.at(population.agent);
+  const FamilyInfo& family = run.family;
+  const LearnerInfo& info = run.learner;
+  const c10::Device device(run.device);
+  const auto& instances = population.instance_seeds;
+  const auto splits = standard_split_names(task);
+  std::vector<TrialRecord> trials = blank_trials(suite, population);
+
+  const auto train_split = make_split(family, task, {&task.train}, instances);
+  BudgetedSampler sampler(*train_split, population.trial_seeds, population.budget, device);
+  std::unique_ptr<Learner> learner;
+  const auto phase = train_phase(
+      learner,
+      [&] {
+        if (!info.make) throw std::logic_error("learner '" + info.name + "' has no factory");
+        return info.make(resolve_params(info.params, {&agent.params}));
+      },
+      sampler, train_split->shape(), member_seeds(population.trial_seeds, "learner"), device,
+      "the train split of task '" + task.name + "' (family '" + task.family +
+          "' draws without replacement from a finite table)");
+  if (!record_phase(phase, {}, splits, trials)) return trials;
+
+  const bool scored = guarded_evaluation(
+      [&] {
+        if (const Batch drawn = sampler.all_drawn(); drawn.x.defined())
+          score_split(*learner, *train_split, drawn, "train", device, trials);
+        auto score_fresh = [&](const SupervisedSplit& split, const std::string& name) {
+          // A split with held-out examples (a dataset's test files) is scored on those.
+          const SupervisedSplit& source = split.held_out() ? *split.held_out() : split;
+          // From the trial seeds (run/phase.h says why).
+          const Batch batch = evaluation_draws(source, population.trial_seeds, "split/" + name,
+                                               suite.eval_samples, &sampler);
+          if (batch.x.defined()) score_split(*learner, source, batch, name, device, trials);
+        };
+        score_fresh(*train_split, "test");
+        for (const auto& ood : task.ood)
+          score_fresh(*make_split(family, task, {&task.train, &ood.overrides}, instances),
+                      ood.name);
+      },
+      splits, trials);
+  if (scored) mark_not_finite("prediction", trials);
+  return trials;
+}
+
+ProtocolInfo MakeInfo() {
+  ProtocolInfo info = standard_info();
+  info.run = run_standard;
+  return info;
+}
+
+const ProtocolRegistrar kRegistrar(MakeInfo());
+
+}  // namespace
+}  // namespace hg

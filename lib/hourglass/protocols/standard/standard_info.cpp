@@ -1,0 +1,48 @@
+#include "hourglass/protocols/standard/standard.h"
+
+#include "hourglass/results/split_names.h"
+
+namespace hg {
+
+std::vector<std::string> standard_split_names(const TaskSpec& task) {
+  std::vector<std::string> names{"train", "test"};
+  for (const auto& ood : task.ood) names.push_back(ood.name);
+  return names;
+}
+
+ProtocolInfo standard_info() {
+  ProtocolInfo info;
+  info.name = "standard";
+  info.doc = "train on `train`, score train, test (fresh draws) and every ood/* split";
+  info.is_default = true;
+  info.task_keys = {
+      {"train", "map of parameter overrides for the train and test splits", false},
+      {"ood", "map of OOD split name: parameter overrides (on top of train)", false}};
+  info.splits = {{"train", "the samples the learner trained on"},
+                 {"test", "fresh draws from the train distribution"},
+                 {"ood/<name>", "draws from an OOD split"}};
+  info.is_split = [](const std::string& name) {
+    return name == kTrainSplit || name == kTestSplit || is_ood_split(name);
+  };
+  info.family_kinds = {"regression", "classification", "interactive"};
+  info.finite_tables = true;
+  info.needs_continue = false;
+  info.min_budget = 1;
+  info.checked_splits = [](const TaskSpec& task) {
+    std::vector<CheckedSplit> out{{"", {&task.train}, task.where, "budgets"}};
+    for (const auto& ood : task.ood)
+      out.push_back({"ood split '" + strip_prefix(ood.name, kOodPrefix) + "'",
+                     {&task.train, &ood.overrides}, ood.where, ""});
+    return out;
+  };
+  info.task_config = [](const TaskSpec& task, const SplitResolver& resolve,
+                        nlohmann::json& entry) {
+    nlohmann::json splits = {{kTrainSplit, resolve({&task.train})}};
+    for (const auto& ood : task.ood) splits[ood.name] = resolve({&task.train, &ood.overrides});
+    entry["splits"] = splits;
+  };
+  info.split_names = standard_split_names;
+  return info;
+}
+
+}  // namespace hg

@@ -1,0 +1,124 @@
+// protocol: transfer (transfer.h). Per target: pretrain a learner on the
+// source, score it (zero-shot), adapt it on n target samples, score it again;
+// train a fresh learner on the same n target samples and score it (scratch).
+// Every phase runs through the phase engine (run/phase.h) with its own
+// budgeted sampler.
+#include <torch/torch.h>
+
+#include "hourglass/core/random.h"
+#include "hourglass/learners/learner.h"
+#include "hourglass/protocols/transfer/transfer.h"
+#include "hourglass/report/text_report.h"
+#include "hourglass/run/budgeted_sampler.h"
+#include "hourglass/run/phase.h"
+#include "hourglass/tasks/family.h"
+
+namespace hg {
+namespace {
+
+std::vector<TrialRecord> run_transfer(const ProtocolRun& run) {
+  const Suite& suite = run.suite;
+  const Population& population = run.population;
+  const TaskSpec& task = suite.tasks.at(population.task);
+  const AgentSpec& agent = suite.agents.at(population.agent);
+  const FamilyInfo& family = run.family;
+  const LearnerInfo& info = run.learner;
+  const c10::Device device(run.device);
+  const int64_t n = population.budget;
+  const auto& instances = population.instance_seeds;
+  const auto splits = transfer_split_names(task);
+  std::vector<TrialRecord> trials = blank_trials(suite, population);
+
+  // Pretraining does not depend on the budget: the same pretrained learner
+  // in every population of this (task, agent).
+  std::vector<uint64_t> pretrain_seeds;
+  for (size_t i = 0; i < instances.size(); ++i)
+    pretrain_seeds.push_back(mix_seed(
+        derive_seed(suite.seed, task.name, agent.name, 0, static_cast<int64_t>(i)), "pretrain"));
+  const auto pretrain_learner = member_seeds(pretrain_seeds, "learner");
+  const auto adapt_learner = member_seeds(population.trial_seeds, "adapt/learner");
+  const auto scratch_learner = member_seeds(population.trial_seeds, "scratch/learner");
+  const Params learner_params = resolve_params(info.params, {&agent.params});
+  const LearnerFactory make = [&] { return info.make(learner_params); };
+
+  std::unique_ptr<SupervisedSplit> source;
+  Batch source_eval;
+  if (!guarded_evaluation(
+          [&] {
+            source = make_split(family, task, {&task.source.overrides}, instances);
+            source_eval = evaluation_draws(*source, instances, std::string("eval/") + kSourceSplit,
+                                           suite.eval_samples);
+          },
+          splits, trials))
+    return trials;
+  for (size_t k = 0; k < task.targets.size(); ++k) {
+    const SplitSpec& spec = task.targets[k];
+    const std::string target_name = strip_prefix(spec.name, kTargetPrefix);
+    const std::string data_label = "train/" + spec.name;
+    std::unique_ptr<SupervisedSplit> target;
+    Batch target_eval;
+    if (!guarded_evaluation(
+            [&] {
+              target = make_split(family, task, {&spec.overrides}, instances);
+              target_eval =
+                  evaluation_draws(*target, instances, "eval/" + spec.name, suite.eval_samples);
+            },
+            splits, trials))
+      return trials;
+
+    // Pretrained, then adapted (one learner object throughout).
+    std::unique_ptr<Learner> learner;
+    BudgetedSampler pretraining(*source, pretrain_seeds, suite.pretrain_budget, device,
+                                "train/source");
+    auto phase =
+        train_phase(learner, make, pretraining, source->shape(), pretrain_learner, device);
+    if (!record_phase(phase, {"pretraining on the source", false}, splits, trials)) return trials;
+    if (!guarded_evaluation(
+            [&] {
+              if (k == 0) score_split(*learner, *source, source_eval, kSourceSplit, device, trials);
+              score_split(*learner, *target, target_eval, kZeroShotPrefix + target_name, device,
+                          trials);
+            },
+            splits, trials))
+      return trials;
+    BudgetedSampler adapting(*target, population.trial_seeds, n, device, data_label);
+    phase = continue_phase(*learner, adapting, target->shape(), adapt_learner, device);
+    if (!record_phase(phase, {"adapting to " + spec.name, true}, splits, trials)) return trials;
+    if (!guarded_evaluation(
+            [&] {
+              score_split(*learner, *target, target_eval, kAdaptedPrefix + target_name, device,
+                          trials);
+            },
+            splits, trials))
+      return trials;
+
+    // From scratch on the same target samples.
+    std::unique_ptr<Learner> scratch;
+    BudgetedSampler from_scratch(*target, population.trial_seeds, n, device, data_label);
+    phase = train_phase(scratch, make, from_scratch, target->shape(), scratch_learner, device);
+    if (!record_phase(phase, {"training from scratch on " + spec.name, false}, splits, trials))
+      return trials;
+    if (!guarded_evaluation(
+            [&] {
+              score_split(*scratch, *target, target_eval, kScratchPrefix + target_name, device,
+                          trials);
+            },
+            splits, trials))
+      return trials;
+  }
+  mark_not_finite("prediction", trials);
+  return trials;
+}
+
+ProtocolInfo MakeInfo() {
+  ProtocolInfo info = transfer_info();
+  info.report_rows = transfer_rows;
+  info.report_sections = report::transfer_sections;
+  info.run = run_transfer;
+  return info;
+}
+
+const ProtocolRegistrar kRegistrar(MakeInfo());
+
+}  // namespace
+}  // namespace hg
