@@ -9,6 +9,7 @@
 #include <ostream>
 #include <string>
 
+#include "hourglass/report/report.h"
 #include "hourglass/results/results.h"
 
 namespace hg::cli {
@@ -29,9 +30,10 @@ void add_slurm(CLI::App& app, Action& action);
 void add_report(CLI::App& app, Action& action);
 
 // The report of a finished run in `format` (table, md, csv, latex, json or
-// html) with default options; `label` names the results file. report.cpp.
+// html) at `detail` (compact or full), other options at their defaults;
+// `label` names the results file. report.cpp.
 void print_run_report(const Results& results, const std::string& label, const std::string& format,
-                      std::ostream& out);
+                      ReportDetail detail, std::ostream& out);
 
 // Directory of the shipped suites: HOURGLASS_SUITES_DIR from the build.
 std::string shipped_suites_dir();

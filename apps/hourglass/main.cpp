@@ -10,6 +10,7 @@
 #include "commands.h"
 #include "hourglass/core/error.h"
 #include "hourglass/core/tensor_util.h"
+#include "threads.h"
 
 namespace {
 
@@ -27,6 +28,7 @@ void setup_logging() {
 }  // namespace
 
 int main(int argc, char** argv) {
+  hg::cli::set_program_arguments(argc, argv);
   hg::keep_freed_memory();
   setup_logging();
   CLI::App app{

@@ -17,11 +17,13 @@ struct ReportArgs {
   std::vector<std::string> files;
   std::string format = "table";
   std::string output;
+  std::string detail = "full";
   ReportOptions options;
 };
 
-int report(const ReportArgs& args) {
+int report(ReportArgs args) {
   const Format format = parse_format(args.format);
+  args.options.detail = parse_report_detail(args.detail);
   std::vector<ReportInput> inputs;
   for (const auto& path : args.files) inputs.push_back({path, read_results(path)});
   std::ostringstream text;
@@ -37,8 +39,10 @@ int report(const ReportArgs& args) {
 }  // namespace
 
 void print_run_report(const Results& results, const std::string& label, const std::string& format,
-                      std::ostream& out) {
-  make_renderer(parse_format(format))->render(build_report({{label, results}}), out);
+                      ReportDetail detail, std::ostream& out) {
+  ReportOptions options;
+  options.detail = detail;
+  make_renderer(parse_format(format))->render(build_report({{label, results}}, options), out);
 }
 
 void add_report(CLI::App& app, Action& action) {
@@ -53,6 +57,10 @@ void add_report(CLI::App& app, Action& action) {
       ->required()
       ->check(CLI::ExistingFile);
   cmd->add_option("--format", args->format, "table, md, csv, latex, json or html")
+      ->capture_default_str();
+  cmd->add_option("--report", args->detail,
+                  "full: every table; compact: per task one row per agent, test and worst OOD "
+                  "at each budget, and the aggregate IQM (what hourglass run prints)")
       ->capture_default_str();
   cmd->add_option("--output,-o", args->output,
                   "write the report to FILE (atomically) instead of stdout");

@@ -14,11 +14,14 @@
 #include <iostream>
 #include <map>
 #include <optional>
-#include <thread>
+#include <sstream>
+#include <cstdio>
 
 #include "commands.h"
 #include "hourglass/core/error.h"
+#include "hourglass/core/progress.h"
 #include "hourglass/core/tensor_util.h"
+#include "hourglass/learners/learner.h"
 #include "hourglass/report/renderer.h"
 #include "hourglass/results/results.h"
 #include "hourglass/run/plan.h"
@@ -27,6 +30,7 @@
 #include "hourglass/run/shard.h"
 #include "hourglass_git_commit.h"  // generated at build time
 #include "progress.h"
+#include "threads.h"
 
 namespace hg::cli {
 
@@ -45,14 +49,15 @@ struct RunArgs {
   std::string suite;
   std::string out;
   std::string device = "auto";
-  int threads = 0;
-  int jobs = 1;
+  int threads = 0;  // 0: the default (threads.h)
+  int jobs = 0;     // 0: the default (threads.h)
   std::string tasks, agents;
   std::vector<int64_t> budgets;
   int64_t seeds = 0;
   bool resume = false;
   bool overwrite = false;
   std::string format = "table";
+  std::string report = "compact";  // compact | full
   bool quiet = false;
   std::string shard;
 };
@@ -122,7 +127,7 @@ std::string run_command(const RunArgs& args, const std::string& out) {
   }
   if (args.seeds != 0) cmd += " --seeds " + std::to_string(args.seeds);
   if (args.device != "auto") cmd += " --device " + shell_word(args.device);
-  if (args.jobs != 1) cmd += " --jobs " + std::to_string(args.jobs);
+  if (args.jobs != 0) cmd += " --jobs " + std::to_string(args.jobs);
   if (args.threads != 0) cmd += " --threads " + std::to_string(args.threads);
   if (!args.shard.empty()) cmd += " --shard " + shell_word(args.shard);
   return cmd;
@@ -155,15 +160,17 @@ void prepare_out_dir(const std::string& dir, bool resume, bool overwrite) {
 }
 
 int run(const RunArgs& args) {
+  // Before anything is read, logged or written: the re-executed process
+  // starts this run again from the top (threads.h).
+  if (args.threads > 1) reexec_with_passive_openmp_wait();
   const Catalog catalog = registered_catalog();
   Suite suite = load_suite(args.suite, catalog);
   apply_overrides(suite, args);
   parse_format(args.format);  // a bad --format fails before any training
+  const ReportDetail detail = parse_report_detail(args.report);
   const c10::Device device = resolve_device(args.device);
-  const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  if (args.jobs < 1) throw InputError("--jobs: must be >= 1");
+  if (args.jobs < 0) throw InputError("--jobs: must be >= 1");
   if (args.threads < 0) throw InputError("--threads: must be >= 1");
-  const int threads = args.threads > 0 ? args.threads : std::max(1, cores / args.jobs);
 
   if (args.resume && args.out.empty())
     throw InputError("--resume needs --out DIR: the directory of the run to continue");
@@ -199,6 +206,10 @@ int run(const RunArgs& args) {
   for (const auto& p : plan)
     if (!finished.count(p.key)) todo.push_back(p);
 
+  // Threads that cannot hurt on a shared machine (threads.h): populations in
+  // parallel on one intra-op thread each, and OpenMP told not to spin.
+  const ThreadPlan threads_plan = choose_threads(args.jobs, args.threads, todo.size());
+  const int jobs = threads_plan.jobs, threads = threads_plan.threads;
   at::set_num_threads(threads);
   const std::string blas = blas_description();
   if (!args.quiet) {
@@ -208,7 +219,7 @@ int run(const RunArgs& args) {
                              " populations)"
                        : "");
     spdlog::info("device {}, {} job(s) x {} intra-op thread(s), LibTorch {}, {}", device.str(),
-                 args.jobs, threads, TORCH_VERSION, blas);
+                 jobs, threads, TORCH_VERSION, blas);
   }
   if (blas == "reference BLAS")
     spdlog::warn("LibTorch multiplies with the reference BLAS (about 7x slower): install "
@@ -223,8 +234,9 @@ int run(const RunArgs& args) {
                          {"libtorch", TORCH_VERSION},
                          {"blas", blas},
                          {"device", device.str()},
-                         {"jobs", args.jobs},
+                         {"jobs", jobs},
                          {"threads_per_job", threads},
+                         {"omp_wait_policy", openmp_wait_policy()},
                          {"host", hostname()},
                          {"started_at", utc_now("%Y-%m-%dT%H:%M:%SZ")},
                          {"filters", {{"tasks", args.tasks}, {"agents", args.agents}}},
@@ -240,19 +252,31 @@ int run(const RunArgs& args) {
   }
 
   Journal journal(journal_path, sha, /*append=*/args.resume);
-  double total_weight = 0;
-  for (const auto& p : todo) total_weight += static_cast<double>(p.budget * suite.seeds);
-  ProgressBar progress(todo.size(), total_weight, !args.quiet && ::isatty(STDERR_FILENO));
+  // The bar counts finished populations by weight and those in flight by the
+  // share of their samples or updates done (core/progress.h).
+  std::vector<ProgressBar::Item> items;
+  for (const auto& p : todo) {
+    const AgentSpec& agent = suite.agents.at(p.agent);
+    int64_t max_updates = 0;
+    if (const LearnerInfo* info = LearnerRegistry::instance().find(agent.learner)) {
+      const Params params = resolve_params(info->params, {&agent.params});
+      if (params.has("max_updates")) max_updates = params.integer("max_updates");
+    }
+    items.push_back({p.key, static_cast<double>(p.budget * suite.seeds), p.budget, max_updates});
+  }
+  std::vector<PopulationProgress> in_flight(todo.size());
+  ProgressBar progress(std::move(items), in_flight.data(),
+                       !args.quiet && ::isatty(STDERR_FILENO));
 
   g_signal = 0;
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);
   const auto new_trials = run_plan(
-      suite, todo, {device.str(), args.jobs, threads},
+      suite, todo, {device.str(), jobs, threads, in_flight.data()},
       [&](size_t i, const std::vector<TrialRecord>& trials) {
         journal.append(todo[i].key, trials);
         finished[todo[i].key] = trials;
-        progress.advance(static_cast<double>(todo[i].budget * suite.seeds), todo[i].key);
+        progress.advance(i);
       },
       [] { return g_signal != 0; });
   progress.finish();
@@ -281,16 +305,20 @@ int run(const RunArgs& args) {
     return 128 + g_signal;
   }
 
-  print_run_report(results, results_path, args.format, std::cout);
+  // Logs first, flushed, then the report in one write: on a terminal the two
+  // never interleave.
   int lost = 0;
   for (const auto& t : results.trials) lost += t.status != TrialStatus::kOk;
   if (!args.quiet) spdlog::info("results: {}", results_path);
-  if (lost > 0) {
+  if (lost > 0)
     spdlog::warn("{} trial(s) failed or diverged (see status and message in {})", lost,
                  results_path);
-    return kExitFailed;
-  }
-  return kExitOk;
+  spdlog::default_logger()->flush();
+  std::fflush(stderr);
+  std::ostringstream report;
+  print_run_report(results, results_path, args.format, detail, report);
+  std::cout << report.str() << std::flush;
+  return lost > 0 ? kExitFailed : kExitOk;
 }
 
 }  // namespace
@@ -308,11 +336,11 @@ void add_run(CLI::App& app, Action& action) {
   cmd->add_option("--device", args->device, "auto (cuda when available), cpu or cuda")
       ->capture_default_str();
   cmd->add_option("--threads", args->threads,
-                  "intra-op threads per job (default: cores / jobs); results are "
-                  "bit-identical for the same device and threads per job");
+                  "intra-op threads per job (default 1; above 1 OpenMP waits passively); "
+                  "results are bit-identical for the same device and threads per job");
   cmd->add_option("--jobs,-j", args->jobs,
-                  "populations trained in parallel, each on its own threads")
-      ->capture_default_str();
+                  "populations trained in parallel, each on its own threads (default: the "
+                  "cores, at most the populations to run)");
   cmd->add_option("--tasks", args->tasks, "only tasks whose name matches this regex");
   cmd->add_option("--agents", args->agents, "only agents whose name matches this regex");
   cmd->add_option("--budgets", args->budgets, "replace the suite's budgets, e.g. 100,1000")
@@ -324,6 +352,10 @@ void add_run(CLI::App& app, Action& action) {
   cmd->add_option("--format", args->format,
                   "format of the report printed at the end (stdout): table, md, csv, latex, "
                   "json or html; see hourglass report")
+      ->capture_default_str();
+  cmd->add_option("--report", args->report,
+                  "compact: per task one row per agent, test and worst OOD at each budget, "
+                  "and the aggregate IQM; full: every table of hourglass report")
       ->capture_default_str();
   cmd->add_flag("--quiet,-q", args->quiet, "no progress bar and no info logs");
   cmd->add_option("--shard", args->shard,

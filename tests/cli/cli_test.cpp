@@ -1,6 +1,11 @@
 // CLI behaviour, tested by running the real `hourglass` binary.
 #include "cli_fixture.h"
 
+#include <sys/wait.h>
+
+#include <cstdlib>
+#include <sstream>
+
 namespace {
 
 using hg::testing::Cli;
@@ -27,7 +32,7 @@ TEST_F(Cli, BadUsageExitsTwo) {
 }
 
 TEST_F(Cli, SmokeSuiteRunsAndWritesEverySplitDeterministically) {
-  const auto a = hourglass("run suites/smoke.yaml --quiet --out '" + dir_ + "/a'");
+  const auto a = hourglass("run suites/smoke.yaml --quiet --report full --out '" + dir_ + "/a'");
   ASSERT_EQ(a.code, 0) << a.err;
   EXPECT_TRUE(contains(a.out, "ood/wide-x"));
   EXPECT_TRUE(contains(a.out, "normalized score, mean [95% CI] over 3 seeds"));
@@ -91,9 +96,9 @@ TEST_F(Cli, RunFormatsAndOverrides) {
   EXPECT_EQ(hourglass(base + " --tasks nomatch").code, 2);
 }
 
-TEST_F(Cli, RunEndsWithTheReportOfWhatItRan) {
+TEST_F(Cli, RunEndsWithTheFullReportOnRequest) {
   const auto o = hourglass("run suites/smoke.yaml --quiet --tasks linear --agents 'ridge|mlp' "
-                           "--budgets 20,80 --seeds 2 --out '" + dir_ + "/r'");
+                           "--budgets 20,80 --seeds 2 --report full --out '" + dir_ + "/r'");
   ASSERT_EQ(o.code, 0) << o.err;
   for (const char* s : {"Hourglass report: smoke", "== Scores per task ==",
                         "== Aggregate over tasks ==", "== Sample efficiency ==",
@@ -103,6 +108,70 @@ TEST_F(Cli, RunEndsWithTheReportOfWhatItRan) {
   const auto r = hourglass("report '" + dir_ + "/r/results.json'");
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_EQ(r.out, o.out);
+  EXPECT_EQ(hourglass("run suites/smoke.yaml --quiet --report short --out '" + dir_ + "/x'").code,
+            2);
+  EXPECT_FALSE(fs::exists(dir_ + "/x/results.json"));
+}
+
+// The quickstart as a newcomer runs it: the compact report (per task one row
+// per agent, test / worst OOD at each budget, the aggregate IQM) within 60
+// lines and 120 columns with the logs, which come first, all of them.
+TEST_F(Cli, RunEndsWithACompactReportAfterTheLogs) {
+  // stdout and stderr into one file, as on a terminal.
+  const std::string both = dir_ + "/both.txt";
+  const std::string cmd = "cd '" HOURGLASS_SOURCE_DIR "' && '" HOURGLASS_BINARY
+                          "' run suites/quickstart.yaml --out '" + dir_ + "/q' </dev/null >'" +
+                          both + "' 2>&1";
+  const int status = std::system(cmd.c_str());
+  const std::string text = hg::testing::read_file(both);
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << text;
+  std::istringstream lines(text);
+  int count = 0;
+  for (std::string line; std::getline(lines, line); ++count) EXPECT_LE(line.size(), 120u) << line;
+  EXPECT_LE(count, 60) << text;
+  const size_t logs = text.find("[info] results: ");
+  const size_t report = text.find("Hourglass report: quickstart");
+  ASSERT_NE(logs, std::string::npos) << text;
+  ASSERT_NE(report, std::string::npos) << text;
+  EXPECT_LT(logs, report) << text;
+  EXPECT_EQ(text.find("\n[", report), std::string::npos) << "a log line inside the report:\n" << text;
+  for (const char* s : {"linear-shift  (test / worst OOD, mean over 5 seeds, by budget)",
+                        "sine-extrapolate  (test / worst OOD", "all tasks (IQM)", "mlp-64"})
+    EXPECT_TRUE(contains(text, s)) << s;
+  for (const char* s : {"== Sample efficiency ==", "== Generalization ==", "[95% CI]"})
+    EXPECT_FALSE(contains(text, s)) << s;
+  // hourglass report --report compact re-renders the same tables from the file.
+  const auto r = hourglass("report '" + dir_ + "/q/results.json' --report compact");
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_TRUE(contains(text, r.out.substr(r.out.find("== Scores per task =="))));
+  // And --format md gives the same compact tables as a GitHub job summary.
+  const auto md = hourglass("report '" + dir_ + "/q/results.json' --report compact --format md");
+  ASSERT_EQ(md.code, 0) << md.err;
+  EXPECT_TRUE(contains(md.out, "### linear-shift")) << md.out;
+  EXPECT_FALSE(contains(md.out, "## Sample efficiency")) << md.out;
+}
+
+// Threads that cannot hurt: one intra-op thread per job, jobs up to the
+// cores; asking for more threads re-executes with a passive OpenMP wait,
+// which the results file records.
+TEST_F(Cli, DefaultThreadsAreOnePerJobAndMoreThreadsWaitPassively) {
+  const std::string base = "run suites/smoke.yaml --quiet --tasks linear --agents ridge "
+                           "--budgets 20 --seeds 2 --out '" + dir_;
+  ::unsetenv("OMP_WAIT_POLICY");
+  ASSERT_EQ(hourglass(base + "/d'").code, 0);
+  const auto d = hg::testing::read_json(dir_ + "/d/results.json")["environment"];
+  EXPECT_EQ(d["threads_per_job"], 1);
+  EXPECT_EQ(d["jobs"], 1);  // one population: one job, whatever the cores
+  EXPECT_EQ(d["omp_wait_policy"], "");
+  EXPECT_EQ(d["command"].get<std::string>().find("--jobs"), std::string::npos);
+
+  ASSERT_EQ(hourglass(base + "/t' --threads 2").code, 0);
+  const auto t = hg::testing::read_json(dir_ + "/t/results.json")["environment"];
+  EXPECT_EQ(t["threads_per_job"], 2);
+  EXPECT_EQ(t["omp_wait_policy"], "PASSIVE");  // set before libgomp started
+  const auto t2 = hourglass(base + "/t2' --threads 2 --overwrite");
+  ASSERT_EQ(t2.code, 0) << t2.err;
+  EXPECT_FALSE(contains(t2.err, "could not re-execute")) << t2.err;
 }
 
 const std::string kFixture = HOURGLASS_TEST_DATA_DIR "/results/small.json";

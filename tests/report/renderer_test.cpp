@@ -101,6 +101,80 @@ TEST(Renderer, HtmlIsSelfContainedWithEveryPlot) {
   EXPECT_NE(html.find("#0072B2"), std::string::npos);  // Okabe-Ito blue
 }
 
+// The compact report (what `hourglass run` prints by default).
+const Report& compact_fixture_report() {
+  static const Report report = [] {
+    const std::string path = std::string(HOURGLASS_TEST_DATA_DIR) + "/results/small.json";
+    ReportOptions options;
+    options.reference = "mlp";
+    options.detail = ReportDetail::kCompact;
+    return build_report({{"small.json", read_results(path)}}, options);
+  }();
+  return report;
+}
+
+std::string render_compact(Format format) {
+  std::ostringstream out;
+  make_renderer(format)->render(compact_fixture_report(), out);
+  return out.str();
+}
+
+TEST(CompactReport, TableMatchesGolden) {
+  testing::expect_golden(render_compact(Format::kTable), "report-compact.txt");
+}
+TEST(CompactReport, MarkdownMatchesGolden) {
+  testing::expect_golden(render_compact(Format::kMarkdown), "report-compact.md");
+}
+
+TEST(CompactReport, FitsATerminal) {
+  const std::string table = render_compact(Format::kTable);
+  std::istringstream lines(table);
+  int count = 0;
+  for (std::string line; std::getline(lines, line); ++count)
+    EXPECT_LE(line.size(), 120u) << line;
+  EXPECT_LE(count, 60) << table;
+  // Only the scores and the aggregate: the full report's other sections are not there.
+  EXPECT_NE(table.find("== Scores per task =="), std::string::npos);
+  EXPECT_NE(table.find("== Aggregate over tasks =="), std::string::npos);
+  EXPECT_EQ(table.find("== Sample efficiency =="), std::string::npos);
+  EXPECT_EQ(table.find("== Generalization =="), std::string::npos);
+}
+
+// A cell recomputed from the fixture's trials: (linear, ridge, 500) holds the
+// mean test score and the mean over trials of the worst OOD split's score.
+TEST(CompactReport, CellsAreTheMeansOfTheTrials) {
+  std::ifstream in(std::string(HOURGLASS_TEST_DATA_DIR) + "/results/small.json");
+  const auto doc = nlohmann::json::parse(in);
+  double test = 0.0, worst = 0.0;
+  int n = 0;
+  for (const auto& t : doc["trials"]) {
+    if (t["task"] != "linear" || t["agent"] != "ridge" || t["budget"] != 500) continue;
+    ASSERT_EQ(t["status"], "ok");
+    test += t["splits"]["test"]["normalized"].get<double>();
+    double w = 1e300;
+    for (const auto& [name, s] : t["splits"].items())
+      if (name.rfind("ood/", 0) == 0) w = std::min(w, s["normalized"].get<double>());
+    worst += w;
+    ++n;
+  }
+  ASSERT_EQ(n, 4);
+  char cell[64];
+  std::snprintf(cell, sizeof cell, "%.3f / %.3f", test / n, worst / n);
+  const std::string table = render_compact(Format::kTable);
+  const size_t task = table.find("\nlinear  (");
+  ASSERT_NE(task, std::string::npos) << table;
+  const size_t row = table.find("\nridge ", task);
+  ASSERT_NE(row, std::string::npos) << table;
+  const std::string line = table.substr(row + 1, table.find('\n', row + 1) - row - 1);
+  EXPECT_NE(line.find(cell), std::string::npos) << cell << " in: " << line;
+}
+
+TEST(CompactReport, ParsesDetailNames) {
+  EXPECT_EQ(parse_report_detail("compact"), ReportDetail::kCompact);
+  EXPECT_EQ(parse_report_detail("full"), ReportDetail::kFull);
+  EXPECT_THROW(parse_report_detail("short"), InputError);
+}
+
 TEST(Renderer, ParsesFormatNames) {
   EXPECT_EQ(parse_format("md"), Format::kMarkdown);
   EXPECT_EQ(parse_format("csv"), Format::kCsv);

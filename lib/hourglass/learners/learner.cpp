@@ -5,10 +5,13 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "hourglass/core/progress.h"
+
 namespace hg {
 
 void mark_diverged_members(const at::Tensor& losses, int64_t last_update,
                            std::vector<std::optional<int64_t>>& diverged_at) {
+  count_update(last_update);  // the progress bar's view (core/progress.h)
   const auto rows = losses.dim() == 1 ? losses.detach().unsqueeze(0) : losses.detach();
   const int64_t R = rows.size(0);
   const auto P = static_cast<int64_t>(diverged_at.size());

@@ -484,6 +484,12 @@ class ReportBuilder {
 
 }  // namespace
 
+ReportDetail parse_report_detail(const std::string& name) {
+  if (name == "compact") return ReportDetail::kCompact;
+  if (name == "full") return ReportDetail::kFull;
+  throw InputError("--report: expected compact or full, got '" + name + "'");
+}
+
 Report build_report(const std::vector<ReportInput>& inputs, const ReportOptions& options) {
   return ReportBuilder(inputs, options).build();
 }

@@ -41,11 +41,21 @@ namespace hg {
 // the minimum normalized score over its ood/* splits (worst OOD).
 inline constexpr const char* kWorstOodSplit = "worst-ood";
 
+// How much the text formats (table, md, latex, html) draw. compact: per task
+// one row per agent with the test and worst-OOD means at each budget, and
+// the aggregate IQM (what `hourglass run` prints); full: every section.
+// csv and json always hold every number.
+enum class ReportDetail { kCompact, kFull };
+
+// Parses "compact" | "full"; throws InputError otherwise.
+ReportDetail parse_report_detail(const std::string& name);
+
 struct ReportOptions {
   std::string reference;             // agent the practice multiplier is against; "" = first agent
   double threshold = 0.9;            // tau of samples to threshold (normalized score)
   int reps = kDefaultBootstrapReps;  // bootstrap replicates (>= 1)
   bool allow_mixed = false;          // accept results files of different suites (sha256)
+  ReportDetail detail = ReportDetail::kFull;  // rendering only: changes no number
 };
 
 // One results file read for the report; `label` is how the report names it.

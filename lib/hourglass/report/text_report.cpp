@@ -194,6 +194,106 @@ TextSection generalization_section(const Report& r) {
   return section;
 }
 
+// The compact report's cell: "test / worst OOD" means ("test" alone for a
+// task without OOD splits), "failed" or "diverged" when no trial is left, a
+// "*" when some trials were lost.
+std::string compact_cell(const PopulationSummary* test, const SplitEstimate* worst, bool has_ood,
+                         bool& lost) {
+  if (!test) return "";
+  std::string out = test->ok == 0 ? population_cell(*test) : format_score(test->mean);
+  if (has_ood) out += " / " + (worst ? format_score(worst->estimate.value) : std::string("n/a"));
+  if (test->ok > 0 && test->ok < test->trials) {
+    out += "*";
+    lost = true;
+  }
+  return out;
+}
+
+// One table per task (one row per agent, one column per budget) and one of
+// the aggregate IQM over tasks: what fits a terminal and a job summary.
+std::vector<TextSection> compact_sections(const Report& r) {
+  TextSection scores{"scores",
+                     "Scores per task",
+                     "Mean normalized score over seeds at each budget: test (fresh draws from "
+                     "the training distribution) / worst OOD (the lowest over the OOD splits). "
+                     "`hourglass report` (or run --report full) adds intervals, every split, "
+                     "sample efficiency and generalization.",
+                     {}};
+  std::vector<std::string> budget_header;
+  for (int64_t b : r.budgets) budget_header.push_back(std::to_string(b));
+  for (size_t t = 0; t < r.tasks.size(); ++t) {
+    const auto& task = r.tasks[t];
+    bool has_ood = false;
+    for (const auto& split : r.task_splits[t]) has_ood = has_ood || split.rfind("ood/", 0) == 0;
+    TextTable table;
+    table.title = task;
+    table.header = {"agent"};
+    table.header.insert(table.header.end(), budget_header.begin(), budget_header.end());
+    table.numeric.assign(table.header.size(), true);
+    table.numeric[0] = false;
+    int64_t seeds = 0;
+    bool lost = false;
+    for (const auto& agent : r.agents) {
+      std::vector<std::string> line{agent};
+      bool any = false;
+      for (int64_t b : r.budgets) {
+        const PopulationSummary* test = nullptr;
+        for (const auto& s : r.populations)
+          if (s.task == task && s.agent == agent && s.budget == b && s.split == "test") test = &s;
+        const SplitEstimate* worst = nullptr;
+        for (const auto& g : r.generalization)
+          if (g.task == task && g.agent == agent && g.budget == b && g.worst_ood.n > 0)
+            worst = &g.worst_ood;
+        if (test) seeds = std::max(seeds, test->trials);
+        any = any || test;
+        line.push_back(compact_cell(test, worst, has_ood, lost));
+      }
+      if (any) table.rows.push_back(std::move(line));
+    }
+    table.caption = (has_ood ? "test / worst OOD" : "test") + std::string(", mean over ") +
+                    plural(static_cast<size_t>(seeds), "seed") + ", by budget";
+    if (lost) table.notes.push_back("* some trials failed or diverged; means are over the rest");
+    scores.tables.push_back(std::move(table));
+  }
+
+  TextSection aggregate{"aggregate",
+                        "Aggregate over tasks",
+                        "IQM (mean of the middle 50% of all runs of all tasks) at each budget: "
+                        "test / worst OOD.",
+                        {}};
+  TextTable table;
+  table.title = "all tasks (IQM)";
+  table.header = {"agent"};
+  table.header.insert(table.header.end(), budget_header.begin(), budget_header.end());
+  table.numeric.assign(table.header.size(), true);
+  table.numeric[0] = false;
+  bool any_worst = false;
+  int tasks = 0;
+  for (const auto& agent : r.agents) {
+    std::vector<std::string> line{agent};
+    for (int64_t b : r.budgets) {
+      const AggregateRow *test = nullptr, *worst = nullptr;
+      for (const auto& a : r.aggregates) {
+        if (a.agent != agent || a.budget != b) continue;
+        if (a.split == "test") test = &a;
+        if (a.split == kWorstOodSplit) worst = &a;
+      }
+      if (test) tasks = std::max(tasks, test->tasks_expected);
+      std::string cell = test ? format_score(test->iqm.value) : "";
+      if (worst) {
+        cell += " / " + format_score(worst->iqm.value);
+        any_worst = true;
+      }
+      line.push_back(cell);
+    }
+    table.rows.push_back(std::move(line));
+  }
+  table.caption = std::string(any_worst ? "test / worst OOD" : "test") + ", IQM over " +
+                  plural(static_cast<size_t>(tasks), "task") + ", by budget";
+  aggregate.tables.push_back(std::move(table));
+  return {scores, aggregate};
+}
+
 }  // namespace
 
 std::string format_score(double value) {
@@ -220,11 +320,16 @@ TextReport text_report(const Report& r) {
   out.preamble.push_back("trials: " + std::to_string(r.trials) + " (" + std::to_string(ok) +
                          " ok, " + std::to_string(r.failed) + " failed, " +
                          std::to_string(r.diverged) + " diverged)");
+  if (r.options.detail == ReportDetail::kCompact && !r.protocol_tables) {
+    out.preamble.push_back("normalized scores (0 = trivial reference, 1 = optimal)");
+    out.sections = compact_sections(r);
+    return out;
+  }
   out.preamble.push_back(
       "normalized scores (0 = trivial reference, 1 = optimal); intervals are 95% percentile "
       "bootstrap intervals over " +
       std::to_string(r.options.reps) + " replicates");
-  if (r.protocol_tables) {  // a protocol with its own report: its sections
+  if (r.protocol_tables) {  // a protocol with its own report: its sections (compact or full)
     out.preamble.push_back("protocol: " + r.protocol);
     if (const auto& sections = find_protocol(r.protocol).report_sections)
       out.sections = sections(r);

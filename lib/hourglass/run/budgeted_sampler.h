@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "hourglass/core/error.h"
+#include "hourglass/core/progress.h"
 #include "hourglass/core/random.h"
 #include "hourglass/learners/learner.h"
 #include "hourglass/tasks/family.h"
@@ -79,6 +80,7 @@ class BudgetedSampler final : public SampleSource {
       batch = split_.sample(n, streams_);
     }
     used_ += n;
+    count_samples(n);  // the progress bar's view (core/progress.h)
     drawn_.push_back(batch);
     return {batch.x.to(device_), batch.y.to(device_)};
   }

@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "hourglass/core/error.h"
+#include "hourglass/core/progress.h"
 
 namespace hg {
 
@@ -46,6 +47,7 @@ Transition BudgetedEnvironment::step(const at::Tensor& actions) {
   env_->step(a.data_ptr<int64_t>(), schedule_, obs_.data_ptr<float>(), reward_.data_ptr<float>(),
              done_.data_ptr<bool>());
   used_ += copies;
+  count_samples(copies);  // the progress bar's view (core/progress.h)
   return {obs_.to(device_, false, true), reward_.to(device_, false, true),
           done_.to(device_, false, true)};
 }

@@ -8,6 +8,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "hourglass/core/progress.h"
 #include "hourglass/learners/learner.h"
 #include "hourglass/run/protocol.h"
 #include "hourglass/tasks/family.h"
@@ -43,6 +44,7 @@ std::vector<TrialRecord> run_plan(
       const size_t i = next.fetch_add(1);
       if (i >= plan.size()) return;
       try {
+        const ScopedPopulationProgress progress(options.progress ? &options.progress[i] : nullptr);
         auto trials = run_population(suite, plan[i], options.device);
         std::lock_guard<std::mutex> lock(mutex);
         if (error) return;

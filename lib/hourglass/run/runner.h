@@ -24,10 +24,15 @@
 
 namespace hg {
 
+struct PopulationProgress;  // core/progress.h
+
 struct RunnerOptions {
   std::string device = "cpu";  // resolved: "cpu" or "cuda"
   int jobs = 1;
   int threads_per_job = 1;
+  // Optional, one entry per plan entry: the counters its population's
+  // training fills in as it goes (core/progress.h), for a progress bar.
+  PopulationProgress* progress = nullptr;
 };
 
 // Trials of one population, seed index order. Never throws for a learner's
