@@ -18,18 +18,20 @@ struct ReportArgs {
   std::string format = "table";
   std::string output;
   ReportOptions options;
+  std::function<uint64_t()> max_bytes;
 };
 
 int report(const ReportArgs& args) {
   const Format format = parse_format(args.format);
+  const uint64_t max_bytes = args.max_bytes();
   std::vector<ReportInput> inputs;
-  for (const auto& path : args.files) inputs.push_back({path, read_results(path)});
+  for (const auto& path : args.files) inputs.push_back({path, read_results(path, max_bytes)});
   std::ostringstream text;
   make_renderer(format)->render(build_report(inputs, args.options), text);
   if (args.output.empty() || args.output == "-") {
     std::cout << text.str();
   } else {
-    write_file_atomic(args.output, text.str());
+    write_file_atomic(args.output, text.str());  // a device or pipe: written through
   }
   return kExitOk;
 }
@@ -39,6 +41,15 @@ int report(const ReportArgs& args) {
 void print_run_report(const Results& results, const std::string& label, const std::string& format,
                       std::ostream& out) {
   make_renderer(parse_format(format))->render(build_report({{label, results}}), out);
+}
+
+std::function<uint64_t()> add_max_input_size(CLI::App* cmd) {
+  auto text = std::make_shared<std::string>("1GiB");
+  cmd->add_option("--max-input-size", *text,
+                  "refuse results files larger than this, before reading them (e.g. 1GiB, "
+                  "500MB, bytes)")
+      ->capture_default_str();
+  return [text] { return parse_byte_size(*text, "--max-input-size"); };
 }
 
 void add_report(CLI::App& app, Action& action) {
@@ -55,7 +66,9 @@ void add_report(CLI::App& app, Action& action) {
   cmd->add_option("--format", args->format, "table, md, csv, latex, json or html")
       ->capture_default_str();
   cmd->add_option("--output,-o", args->output,
-                  "write the report to FILE (atomically) instead of stdout");
+                  "write the report to FILE (atomically) instead of stdout; an existing "
+                  "device or pipe (/dev/null, /dev/stdout) is written through, a symbolic "
+                  "link to a regular file or a directory is refused");
   cmd->add_option("--reference", args->options.reference,
                   "agent the practice multiplier is measured against (default: the first "
                   "agent in the results)");
@@ -66,6 +79,7 @@ void add_report(CLI::App& app, Action& action) {
                 "accept results files of different suites (suite.sha256)");
   cmd->add_option("--reps", args->options.reps, "bootstrap replicates of every interval")
       ->capture_default_str();
+  args->max_bytes = add_max_input_size(cmd);
   cmd->callback([&action, args] { action = [args] { return report(*args); }; });
 }
 
