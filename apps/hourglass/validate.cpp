@@ -39,18 +39,19 @@ void add_validate(CLI::App& app, Action& action) {
       for (const auto& path : *files) {
         try {
           const Suite suite = load_suite(path, catalog, {*include_paths});
+          check_population_seconds(suite, expand(suite, {}), *max_seconds);
           const auto populations = suite.tasks.size() * suite.agents.size() * suite.budgets.size();
           std::cout << path << ": ok: suite '" << suite.name << "', " << suite.tasks.size()
                     << " task(s) x " << suite.agents.size() << " agent(s) x "
                     << suite.budgets.size() << " budget(s) = " << populations
                     << " population(s) of " << suite.seeds << " seed(s)\n";
-          check_population_seconds(suite, expand(suite, {}), *max_seconds);
         } catch (const SuiteError& e) {
           for (const auto& d : e.diagnostics()) std::cerr << d.str() << '\n';
           std::cerr << path << ": " << e.diagnostics().size() << " error(s)\n";
           code = kExitInput;
         } catch (const InputError& e) {
           std::cerr << (e.located() ? "" : "error: ") << printable(e.what(), true) << '\n';
+          std::cerr << path << ": 1 error(s)\n";
           code = kExitInput;
         }
       }

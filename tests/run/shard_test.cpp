@@ -125,7 +125,7 @@ agents:
   } catch (const InputError& error) {
     const std::string what = error.what();
     EXPECT_NE(what.find(":6:5: error: 1 population(s) estimated to take longer than "
-                        "--max-population-seconds (0 s) on one core:\n  population line/mlp/64 "
+                        "--max-population-seconds (0 s) on one core: population line/mlp/64 "
                         "(2 seed(s), 4 input(s), 1 output(s)): about 0 s"),
               std::string::npos)
         << what;

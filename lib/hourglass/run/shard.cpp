@@ -180,18 +180,18 @@ void check_population_seconds(const Suite& suite, const std::vector<Population>&
     if (estimates[i].seconds <= max_seconds) continue;
     if (!first) first = &plan[i];
     if (++count <= 5)
-      over += "\n  population " + plan[i].key + " (" + std::to_string(plan[i].trial_seeds.size()) +
+      over += std::string(count > 1 ? ";" : "") + " population " + plan[i].key + " (" + std::to_string(plan[i].trial_seeds.size()) +
               " seed(s), " + std::to_string(estimates[i].input_dim) + " input(s), " +
               std::to_string(estimates[i].output_dim) + " output(s)): about " +
               human_seconds(estimates[i].seconds);
   }
   if (!first) return;
-  if (count > 5) over += "\n  and " + std::to_string(count - 5) + " more";
+  if (count > 5) over += "; and " + std::to_string(count - 5) + " more";
   throw InputError(suite.tasks.at(first->task).where,
                    std::to_string(count) + " population(s) estimated to take longer than "
                    "--max-population-seconds (" + human_seconds(max_seconds) +
                    ") on one core:" + over +
-                   "\n  raise the limit with --max-population-seconds SECONDS if that is meant");
+                   "; raise the limit with --max-population-seconds SECONDS if that is meant");
 }
 
 std::vector<int> assign_shards(const std::vector<double>& costs, int count) {
