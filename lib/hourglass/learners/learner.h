@@ -186,6 +186,10 @@ struct LearnerInfo {
   // Whether Learner::continue_training works: the transfer and continual
   // protocols need it. Interactive learners cannot continue yet.
   bool can_continue = false;
+  // Whether it needs image inputs (TaskShape::image, a family with
+  // FamilyInfo::image_inputs), as a convolutional network does; flat
+  // learners take any input, images included, as rows of input_dim values.
+  bool images_only = false;
 };
 
 using LearnerRegistry = Registry<LearnerInfo>;

@@ -42,6 +42,9 @@ struct Catalog {
     // learner: whether it can continue training from its current state
     // (LearnerInfo::can_continue); the transfer and continual protocols need it.
     bool can_continue = false;
+    // family: its inputs are images (FamilyInfo::image_inputs); learner: it
+    // takes image inputs only (LearnerInfo::images_only).
+    bool images = false;
   };
   std::map<std::string, Component> families;
   std::map<std::string, Component> learners;
