@@ -248,8 +248,11 @@ TEST(ResultsFile, NumbersBeyondADoubleAreLocatedInputErrors) {
   EXPECT_NE(why.find("number overflow parsing '1e999'"), std::string::npos) << why;
   (void)column;
   // Finite but beyond 1e100: the statistics over it would overflow.
-  const std::string huge = dir.file("huge.json", results_text({trial("a", 100, 0, 1e308),
-                                                                trial("a", 100, 1, 1e308)}));
+  // (written as text: the writer's own summary could not average them)
+  std::string big = results_text({trial("a", 100, 0, 0.125), trial("a", 100, 1, 0.125)});
+  for (size_t at_big; (at_big = big.find("0.125")) != std::string::npos;)
+    big.replace(at_big, 5, "1e308");
+  const std::string huge = dir.file("huge.json", big);
   EXPECT_NE(message_of([&] { read_results(huge); })
                 .find("trials[0].splits.test.normalized: 1e+308 is outside [-1e100, 1e100]"),
             std::string::npos);

@@ -864,7 +864,7 @@ TEST_F(LoaderTest, ErrorsQuoteOnlyAShortTokenOfAForeignFileAndEscapeControls) {
   for (const auto& d : ds) all += d.str() + "\n";
   EXPECT_EQ(all.find("must-not-be-echoed"), std::string::npos) << all;
   EXPECT_EQ(all.find("must-be-cut"), std::string::npos) << all;
-  EXPECT_NE(all.find("'secret-key-that-is-l...'"), std::string::npos) << all;
+  EXPECT_NE(all.find("'secret-key-that-is-lo...'"), std::string::npos) << all;
   EXPECT_EQ(all.find('\x1b'), std::string::npos) << all;
   EXPECT_NE(all.find("\\x1b[31mred"), std::string::npos) << all;
 }
