@@ -8,6 +8,7 @@
 #include <functional>
 #include <ostream>
 #include <string>
+#include <vector>
 
 #include "hourglass/report/report.h"
 #include "hourglass/results/results.h"
@@ -34,6 +35,18 @@ void add_report(CLI::App& app, Action& action);
 // `label` names the results file. report.cpp.
 void print_run_report(const Results& results, const std::string& label, const std::string& format,
                       ReportDetail detail, std::ostream& out);
+
+// Declares --max-input-size SIZE on `cmd` (results files above it are
+// refused before parsing; default 1GiB) and returns the bytes it means, to be
+// called from the action: `max_bytes()`. report.cpp.
+std::function<uint64_t()> add_max_input_size(CLI::App* cmd);
+
+// Declares --include-path DIR (repeatable: folders includes may come from
+// besides the suite's own) and --max-population-seconds S (refuse a suite
+// with a population estimated to take longer; run/shard.h) on `cmd`.
+// validate.cpp.
+void add_suite_limits(CLI::App* cmd, std::vector<std::string>* include_paths,
+                      double* max_population_seconds);
 
 // Directory of the shipped suites: HOURGLASS_SUITES_DIR from the build.
 std::string shipped_suites_dir();

@@ -18,6 +18,7 @@ struct CompareArgs {
   std::string format = "table";
   std::string export_format;
   std::string output;
+  std::function<uint64_t()> max_bytes;
 };
 
 int compare(const CompareArgs& args) {
@@ -34,8 +35,9 @@ int compare(const CompareArgs& args) {
   if (args.export_format.empty() && !args.output.empty())
     throw InputError("-o FILE goes with --export (the comparison itself goes to stdout)");
 
-  const Results baseline = read_results(args.baseline);
-  const Results current = read_results(args.current);
+  const uint64_t max_bytes = args.max_bytes();
+  const Results baseline = read_results(args.baseline, max_bytes);
+  const Results current = read_results(args.current, max_bytes);
   const Comparison comparison = compare_results(baseline, current, args.options);
 
   std::ostringstream text;
@@ -76,6 +78,7 @@ void add_compare(CLI::App& app, Action& action) {
                   "also write the current scores for another tool: github-action-benchmark "
                   "(customBiggerIsBetter JSON), to -o FILE");
   cmd->add_option("--output,-o", args->output, "file for --export (written atomically)");
+  args->max_bytes = add_max_input_size(cmd);
   cmd->callback([&action, args] { action = [args] { return compare(*args); }; });
 }
 

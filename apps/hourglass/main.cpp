@@ -10,6 +10,7 @@
 #include "commands.h"
 #include "hourglass/core/error.h"
 #include "hourglass/core/tensor_util.h"
+#include "hourglass/core/text.h"
 #include "threads.h"
 
 namespace {
@@ -60,10 +61,12 @@ int main(int argc, char** argv) {
     for (const auto& d : e.diagnostics()) std::cerr << d.str() << '\n';
     return hg::cli::kExitInput;
   } catch (const hg::InputError& e) {
-    std::cerr << (e.located() ? "" : "error: ") << e.what() << '\n';
+    // Messages echo names and file content: printed with control characters
+    // escaped (ANSI escapes never reach the terminal raw).
+    std::cerr << (e.located() ? "" : "error: ") << hg::printable(e.what(), true) << '\n';
     return hg::cli::kExitInput;
   } catch (const std::exception& e) {
-    std::cerr << "internal error: " << e.what() << '\n';
+    std::cerr << "internal error: " << hg::printable(e.what(), true) << '\n';
     return hg::cli::kExitInternal;
   }
 }

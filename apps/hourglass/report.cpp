@@ -19,19 +19,21 @@ struct ReportArgs {
   std::string output;
   std::string detail = "full";
   ReportOptions options;
+  std::function<uint64_t()> max_bytes;
 };
 
 int report(ReportArgs args) {
   const Format format = parse_format(args.format);
   args.options.detail = parse_report_detail(args.detail);
+  const uint64_t max_bytes = args.max_bytes();
   std::vector<ReportInput> inputs;
-  for (const auto& path : args.files) inputs.push_back({path, read_results(path)});
+  for (const auto& path : args.files) inputs.push_back({path, read_results(path, max_bytes)});
   std::ostringstream text;
   make_renderer(format)->render(build_report(inputs, args.options), text);
   if (args.output.empty() || args.output == "-") {
     std::cout << text.str();
   } else {
-    write_file_atomic(args.output, text.str());
+    write_file_atomic(args.output, text.str());  // a device or pipe: written through
   }
   return kExitOk;
 }
@@ -43,6 +45,15 @@ void print_run_report(const Results& results, const std::string& label, const st
   ReportOptions options;
   options.detail = detail;
   make_renderer(parse_format(format))->render(build_report({{label, results}}, options), out);
+}
+
+std::function<uint64_t()> add_max_input_size(CLI::App* cmd) {
+  auto text = std::make_shared<std::string>("1GiB");
+  cmd->add_option("--max-input-size", *text,
+                  "refuse results files larger than this, before reading them (e.g. 1GiB, "
+                  "500MB, bytes)")
+      ->capture_default_str();
+  return [text] { return parse_byte_size(*text, "--max-input-size"); };
 }
 
 void add_report(CLI::App& app, Action& action) {
@@ -63,7 +74,9 @@ void add_report(CLI::App& app, Action& action) {
                   "at each budget, and the aggregate IQM (what hourglass run prints)")
       ->capture_default_str();
   cmd->add_option("--output,-o", args->output,
-                  "write the report to FILE (atomically) instead of stdout");
+                  "write the report to FILE (atomically) instead of stdout; an existing "
+                  "device or pipe (/dev/null, /dev/stdout) is written through, a symbolic "
+                  "link to a regular file or a directory is refused");
   cmd->add_option("--reference", args->options.reference,
                   "agent the practice multiplier is measured against (default: the first "
                   "agent in the results)");
@@ -74,6 +87,7 @@ void add_report(CLI::App& app, Action& action) {
                 "accept results files of different suites (suite.sha256)");
   cmd->add_option("--reps", args->options.reps, "bootstrap replicates of every interval")
       ->capture_default_str();
+  args->max_bytes = add_max_input_size(cmd);
   cmd->callback([&action, args] { action = [args] { return report(*args); }; });
 }
 

@@ -1,5 +1,6 @@
 // hourglass run SUITE.yaml: train every population under its budget, score
 // every split, write results.json, print the report (hourglass report).
+#include <fcntl.h>
 #include <spdlog/spdlog.h>
 #include <torch/torch.h>
 #include <unistd.h>
@@ -10,15 +11,18 @@
 #include <cstring>
 #include <ctime>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <map>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <sstream>
 #include <cstdio>
+#include <thread>
 
 #include "commands.h"
 #include "hourglass/core/error.h"
+#include "hourglass/core/files.h"
 #include "hourglass/core/progress.h"
 #include "hourglass/core/tensor_util.h"
 #include "hourglass/learners/learner.h"
@@ -54,6 +58,10 @@ struct RunArgs {
   std::string tasks, agents;
   std::vector<int64_t> budgets;
   int64_t seeds = 0;
+  bool seeds_given = false;    // --seeds appeared (0 is then an error, not "the suite's")
+  bool budgets_given = false;  // --budgets appeared (an empty list is then an error)
+  std::vector<std::string> include_paths;  // --include-path: more folders includes may come from
+  double max_population_seconds = kDefaultMaxPopulationSeconds;
   bool resume = false;
   bool overwrite = false;
   std::string format = "table";
@@ -63,18 +71,26 @@ struct RunArgs {
 };
 
 std::atomic<int> g_signal{0};
+// The main thread sleeps on this pipe while the runner's thread trains: the
+// runner writes 'd' when it is done, the signal handler 's'.
+int g_wake[2] = {-1, -1};
 
-// The first SIGINT or SIGTERM lets the populations in flight finish and be
-// saved, then the run stops; a second one ends the process at once (the
-// journal still holds every population finished before it).
+// The first SIGINT or SIGTERM stops the run within moments: the main thread
+// saves what finished (the journal has it already) and exits, abandoning the
+// populations in flight (--resume redoes them). A second signal ends the
+// process at once (default action).
 extern "C" void on_signal(int sig) {
-  g_signal = sig;
+  int expected = 0;
+  g_signal.compare_exchange_strong(expected, sig);
   static const char kMessage[] =
-      "\nhourglass: stopping after the population(s) in flight; signal again to stop now\n";
-  const ssize_t ignored = ::write(STDERR_FILENO, kMessage, sizeof kMessage - 1);
-  (void)ignored;
+      "\nhourglass: stopping now: the population(s) in flight are abandoned (--resume redoes "
+      "them); signal again to stop at once\n";
+  ssize_t ignored = ::write(STDERR_FILENO, kMessage, sizeof kMessage - 1);
   std::signal(SIGINT, SIG_DFL);
   std::signal(SIGTERM, SIG_DFL);
+  const char wake = 's';
+  ignored = ::write(g_wake[1], &wake, 1);
+  (void)ignored;
 }
 
 std::string hostname() {
@@ -84,7 +100,9 @@ std::string hostname() {
 }
 
 void apply_overrides(Suite& suite, const RunArgs& args) {
-  if (args.seeds != 0) {
+  if (args.budgets_given && args.budgets.empty())
+    throw InputError("--budgets: expected a comma-separated list of budgets, e.g. 100,1000");
+  if (args.seeds_given) {
     if (args.seeds < 1 || args.seeds > kMaxSeeds)
       throw InputError("--seeds: must be in [1, " + std::to_string(kMaxSeeds) + "], got " +
                        std::to_string(args.seeds));
@@ -125,7 +143,7 @@ std::string run_command(const RunArgs& args, const std::string& out) {
     for (auto b : args.budgets) list += (list.empty() ? "" : ",") + std::to_string(b);
     cmd += " --budgets " + list;
   }
-  if (args.seeds != 0) cmd += " --seeds " + std::to_string(args.seeds);
+  if (args.seeds_given) cmd += " --seeds " + std::to_string(args.seeds);
   if (args.device != "auto") cmd += " --device " + shell_word(args.device);
   if (args.jobs != 0) cmd += " --jobs " + std::to_string(args.jobs);
   if (args.threads != 0) cmd += " --threads " + std::to_string(args.threads);
@@ -133,44 +151,63 @@ std::string run_command(const RunArgs& args, const std::string& out) {
   return cmd;
 }
 
-// Creates the output directory and proves it can be written, before any training.
-void prepare_out_dir(const std::string& dir, bool resume, bool overwrite) {
-  namespace fs = std::filesystem;
-  std::error_code ec;
-  fs::create_directories(dir, ec);
-  if (ec) throw InputError("--out " + dir + ": cannot create directory: " + ec.message());
-  const auto results = fs::path(dir) / "results.json";
-  if (fs::exists(results) && !resume && !overwrite)
-    throw InputError("--out " + dir + ": " + results.string() +
-                     " exists; pass --resume to continue that run or --overwrite to replace it");
-  const auto journal = fs::path(dir) / "journal.jsonl";
-  if (fs::exists(journal) && !resume && !overwrite)
-    throw InputError("--out " + dir + ": " + journal.string() +
+constexpr const char* kResultsFile = "results.json";
+constexpr const char* kJournalFile = "journal.jsonl";
+constexpr const char* kLockFile = ".hourglass.lock";
+
+// Creates and opens the output directory, takes its lock (one run per
+// directory, for the whole run) and checks what is in it, before any
+// training. Nothing in it is followed through a symbolic link.
+std::unique_ptr<OutputDir> prepare_out_dir(const std::string& dir, bool resume, bool overwrite) {
+  std::unique_ptr<OutputDir> out;
+  try {
+    out = std::make_unique<OutputDir>(dir);
+    out->lock(kLockFile);
+  } catch (const InputError& e) {
+    throw InputError("--out " + std::string(e.what()));
+  }
+  for (const char* name : {kResultsFile, kJournalFile}) {
+    const int kind = out->kind(name);
+    if (kind > 0)
+      throw InputError("--out " + dir + ": " + out->child(name) +
+                       " is not a regular file (a directory, a symbolic link or a device); "
+                       "remove it or choose another --out");
+    if (kind < 0 || resume || overwrite) continue;
+    if (std::string(name) == kResultsFile)
+      throw InputError("--out " + dir + ": " + out->child(name) +
+                       " exists; pass --resume to continue that run or --overwrite to replace it");
+    throw InputError("--out " + dir + ": " + out->child(name) +
                      " exists (a run that was interrupted?); pass --resume to continue it or "
                      "--overwrite to start again");
-  const auto probe = fs::path(dir) / ".hourglass-write-test";
-  errno = 0;
-  {
-    std::ofstream f(probe);
-    if (!f || !(f << "ok") || !f.flush())
-      throw InputError("--out " + dir + ": cannot write in this directory" +
-                       (errno ? std::string(": ") + std::strerror(errno) : std::string()));
   }
-  fs::remove(probe, ec);
+  return out;
 }
 
-int run(const RunArgs& args) {
+int run(RunArgs args) {
   // Before anything is read, logged or written: the re-executed process
   // starts this run again from the top (threads.h).
   if (args.threads > 1) reexec_with_passive_openmp_wait();
   const Catalog catalog = registered_catalog();
-  Suite suite = load_suite(args.suite, catalog);
+  Suite suite = load_suite(args.suite, catalog, {args.include_paths});
   apply_overrides(suite, args);
   parse_format(args.format);  // a bad --format fails before any training
   const ReportDetail detail = parse_report_detail(args.report);
   const c10::Device device = resolve_device(args.device);
   if (args.jobs < 0) throw InputError("--jobs: must be >= 1");
   if (args.threads < 0) throw InputError("--threads: must be >= 1");
+  const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  // Caps: more jobs or intra-op threads than cores only slows a run down (a
+  // million threads hang it).
+  if (args.jobs > cores) {
+    spdlog::warn("--jobs {}: more than the {} core(s) of this machine; using {}", args.jobs,
+                 cores, cores);
+    args.jobs = cores;
+  }
+  if (args.threads > cores) {
+    spdlog::warn("--threads {}: more than the {} core(s) of this machine; using {}",
+                 args.threads, cores, cores);
+    args.threads = cores;
+  }
 
   if (args.resume && args.out.empty())
     throw InputError("--resume needs --out DIR: the directory of the run to continue");
@@ -186,17 +223,19 @@ int run(const RunArgs& args) {
   }
   const std::vector<Population> plan =
       shard ? select_shard(suite, full_plan, catalog, *shard) : full_plan;
+  check_population_seconds(suite, plan, args.max_population_seconds);  // before anything is written
 
   const std::string out =
       args.out.empty() ? "runs/" + suite.name + "/" + utc_now("%Y%m%d-%H%M%S") : args.out;
-  prepare_out_dir(out, args.resume, args.overwrite);
-  const std::string results_path = out + "/results.json";
-  const std::string journal_path = out + "/journal.jsonl";
+  const std::unique_ptr<OutputDir> out_dir = prepare_out_dir(out, args.resume, args.overwrite);
+  const std::string results_path = out_dir->child(kResultsFile);
+  const std::string journal_path = out_dir->child(kJournalFile);
 
   // Populations finished by an earlier, interrupted run.
   std::map<std::string, std::vector<TrialRecord>> finished;
-  if (args.resume && std::filesystem::exists(journal_path)) {
-    for (auto& e : Journal::read(journal_path, sha)) finished[e.population_key] = std::move(e.trials);
+  if (args.resume && out_dir->kind(kJournalFile) == 0) {
+    for (auto& e : Journal::read(*out_dir, kJournalFile, sha))
+      finished[e.population_key] = std::move(e.trials);
     spdlog::info("resuming: {} of {} population(s) already finished in {}", finished.size(),
                  plan.size(), journal_path);
   } else if (args.resume) {
@@ -251,7 +290,7 @@ int run(const RunArgs& args) {
         {"index", shard->index}, {"count", shard->count}, {"populations", keys}};
   }
 
-  Journal journal(journal_path, sha, /*append=*/args.resume);
+  Journal journal(*out_dir, kJournalFile, sha, /*append=*/args.resume);
   // The bar counts finished populations by weight and those in flight by the
   // share of their samples or updates done (core/progress.h).
   std::vector<ProgressBar::Item> items;
@@ -268,37 +307,95 @@ int run(const RunArgs& args) {
   ProgressBar progress(std::move(items), in_flight.data(),
                        !args.quiet && ::isatty(STDERR_FILENO));
 
+  // All trials finished so far in plan order (earlier runs' included); the
+  // number of populations of the plan without them.
+  auto collect = [&](std::vector<TrialRecord>* trials) {
+    size_t missing = 0;
+    for (const auto& p : plan) {
+      auto it = finished.find(p.key);
+      if (it == finished.end()) {
+        ++missing;
+        continue;
+      }
+      trials->insert(trials->end(), it->second.begin(), it->second.end());
+    }
+    return missing;
+  };
+
+  // The runner trains on its own thread; this one waits for it or for a
+  // signal. On a signal it saves what finished under `saved`'s lock and
+  // exits without waiting for the populations in flight.
+  std::mutex saved;
+  bool closed = false;  // no more journal lines: the run is being abandoned
+  if (::pipe2(g_wake, O_CLOEXEC) != 0)
+    throw std::runtime_error(std::string("pipe: ") + std::strerror(errno));
   g_signal = 0;
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);
-  const auto new_trials = run_plan(
-      suite, todo, {device.str(), jobs, threads, in_flight.data()},
-      [&](size_t i, const std::vector<TrialRecord>& trials) {
-        journal.append(todo[i].key, trials);
-        finished[todo[i].key] = trials;
-        progress.advance(i);
-      },
-      [] { return g_signal != 0; });
+  std::exception_ptr failure;
+  std::thread runner([&] {
+    try {
+      run_plan(
+          suite, todo, {device.str(), jobs, threads, in_flight.data()},
+          [&](size_t i, const std::vector<TrialRecord>& trials) {
+            std::lock_guard<std::mutex> lock(saved);
+            if (closed) return;
+            journal.append(todo[i].key, trials);
+            finished[todo[i].key] = trials;
+            progress.advance(i);
+          },
+          [] { return g_signal != 0; });
+    } catch (...) {
+      failure = std::current_exception();
+    }
+    const char done = 'd';
+    const ssize_t ignored = ::write(g_wake[1], &done, 1);
+    (void)ignored;
+  });
+  for (;;) {
+    char why = 0;
+    const ssize_t n = ::read(g_wake[0], &why, 1);
+    if (n == 1 && why == 'd') break;
+    if (n < 0 && errno != EINTR) break;
+    if (g_signal == 0) continue;
+    std::unique_lock<std::mutex> lock(saved);
+    closed = true;
+    results.trials.clear();
+    const size_t missing = collect(&results.trials);
+    if (missing == 0) break;  // everything finished just now: end as usual
+    progress.finish();
+    results.environment["complete"] = false;
+    results.environment["finished_at"] = utc_now("%Y-%m-%dT%H:%M:%SZ");
+    int code = 128 + g_signal;
+    try {
+      out_dir->write_atomic(kResultsFile, to_json(results).dump(2) + "\n");
+      std::cerr << "interrupted: " << plan.size() - missing << " of " << plan.size()
+                << " population(s) finished and saved in " << results_path << "\n"
+                << "resume with: " << run_command(args, out) << " --resume\n";
+    } catch (const std::exception& e) {
+      std::cerr << "interrupted: " << e.what() << "; the journal " << journal_path
+                << " holds every finished population\n";
+      code = kExitInput;
+    }
+    std::cout.flush();
+    std::cerr.flush();
+    // Not joining the runner: its populations in flight are abandoned.
+    std::_Exit(code);
+  }
+  runner.join();
   progress.finish();
   std::signal(SIGINT, SIG_DFL);
   std::signal(SIGTERM, SIG_DFL);
-  (void)new_trials;
+  ::close(g_wake[0]);
+  ::close(g_wake[1]);
+  if (failure) std::rethrow_exception(failure);
 
-  // All trials in plan order, earlier runs' included.
-  size_t missing = 0;
-  for (const auto& p : plan) {
-    auto it = finished.find(p.key);
-    if (it == finished.end()) {
-      ++missing;
-      continue;
-    }
-    for (const auto& t : it->second) results.trials.push_back(t);
-  }
+  results.trials.clear();
+  const size_t missing = collect(&results.trials);
   results.environment["complete"] = missing == 0;
   results.environment["finished_at"] = utc_now("%Y-%m-%dT%H:%M:%SZ");
-  write_file_atomic(results_path, to_json(results).dump(2) + "\n");
-
-  if (g_signal != 0 && missing > 0) {
+  out_dir->write_atomic(kResultsFile, to_json(results).dump(2) + "\n");
+  if (g_signal != 0 && missing > 0) {  // the runner saw the signal first
     std::cerr << "interrupted: " << plan.size() - missing << " of " << plan.size()
               << " population(s) finished and saved in " << results_path << "\n"
               << "resume with: " << run_command(args, out) << " --resume\n";
@@ -343,9 +440,10 @@ void add_run(CLI::App& app, Action& action) {
                   "cores, at most the populations to run)");
   cmd->add_option("--tasks", args->tasks, "only tasks whose name matches this regex");
   cmd->add_option("--agents", args->agents, "only agents whose name matches this regex");
-  cmd->add_option("--budgets", args->budgets, "replace the suite's budgets, e.g. 100,1000")
-      ->delimiter(',');
-  cmd->add_option("--seeds", args->seeds, "replace the suite's number of seeds");
+  auto* budgets =
+      cmd->add_option("--budgets", args->budgets, "replace the suite's budgets, e.g. 100,1000")
+          ->delimiter(',');
+  auto* seeds = cmd->add_option("--seeds", args->seeds, "replace the suite's number of seeds");
   cmd->add_flag("--resume", args->resume,
                 "continue an interrupted run in --out from its journal (same suite only)");
   cmd->add_flag("--overwrite", args->overwrite, "replace an existing results.json in --out");
@@ -358,11 +456,16 @@ void add_run(CLI::App& app, Action& action) {
                   "and the aggregate IQM; full: every table of hourglass report")
       ->capture_default_str();
   cmd->add_flag("--quiet,-q", args->quiet, "no progress bar and no info logs");
+  add_suite_limits(cmd, &args->include_paths, &args->max_population_seconds);
   cmd->add_option("--shard", args->shard,
                   "run shard K/N of the populations (0 <= K < N; balanced by estimated cost, "
                   "never splitting a population); default from SLURM_ARRAY_TASK_ID/_COUNT/_MIN "
                   "when set. Combine the shards' results with `hourglass merge`");
-  cmd->callback([&action, args] { action = [args] { return run(*args); }; });
+  cmd->callback([&action, args, seeds, budgets] {
+    args->seeds_given = seeds->count() > 0;
+    args->budgets_given = budgets->count() > 0;
+    action = [args] { return run(*args); };
+  });
 }
 
 }  // namespace hg::cli

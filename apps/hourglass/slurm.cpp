@@ -6,11 +6,12 @@
 #include <cstdio>
 #include <ctime>
 #include <filesystem>
-#include <fstream>
+#include <sstream>
 #include <iostream>
 
 #include "commands.h"
 #include "hourglass/core/error.h"
+#include "hourglass/core/files.h"
 #include "hourglass/run/plan.h"
 
 namespace hg::cli {
@@ -83,9 +84,11 @@ int slurm(const SlurmArgs& a) {
   const std::string exe = self_path();
   const std::string device = a.gpus > 0 ? "cuda" : "cpu";
 
+  // Written through the opened directory: a link planted in it is never followed.
+  const OutputDir dir(out);
   const std::string array_script = out + "/array.sbatch";
   {
-    std::ofstream f(array_script);
+    std::ostringstream f;
     f << header(a, "hourglass-" + suite.name, out + "/logs/shard-%a.log");
     f << "#SBATCH --array=0-" << a.shards - 1 << "\n";
     f << "# One shard of suite '" << suite.name << "' per array task. To rerun failed tasks,\n"
@@ -95,13 +98,14 @@ int slurm(const SlurmArgs& a) {
       << a.shards << "\" --out " << quote(out) << "/shard-\"${SLURM_ARRAY_TASK_ID}\""
       << " --resume --quiet --device " << device << " --threads " << a.cpus
       << (a.run_args.empty() ? "" : " " + a.run_args) << "\n";
+    dir.write_atomic("array.sbatch", f.str());
   }
   const std::string merge_script = out + "/merge.sbatch";
   {
     SlurmArgs m = a;
     m.cpus = 1;
     m.gpus = 0;
-    std::ofstream f(merge_script);
+    std::ostringstream f;
     f << header(m, "hourglass-" + suite.name + "-merge", out + "/logs/merge.log");
     f << "# Runs after every array task succeeded (sbatch --dependency=afterok:<array job>).\n";
     f << "set -euo pipefail\n";
@@ -109,6 +113,7 @@ int slurm(const SlurmArgs& a) {
       << "/shard-$k/results.json); done\n";
     f << "exec " << quote(exe) << " merge \"${inputs[@]}\" -o " << quote(out + "/results.json")
       << "\n";
+    dir.write_atomic("merge.sbatch", f.str());
   }
   std::cout << "wrote " << array_script << " (" << a.shards << " array task(s)) and "
             << merge_script << "\n";

@@ -3,8 +3,24 @@
 
 #include "commands.h"
 #include "hourglass/run/plan.h"
+#include "hourglass/run/shard.h"
+#include "hourglass/core/text.h"
 
 namespace hg::cli {
+
+void add_suite_limits(CLI::App* cmd, std::vector<std::string>* include_paths,
+                      double* max_population_seconds) {
+  cmd->add_option("--include-path", *include_paths,
+                  "a folder the suite's includes may come from besides the suite's own folder "
+                  "tree (repeatable)")
+      ->expected(1)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  cmd->add_option("--max-population-seconds", *max_population_seconds,
+                  "refuse a suite any of whose populations is estimated to take longer than "
+                  "this many seconds on one core (see docs/scaling-out.md)")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+}
 
 void add_validate(CLI::App& app, Action& action) {
   auto* cmd = app.add_subcommand(
@@ -12,14 +28,18 @@ void add_validate(CLI::App& app, Action& action) {
       "Check suites against the registered families and learners; print every error as "
       "file:line:col. Exit 0 when all are valid, 2 otherwise. Writes nothing.");
   auto files = std::make_shared<std::vector<std::string>>();
+  auto include_paths = std::make_shared<std::vector<std::string>>();
+  auto max_seconds = std::make_shared<double>(kDefaultMaxPopulationSeconds);
   cmd->add_option("suites", *files, "suite files (YAML)")->required();
-  cmd->callback([&action, files] {
-    action = [files] {
+  add_suite_limits(cmd, include_paths.get(), max_seconds.get());
+  cmd->callback([&action, files, include_paths, max_seconds] {
+    action = [files, include_paths, max_seconds] {
       const Catalog catalog = registered_catalog();
       int code = kExitOk;
       for (const auto& path : *files) {
         try {
-          const Suite suite = load_suite(path, catalog);
+          const Suite suite = load_suite(path, catalog, {*include_paths});
+          check_population_seconds(suite, expand(suite, {}), *max_seconds);
           const auto populations = suite.tasks.size() * suite.agents.size() * suite.budgets.size();
           std::cout << path << ": ok: suite '" << suite.name << "', " << suite.tasks.size()
                     << " task(s) x " << suite.agents.size() << " agent(s) x "
@@ -28,6 +48,10 @@ void add_validate(CLI::App& app, Action& action) {
         } catch (const SuiteError& e) {
           for (const auto& d : e.diagnostics()) std::cerr << d.str() << '\n';
           std::cerr << path << ": " << e.diagnostics().size() << " error(s)\n";
+          code = kExitInput;
+        } catch (const InputError& e) {
+          std::cerr << (e.located() ? "" : "error: ") << printable(e.what(), true) << '\n';
+          std::cerr << path << ": 1 error(s)\n";
           code = kExitInput;
         }
       }

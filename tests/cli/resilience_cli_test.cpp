@@ -170,7 +170,7 @@ TEST_F(Cli, InterruptedRunsResumeToTheScoresOfAnUninterruptedOne) {
         EXPECT_FALSE(fs::exists(out + "/results.json"));  // never got that far
       } else {
         EXPECT_EQ(o.code, c.expected_code) << o.err;
-        EXPECT_TRUE(contains(o.err, "stopping after the population(s) in flight")) << o.err;
+        EXPECT_TRUE(contains(o.err, "stopping now: the population(s) in flight are abandoned")) << o.err;
         EXPECT_TRUE(contains(o.err, "population(s) finished and saved in " + out + "/results.json"))
             << o.err;
         EXPECT_TRUE(contains(o.err, "resume with: hourglass run " + suite + " --out " + out +

@@ -167,6 +167,54 @@ TEST(RandomTest, UniformIndex) {
   EXPECT_THROW(ten.uniform_index(0), std::invalid_argument);
 }
 
+TEST(RandomTest, UniformIndexEqualsTheDivisionItReplaces) {
+  // uniform_index takes r mod n from a precomputed reciprocal: the same
+  // numbers as the plain rejection and division, for small, odd, huge and
+  // changing n (the bootstrap's intervals depend on every draw).
+  Xoshiro256StarStar fast(11), plain(11);
+  const std::vector<uint64_t> sizes = {1, 2, 3, 7, 10, 100, 1000, 1ull << 32, (1ull << 32) + 1,
+                                       (1ull << 63) + 12345, ~0ull, 10, 3};
+  for (int round = 0; round < 3; ++round)
+    for (uint64_t n : sizes)
+      for (int i = 0; i < 2000; ++i) {
+        const uint64_t floor = (0 - n) % n;
+        uint64_t r = plain.next();
+        while (r < floor) r = plain.next();
+        ASSERT_EQ(fast.uniform_index(static_cast<size_t>(n)), r % n) << "n = " << n;
+      }
+}
+
+TEST(BootstrapTest, TheFourAggregatesAtOnceEqualTheirSeparateBootstraps) {
+  // stratified_bootstrap_aggregates shares one resample and one sort per
+  // replicate: every value and bound must equal the separate calls exactly.
+  Xoshiro256StarStar rng(4);
+  for (const std::vector<size_t>& sizes :
+       std::vector<std::vector<size_t>>{{10, 10, 10}, {3, 7}, {1, 1, 1}, {5}, {2, 9, 4, 4}}) {
+    std::vector<std::vector<double>> runs;
+    for (size_t n : sizes) {
+      runs.emplace_back();
+      for (size_t i = 0; i < n; ++i)
+        runs.back().push_back(static_cast<double>(rng.uniform_index(1000)) / 500.0 - 0.5);
+    }
+    runs[0][0] = 1.5;  // above 1: the optimality gap clips it
+    BootstrapOptions options;
+    options.reps = 300;
+    options.seed = 99 + sizes.size();
+    const auto all = stratified_bootstrap_aggregates(runs, options);
+    auto same = [](const Estimate& a, const Estimate& b) {
+      EXPECT_EQ(a.value, b.value);
+      EXPECT_EQ(a.ci.lo, b.ci.lo);
+      EXPECT_EQ(a.ci.hi, b.ci.hi);
+    };
+    same(all.iqm, stratified_bootstrap(runs, iqm, options));
+    same(all.mean, stratified_bootstrap(runs, [](const std::vector<double>& x) { return mean(x); },
+                                        options));
+    same(all.median, stratified_bootstrap(
+                         runs, [](const std::vector<double>& x) { return median(x); }, options));
+    same(all.optimality_gap, stratified_bootstrap(runs, optimality_gap, options));
+  }
+}
+
 TEST(BootstrapTest, HandComputedTinyCase) {
   // x = {0, 10}, seed 0, 4 replicates. Indices are the output bits listed in
   // UniformIndex: (0,0) (0,0) (1,0) (0,1) -> replicate means 0 0 5 5.

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 
 #include "../test_util.h"
 #include "hourglass/core/error.h"
@@ -213,6 +214,105 @@ TEST(ResultsFile, TheProtocolDecidesBudgetsAndSplitNames) {
   EXPECT_NE(read_error(dir.file("std.json", to_json(r).dump()))
                 .find("a split is train, test or ood/<name>"),
             std::string::npos);
+}
+
+std::string message_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const InputError& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+
+std::string results_text(const std::vector<TrialRecord>& trials) {
+  Results r;
+  r.suite = {{"name", "s"}, {"sha256", "abc"}};
+  r.environment = {{"device", "cpu"}};
+  r.trials = trials;
+  return to_json(r).dump(2);
+}
+
+TEST(ResultsFile, NumbersBeyondADoubleAreLocatedInputErrors) {
+  testing::TempDir dir;
+  std::string text = results_text({trial("a", 100, 0, 0.5)});
+  const size_t at = text.find("0.5");
+  text.replace(at, 3, "1e999");
+  const std::string path = dir.file("r.json", text);
+  // The line and column of the number, as for a syntax error.
+  size_t line = 1, column = 1;
+  for (size_t i = 0; i < at; ++i) {
+    column = text[i] == '\n' ? 1 : column + 1;
+    line += text[i] == '\n';
+  }
+  const std::string why = message_of([&] { read_results(path); });
+  EXPECT_NE(why.find(path + ":" + std::to_string(line) + ":"), std::string::npos) << why;
+  EXPECT_NE(why.find("number overflow parsing '1e999'"), std::string::npos) << why;
+  (void)column;
+  // Finite but beyond 1e100: the statistics over it would overflow.
+  // (written as text: the writer's own summary could not average them)
+  std::string big = results_text({trial("a", 100, 0, 0.125), trial("a", 100, 1, 0.125)});
+  for (size_t at_big; (at_big = big.find("0.125")) != std::string::npos;)
+    big.replace(at_big, 5, "1e308");
+  const std::string huge = dir.file("huge.json", big);
+  EXPECT_NE(message_of([&] { read_results(huge); })
+                .find("trials[0].splits.test.normalized: 1e+308 is outside [-1e100, 1e100]"),
+            std::string::npos);
+  EXPECT_NO_THROW(read_results(dir.file("ok.json", results_text({trial("a", 100, 0, -1e99)}))));
+}
+
+TEST(ResultsFile, ATrialWithoutASplitItsPopulationHasIsAnError) {
+  testing::TempDir dir;
+  TrialRecord lacking = trial("a", 100, 1, 0.5);
+  lacking.splits.erase(lacking.splits.begin() + 1);  // no "test"
+  const std::string path =
+      dir.file("r.json", results_text({trial("a", 100, 0, 0.5), lacking, trial("b", 100, 0, 0.5)}));
+  EXPECT_EQ(message_of([&] { read_results(path); }),
+            path + ": trials[1]: no split 'test', which trials[0] of the same population (task "
+                   "'task', agent 'a', budget 100) has");
+  // The first trial lacking it is named too.
+  const std::string first = dir.file("f.json", results_text({lacking, trial("a", 100, 0, 0.5)}));
+  EXPECT_NE(message_of([&] { read_results(first); }).find("trials[0]: no split 'test'"),
+            std::string::npos);
+  // Other populations may have other splits.
+  TrialRecord other = trial("b", 200, 0, 0.5);
+  other.splits.pop_back();
+  EXPECT_NO_THROW(
+      read_results(dir.file("ok.json", results_text({trial("a", 100, 0, 0.5), other}))));
+}
+
+TEST(ResultsFile, FilesAboveTheSizeCapAreRefusedBeforeParsing) {
+  testing::TempDir dir;
+  const std::string path = dir.file("r.json", results_text({trial("a", 100, 0, 0.5)}));
+  const auto size = std::filesystem::file_size(path);
+  EXPECT_NO_THROW(read_results(path, size));
+  EXPECT_EQ(message_of([&] { read_results(path, size - 1); }),
+            path + ": larger than the limit of " + std::to_string(size - 1) +
+                " bytes for a results file (raise it with --max-input-size)");
+  EXPECT_EQ(parse_byte_size("1GiB", "--x"), uint64_t{1} << 30);
+  EXPECT_EQ(parse_byte_size("500MB", "--x"), 500000000u);
+  EXPECT_EQ(parse_byte_size("2048", "--x"), 2048u);
+  EXPECT_EQ(parse_byte_size("3KiB", "--x"), 3072u);
+  for (const char* bad : {"", "0", "1.5GiB", "GiB", "12XB", "-1", "99999999999999GiB"})
+    EXPECT_THROW(parse_byte_size(bad, "--x"), InputError) << bad;
+}
+
+TEST(ResultsFile, NamesWithControlCharactersAreRefusedAndMessagesEscaped) {
+  testing::TempDir dir;
+  TrialRecord t = trial("\x1b[31mred", 100, 0, 0.5);
+  const std::string path = dir.file("r.json", results_text({t}));
+  const std::string why = message_of([&] { read_results(path); });
+  EXPECT_NE(why.find("trials[0].agent: control characters in the name '\\x1b[31mred'"),
+            std::string::npos)
+      << why;
+  t = trial(std::string("a\0b", 3), 100, 0, 0.5);
+  const std::string nul = message_of([&] { read_results(dir.file("n.json", results_text({t}))); });
+  EXPECT_NE(nul.find("'a\\x00b'"), std::string::npos) << nul;
+  t = trial("a", 100, 0, 0.5);
+  t.status = "failed";
+  t.message = "boom\x1b[2J";
+  const Results back = read_results(dir.file("m.json", results_text({t})));
+  EXPECT_EQ(back.trials.at(0).message, "boom\\x1b[2J");
 }
 
 TEST(Summarize, MeansAndIntervalsPerPopulationAndSplit) {

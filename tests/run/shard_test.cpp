@@ -108,5 +108,59 @@ TEST(LearnerCost, DeclaredEstimatesByHand) {
   EXPECT_FALSE(LearnerRegistry::instance().find("ridge")->cost);
 }
 
+TEST(EstimatePopulations, CountsFlopsByHand) {
+  // linear-regression dim 4: 4 inputs, 1 output. mlp [8]: 4x8 + 8x1 = 40
+  // weights. 2 seeds, budget 64, eval 50 on train and test (100 scored).
+  //   data    (64 + 100) x 4 x 1           =     656
+  //           + 2 splits x 10^4 x 4 x 1    =  80,000
+  //   train   6 x 100 updates x 32 x 40    = 768,000
+  //   predict 2 x 100 x 40                 =   8,000
+  // 856,656 per seed, 1,713,312 for both, at 2e9 per second.
+  const Suite suite = testing::suite_from_yaml(R"(suite: s
+seeds: 2
+budgets: [64]
+eval_samples: 50
+tasks:
+  - name: line
+    family: linear-regression
+    params: {dim: 4}
+agents:
+  - name: mlp
+    learner: mlp
+    params: {hidden: [8], max_updates: 100, batch_size: 32}
+  - name: ridge
+    learner: ridge
+    params: {features: random-fourier, width: 16}
+)");
+  const auto plan = expand(suite, {});
+  const auto e = estimate_populations(suite, plan);
+  ASSERT_EQ(e.size(), 2u);
+  EXPECT_EQ(e[0].input_dim, 4);
+  EXPECT_EQ(e[0].output_dim, 1);
+  EXPECT_DOUBLE_EQ(e[0].seconds, 1713312.0 / kEstimateFlopsPerSecond);
+  // ridge, width 16: weights 4x16 + 16x1 = 80; train 64 x 16^2 + 16^3 =
+  // 20,480; predict 2 x 100 x 80 = 16,000; data 80,656: 117,136 per seed.
+  EXPECT_DOUBLE_EQ(e[1].seconds, 2 * 117136.0 / kEstimateFlopsPerSecond);
+  EXPECT_NO_THROW(check_population_seconds(suite, plan, 1.0));
+  try {
+    check_population_seconds(suite, plan, 5e-4);  // between the two
+    ADD_FAILURE() << "no error";
+  } catch (const InputError& error) {
+    const std::string what = error.what();
+    EXPECT_NE(what.find(":6:5: error: 1 population(s) estimated to take longer than "
+                        "--max-population-seconds (0 s) on one core: population line/mlp/64 "
+                        "(2 seed(s), 4 input(s), 1 output(s)): about 0 s"),
+              std::string::npos)
+        << what;
+  }
+}
+
+TEST(EstimatePopulations, HumanSeconds) {
+  EXPECT_EQ(human_seconds(42), "42 s");
+  EXPECT_EQ(human_seconds(150), "2.5 min");
+  EXPECT_EQ(human_seconds(3 * 3600), "3.0 h");
+  EXPECT_EQ(human_seconds(5 * 86400), "5 days");
+}
+
 }  // namespace
 }  // namespace hg

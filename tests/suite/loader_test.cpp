@@ -831,6 +831,48 @@ TEST_F(LoaderTest, BadIncludeEntries) {
       has_error(ds, path + ":2:20", "cannot include '" + dir_ + "/sub': it is a directory"));
 }
 
+TEST_F(LoaderTest, IncludesAreConfinedToTheSuitesFolderUnlessAllowed) {
+  const std::string outside = write("outside/agents.yaml", "agents: [{name: a, learner: mlp}]\n");
+  const std::string body = "budgets: [1]\ntasks: [{name: t, family: sinusoid}]\n";
+  const std::string up = write("suite/up.yaml", "suite: s\ninclude: [../outside/agents.yaml]\n" + body);
+  const std::string abs = write("suite/abs.yaml", "suite: s\ninclude: [" + outside + "]\n" + body);
+  fs::create_symlink(outside, dir_ + "/suite/link.yaml");
+  const std::string link = write("suite/via-link.yaml", "suite: s\ninclude: [link.yaml]\n" + body);
+  for (const auto& [path, shown] : {std::make_pair(up, dir_ + "/suite/../outside/agents.yaml"),
+                                    std::make_pair(abs, outside),
+                                    std::make_pair(link, dir_ + "/suite/link.yaml")}) {
+    SCOPED_TRACE(path);
+    const auto ds = errors_of(path);
+    ASSERT_EQ(ds.size(), 1u) << dump(ds);  // nothing else: the file was not read
+    EXPECT_EQ(ds[0].str(), path + ":2:11: error: cannot include '" +
+                               fs::path(shown).lexically_normal().generic_string() +
+                               "': it is outside the suite's folder (" + dir_ +
+                               "/suite); pass --include-path DIR to allow includes from DIR");
+    // Allowed by --include-path, it loads.
+    const Suite s = load_suite(path, test_catalog(), {{dir_ + "/outside"}});
+    EXPECT_EQ(s.agents.at(0).name, "a");
+  }
+  // Subfolders of the suite's folder are inside it.
+  write("suite/sub/agents.yaml", "agents: [{name: b, learner: mlp}]\n");
+  const std::string sub = write("suite/sub.yaml", "suite: s\ninclude: [sub/agents.yaml]\n" + body);
+  EXPECT_EQ(load_suite(sub, test_catalog()).agents.at(0).name, "b");
+}
+
+TEST_F(LoaderTest, ErrorsQuoteOnlyAShortTokenOfAForeignFileAndEscapeControls) {
+  write("other/passwd.yaml",
+        "root:x:0:0:a-long-secret-field-that-must-not-be-echoed:/root:/bin/bash\n");
+  const std::string path = write("s.yaml", "suite: \"\\e[31mred\"\ninclude: [other/passwd.yaml]\n"
+                                           "secret-key-that-is-long-and-must-be-cut: 1\n");
+  const auto ds = errors_of(path);
+  std::string all;
+  for (const auto& d : ds) all += d.str() + "\n";
+  EXPECT_EQ(all.find("must-not-be-echoed"), std::string::npos) << all;
+  EXPECT_EQ(all.find("must-be-cut"), std::string::npos) << all;
+  EXPECT_NE(all.find("'secret-key-that-is-lo...'"), std::string::npos) << all;
+  EXPECT_EQ(all.find('\x1b'), std::string::npos) << all;
+  EXPECT_NE(all.find("\\x1b[31mred"), std::string::npos) << all;
+}
+
 // ---- hostile input ---------------------------------------------------------------
 
 TEST(LoaderRobustness, AliasBombRejected) {

@@ -1,5 +1,7 @@
 #include "hourglass/core/error.h"
 
+#include "hourglass/core/text.h"
+
 namespace hg {
 
 std::string SourceLocation::str() const {
@@ -10,7 +12,7 @@ std::string SourceLocation::str() const {
 
 std::string Diagnostic::str() const {
   const std::string at = where.str();
-  return (at.empty() ? "" : at + ": ") + "error: " + message;
+  return printable((at.empty() ? "" : at + ": ") + "error: " + message);
 }
 
 namespace {

@@ -79,8 +79,6 @@ void append_resample(const std::vector<double>& from, Xoshiro256StarStar& rng,
   for (size_t i = 0; i < from.size(); ++i) to.push_back(from[rng.uniform_index(from.size())]);
 }
 
-uint64_t rotate_left(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
-
 }  // namespace
 
 double mean(const std::vector<double>& x) {
@@ -152,34 +150,21 @@ Xoshiro256StarStar::Xoshiro256StarStar(uint64_t seed) {
   for (uint64_t& word : state_) word = seeder.next();
 }
 
-uint64_t Xoshiro256StarStar::next() {
-  const uint64_t result = rotate_left(state_[1] * 5, 7) * 9;
-  const uint64_t shifted = state_[1] << 17;
-  state_[2] ^= state_[0];
-  state_[3] ^= state_[1];
-  state_[1] ^= state_[2];
-  state_[0] ^= state_[3];
-  state_[2] ^= shifted;
-  state_[3] = rotate_left(state_[3], 45);
-  return result;
-}
-
-size_t Xoshiro256StarStar::uniform_index(size_t n) {
+void Xoshiro256StarStar::set_divisor(uint64_t n) {
   if (n == 0) fail("Xoshiro256StarStar::uniform_index", "n must be >= 1");
-  const uint64_t range = static_cast<uint64_t>(n);
+  divisor_ = n;
   // [2^64 mod n, 2^64) holds a whole multiple of n values, so r mod n is unbiased there.
-  const uint64_t rejection_floor = (0 - range) % range;
-  uint64_t r = next();
-  while (r < rejection_floor) r = next();
-  return static_cast<size_t>(r % range);
+  floor_ = (0 - n) % n;
+  reciprocal_ = ~static_cast<unsigned __int128>(0) / n + 1;  // 0 for n = 1: r mod 1 = 0
 }
 
 namespace {
 
-// The stratified percentile bootstrap; a plain bootstrap is one stratum.
-Estimate stratified_bootstrap_named(const std::vector<std::vector<double>>& runs_by_task,
-                                    const Statistic& statistic, const BootstrapOptions& options,
-                                    const char* function) {
+// The stratified percentile bootstrap of several statistics over the same
+// replicates; a plain bootstrap is one stratum.
+std::vector<Estimate> stratified_bootstrap_named(
+    const std::vector<std::vector<double>>& runs_by_task, const std::vector<Statistic>& statistics,
+    const BootstrapOptions& options, const char* function) {
   require_tasks(runs_by_task, function);
   require_options(options, function);
 
@@ -189,21 +174,39 @@ Estimate stratified_bootstrap_named(const std::vector<std::vector<double>>& runs
     all_runs.insert(all_runs.end(), runs.begin(), runs.end());
     every_task_has_one_run = every_task_has_one_run && runs.size() == 1;
   }
-  const double value = statistic(all_runs);
-  if (!std::isfinite(value)) fail(function, "the statistic returned a non-finite value");
-  if (every_task_has_one_run) return {value, {value, value}};
+  std::vector<double> values;
+  for (const auto& statistic : statistics) {
+    values.push_back(statistic(all_runs));
+    if (!std::isfinite(values.back())) fail(function, "the statistic returned a non-finite value");
+  }
+  std::vector<Estimate> out;
+  if (every_task_has_one_run) {
+    for (double value : values) out.push_back({value, {value, value}});
+    return out;
+  }
 
   Xoshiro256StarStar rng(options.seed);
-  std::vector<double> replicates;
-  replicates.reserve(static_cast<size_t>(options.reps));
+  std::vector<std::vector<double>> replicates(statistics.size());
+  for (auto& r : replicates) r.reserve(static_cast<size_t>(options.reps));
   std::vector<double> resample;
   resample.reserve(all_runs.size());
   for (int rep = 0; rep < options.reps; ++rep) {
     resample.clear();
     for (const std::vector<double>& runs : runs_by_task) append_resample(runs, rng, resample);
-    replicates.push_back(statistic(resample));
+    for (size_t k = 0; k < statistics.size(); ++k) replicates[k].push_back(statistics[k](resample));
   }
-  return {value, percentile_interval(std::move(replicates), options.confidence, function)};
+  for (size_t k = 0; k < statistics.size(); ++k)
+    out.push_back(
+        {values[k], percentile_interval(std::move(replicates[k]), options.confidence, function)});
+  return out;
+}
+
+Estimate stratified_bootstrap_named(const std::vector<std::vector<double>>& runs_by_task,
+                                    const Statistic& statistic, const BootstrapOptions& options,
+                                    const char* function) {
+  return stratified_bootstrap_named(runs_by_task, std::vector<Statistic>{statistic}, options,
+                                    function)
+      .front();
 }
 
 }  // namespace
@@ -222,6 +225,68 @@ Estimate bootstrap_mean(const std::vector<double>& x, const BootstrapOptions& op
 Estimate stratified_bootstrap(const std::vector<std::vector<double>>& runs_by_task,
                               const Statistic& statistic, const BootstrapOptions& options) {
   return stratified_bootstrap_named(runs_by_task, statistic, options, "stratified_bootstrap");
+}
+
+std::vector<Estimate> stratified_bootstrap(const std::vector<std::vector<double>>& runs_by_task,
+                                           const std::vector<Statistic>& statistics,
+                                           const BootstrapOptions& options) {
+  return stratified_bootstrap_named(runs_by_task, statistics, options, "stratified_bootstrap");
+}
+
+AggregateEstimates stratified_bootstrap_aggregates(
+    const std::vector<std::vector<double>>& runs_by_task, const BootstrapOptions& options) {
+  constexpr const char* kFunction = "stratified_bootstrap";
+  require_tasks(runs_by_task, kFunction);
+  require_options(options, kFunction);
+  std::vector<double> all_runs;
+  bool every_task_has_one_run = true;
+  for (const std::vector<double>& runs : runs_by_task) {
+    all_runs.insert(all_runs.end(), runs.begin(), runs.end());
+    every_task_has_one_run = every_task_has_one_run && runs.size() == 1;
+  }
+  const double values[4] = {iqm(all_runs), mean(all_runs), median(all_runs),
+                            optimality_gap(all_runs)};
+  for (double v : values)
+    if (!std::isfinite(v)) fail(kFunction, "the statistic returned a non-finite value");
+  AggregateEstimates out;
+  Estimate* estimates[4] = {&out.iqm, &out.mean, &out.median, &out.optimality_gap};
+  if (every_task_has_one_run) {
+    for (int k = 0; k < 4; ++k) *estimates[k] = {values[k], {values[k], values[k]}};
+    return out;
+  }
+  // Per replicate, as the four statistics compute it: the mean and the
+  // optimality gap sum in resample order; trim_mean (IQM) sums the sorted
+  // middle in order; the median takes the middle of the sorted values.
+  Xoshiro256StarStar rng(options.seed);
+  std::vector<double> replicates[4];
+  for (auto& r : replicates) r.reserve(static_cast<size_t>(options.reps));
+  std::vector<double> resample;
+  resample.reserve(all_runs.size());
+  const size_t n = all_runs.size();
+  const size_t cut = static_cast<size_t>(0.25 * static_cast<double>(n));
+  if (2 * cut >= n) fail("trim_mean", "nothing left after trimming");
+  for (int rep = 0; rep < options.reps; ++rep) {
+    resample.clear();
+    for (const std::vector<double>& runs : runs_by_task) append_resample(runs, rng, resample);
+    double total = 0.0, clipped = 0.0;
+    for (double v : resample) {
+      total += v;
+      clipped += std::min(v, 1.0);
+    }
+    std::sort(resample.begin(), resample.end());
+    double middle = 0.0;
+    for (size_t i = cut; i < n - cut; ++i) middle += resample[i];
+    const size_t half = n / 2;
+    replicates[0].push_back(middle / static_cast<double>(n - 2 * cut));
+    replicates[1].push_back(total / static_cast<double>(n));
+    replicates[2].push_back(n % 2 == 1 ? resample[half]
+                                       : (resample[half - 1] + resample[half]) / 2.0);
+    replicates[3].push_back(1.0 - clipped / static_cast<double>(n));
+  }
+  for (int k = 0; k < 4; ++k)
+    *estimates[k] = {values[k],
+                     percentile_interval(std::move(replicates[k]), options.confidence, kFunction)};
+  return out;
 }
 
 Estimate bootstrap_mean_difference(const std::vector<double>& baseline,
@@ -296,6 +361,58 @@ double probability_of_improvement(const std::vector<std::vector<double>>& x_by_t
   return probability_of_improvement_unchecked(x_by_task, y_by_task);
 }
 
+namespace {
+
+// One task of the probability of improvement's bootstrap. A replicate draws
+// indices with replacement, and Mann-Whitney's count depends only on how
+// often each value was drawn: with x and y sorted once, 2U of a replicate is
+//   sum_i hx[i] * (#y draws below x_(i) + #y draws not above x_(i))
+// where hx[i] counts the draws of the i-th smallest x; the y counts come from
+// prefix sums. Exact integers, the same as mann_whitney_fraction on the
+// resampled vectors, without copying or sorting them in every replicate.
+struct RankedPair {
+  explicit RankedPair(const std::vector<double>& x, const std::vector<double>& y)
+      : x_rank(ranks(x)), y_rank(ranks(y)), hx(x.size()), hy(y.size()),
+        prefix(y.size() + 1) {
+    std::vector<double> sx = x, sy = y;
+    std::sort(sx.begin(), sx.end());
+    std::sort(sy.begin(), sy.end());
+    for (double v : sx) {
+      below.push_back(static_cast<size_t>(std::lower_bound(sy.begin(), sy.end(), v) - sy.begin()));
+      not_above.push_back(
+          static_cast<size_t>(std::upper_bound(sy.begin(), sy.end(), v) - sy.begin()));
+    }
+  }
+  // index -> position in sorted order (ties: any consistent position).
+  static std::vector<size_t> ranks(const std::vector<double>& v) {
+    std::vector<size_t> order(v.size()), rank(v.size());
+    for (size_t i = 0; i < v.size(); ++i) order[i] = i;
+    std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return v[a] < v[b]; });
+    for (size_t i = 0; i < order.size(); ++i) rank[order[i]] = i;
+    return rank;
+  }
+  // Draws like append_resample(x) then append_resample(y); returns the
+  // Mann-Whitney fraction of the drawn samples.
+  double draw(Xoshiro256StarStar& rng) {
+    const size_t nx = x_rank.size(), ny = y_rank.size();
+    std::fill(hx.begin(), hx.end(), 0);
+    std::fill(hy.begin(), hy.end(), 0);
+    for (size_t i = 0; i < nx; ++i) ++hx[x_rank[rng.uniform_index(nx)]];
+    for (size_t i = 0; i < ny; ++i) ++hy[y_rank[rng.uniform_index(ny)]];
+    prefix[0] = 0;
+    for (size_t j = 0; j < ny; ++j) prefix[j + 1] = prefix[j] + hy[j];
+    uint64_t twice_u = 0;
+    for (size_t i = 0; i < nx; ++i)
+      if (hx[i]) twice_u += hx[i] * (prefix[below[i]] + prefix[not_above[i]]);
+    return static_cast<double>(twice_u) /
+           (2.0 * static_cast<double>(nx) * static_cast<double>(ny));
+  }
+  std::vector<size_t> x_rank, y_rank, below, not_above;
+  std::vector<uint64_t> hx, hy, prefix;
+};
+
+}  // namespace
+
 Estimate probability_of_improvement_ci(const std::vector<std::vector<double>>& x_by_task,
                                        const std::vector<std::vector<double>>& y_by_task,
                                        const BootstrapOptions& options) {
@@ -306,17 +423,16 @@ Estimate probability_of_improvement_ci(const std::vector<std::vector<double>>& x
 
   Xoshiro256StarStar rng(options.seed);
   const size_t tasks = x_by_task.size();
-  std::vector<std::vector<double>> x_resample(tasks), y_resample(tasks);
+  std::vector<RankedPair> pairs;
+  pairs.reserve(tasks);
+  for (size_t t = 0; t < tasks; ++t) pairs.emplace_back(x_by_task[t], y_by_task[t]);
   std::vector<double> replicates;
   replicates.reserve(static_cast<size_t>(options.reps));
   for (int rep = 0; rep < options.reps; ++rep) {
-    for (size_t t = 0; t < tasks; ++t) {
-      x_resample[t].clear();
-      y_resample[t].clear();
-      append_resample(x_by_task[t], rng, x_resample[t]);
-      append_resample(y_by_task[t], rng, y_resample[t]);
-    }
-    replicates.push_back(probability_of_improvement_unchecked(x_resample, y_resample));
+    // The same sum, in the same order, as probability_of_improvement_unchecked.
+    double total = 0.0;
+    for (size_t t = 0; t < tasks; ++t) total += pairs[t].draw(rng);
+    replicates.push_back(total / static_cast<double>(tasks));
   }
   return {value, percentile_interval(std::move(replicates), options.confidence, kFunction)};
 }

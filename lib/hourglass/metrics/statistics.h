@@ -84,16 +84,46 @@ class SplitMix64 {
 class Xoshiro256StarStar {
  public:
   explicit Xoshiro256StarStar(uint64_t seed);
-  uint64_t next();
+  // Defined here so that the bootstrap's loops inline it (billions of calls
+  // for a large report).
+  uint64_t next() {
+    const uint64_t result = rotl(state_[1] * 5, 7) * 9;
+    const uint64_t shifted = state_[1] << 17;
+    state_[2] ^= state_[0];
+    state_[3] ^= state_[1];
+    state_[1] ^= state_[2];
+    state_[0] ^= state_[3];
+    state_[2] ^= shifted;
+    state_[3] = rotl(state_[3], 45);
+    return result;
+  }
 
   // An unbiased index in [0, n), n >= 1: draws r = next() until
   // r >= 2^64 mod n (rejection), returns r mod n. Never
   // std::uniform_int_distribution, whose mapping differs between standard
   // libraries. Throws std::invalid_argument when n == 0.
-  size_t uniform_index(size_t n);
+  size_t uniform_index(size_t n) {
+    const uint64_t range = static_cast<uint64_t>(n);
+    if (range != divisor_) set_divisor(range);
+    uint64_t r = next();
+    while (r < floor_) r = next();
+    // r mod n = high 64 bits of ((reciprocal * r) mod 2^128) * n.
+    const unsigned __int128 low = reciprocal_ * r;
+    const unsigned __int128 carry =
+        (static_cast<unsigned __int128>(static_cast<uint64_t>(low)) * range) >> 64;
+    return static_cast<size_t>(
+        (static_cast<unsigned __int128>(static_cast<uint64_t>(low >> 64)) * range + carry) >> 64);
+  }
 
  private:
+  static uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+  void set_divisor(uint64_t n);  // throws for n == 0
   uint64_t state_[4];
+  // uniform_index's last n, its rejection floor 2^64 mod n and the
+  // reciprocal ceil(2^128 / n) that gives r mod n without a division
+  // (Lemire, Kaser and Kurz 2019, exact for every 64-bit r and n).
+  uint64_t divisor_ = 0, floor_ = 0;
+  unsigned __int128 reciprocal_ = 0;
 };
 
 // ---------------------------------------------------------------------------
@@ -161,6 +191,22 @@ Estimate bootstrap_mean_difference(const std::vector<double>& baseline,
 Estimate stratified_bootstrap(const std::vector<std::vector<double>>& runs_by_task,
                               const Statistic& statistic,
                               const BootstrapOptions& options = {});
+// rliable's four aggregates over the same replicates, each equal to
+// stratified_bootstrap(runs_by_task, iqm | mean | median | optimality_gap,
+// options) exactly, with one resample and one sort per replicate.
+struct AggregateEstimates {
+  Estimate iqm, mean, median, optimality_gap;
+};
+AggregateEstimates stratified_bootstrap_aggregates(
+    const std::vector<std::vector<double>>& runs_by_task, const BootstrapOptions& options = {});
+
+// Several statistics over the same replicates: element k equals
+// stratified_bootstrap(runs_by_task, statistics[k], options) exactly (the
+// replicates of one seed are the same whatever the statistic), for the cost
+// of drawing them once.
+std::vector<Estimate> stratified_bootstrap(const std::vector<std::vector<double>>& runs_by_task,
+                                           const std::vector<Statistic>& statistics,
+                                           const BootstrapOptions& options = {});
 
 // ---------------------------------------------------------------------------
 // Probability of improvement

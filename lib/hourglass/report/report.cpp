@@ -1,5 +1,7 @@
 #include "hourglass/report/report.h"
 
+#include "hourglass/core/parallel.h"
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -231,6 +233,7 @@ class ReportBuilder {
 
   void aggregates() {
     auto& r = report_;
+    std::vector<std::vector<std::vector<double>>> data;  // runs by task, per row
     for (const auto& split : r.aggregate_splits)
       for (const auto& agent : r.agents)
         for (int64_t budget : r.budgets) {
@@ -249,19 +252,23 @@ class ReportBuilder {
           }
           row.tasks = static_cast<int>(runs_by_task.size());
           if (runs_by_task.empty()) continue;
-          const auto options = bootstrap_options(
-              r.options.reps, "aggregate/" + agent + "/" + std::to_string(budget) + "/" + split);
-          row.seed = options.seed;
-          row.iqm = metrics::stratified_bootstrap(runs_by_task, metrics::iqm, options);
-          row.mean = metrics::stratified_bootstrap(
-              runs_by_task, [](const std::vector<double>& x) { return metrics::mean(x); }, options);
-          row.median = metrics::stratified_bootstrap(
-              runs_by_task, [](const std::vector<double>& x) { return metrics::median(x); },
-              options);
-          row.optimality_gap =
-              metrics::stratified_bootstrap(runs_by_task, metrics::optimality_gap, options);
           r.aggregates.push_back(row);
+          data.push_back(std::move(runs_by_task));
         }
+    // The bootstraps in parallel: each row has its own seed.
+    parallel_for(data.size(), [&](size_t i) {
+      auto& row = r.aggregates[i];
+      const auto options =
+          bootstrap_options(r.options.reps, "aggregate/" + row.agent + "/" +
+                                                std::to_string(row.budget) + "/" + row.split);
+      row.seed = options.seed;
+      // One set of replicates for the four statistics (the same seed).
+      const auto estimates = metrics::stratified_bootstrap_aggregates(data[i], options);
+      row.iqm = estimates.iqm;
+      row.mean = estimates.mean;
+      row.median = estimates.median;
+      row.optimality_gap = estimates.optimality_gap;
+    });
   }
 
   // The curve of one (task, agent, split): every budget with an ok mean.
@@ -401,6 +408,9 @@ class ReportBuilder {
 
   void improvement() {
     auto& r = report_;
+    // The cells first, then their bootstraps in parallel (each has its own
+    // seed: the same numbers on any number of threads).
+    std::vector<std::pair<std::vector<std::vector<double>>, std::vector<std::vector<double>>>> data;
     for (const auto& split : r.aggregate_splits)
       for (int64_t budget : r.budgets)
         for (const auto& x : r.agents)
@@ -415,12 +425,17 @@ class ReportBuilder {
               ys.push_back(*sy);
             }
             if (xs.empty()) continue;
-            ImprovementCell cell{split, budget, x, y, static_cast<int>(xs.size()), kNoEstimate};
-            cell.p = metrics::probability_of_improvement_ci(
-                xs, ys,
-                bootstrap_options(r.options.reps, "improvement/" + key_of(x, y, budget, split)));
-            r.improvement.push_back(std::move(cell));
+            r.improvement.push_back(
+                {split, budget, x, y, static_cast<int>(xs.size()), kNoEstimate});
+            data.emplace_back(std::move(xs), std::move(ys));
           }
+    parallel_for(data.size(), [&](size_t i) {
+      auto& cell = r.improvement[i];
+      cell.p = metrics::probability_of_improvement_ci(
+          data[i].first, data[i].second,
+          bootstrap_options(r.options.reps,
+                            "improvement/" + key_of(cell.x, cell.y, cell.budget, cell.split)));
+    });
   }
 
   void on_the_line() {

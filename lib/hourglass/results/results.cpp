@@ -2,9 +2,11 @@
 #include "hourglass/results/protocol_splits.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cmath>
 #include <cstring>
@@ -12,11 +14,14 @@
 #include <fstream>
 #include <limits>
 #include <map>
+#include <set>
 #include <sstream>
 #include <stdexcept>
 #include <tuple>
 
 #include "hourglass/core/error.h"
+#include "hourglass/core/files.h"
+#include "hourglass/core/text.h"
 #include "hourglass/results/summary.h"
 #include "hourglass/run/protocol.h"
 
@@ -60,8 +65,14 @@ json number_or_null(double v) { return std::isfinite(v) ? json(v) : json(nullptr
 double number_from(const json& j, const std::string& where) {
   if (j.is_null()) return std::numeric_limits<double>::quiet_NaN();
   if (!j.is_number()) throw InputError(where + ": expected a number or null");
-  return j.get<double>();
+  const double v = j.get<double>();
+  if (!(std::fabs(v) <= kMaxResultsMagnitude))
+    throw InputError(where + ": " + j.dump() + " is outside [-1e100, 1e100]");
+  return v;
 }
+
+// A name printed in tables and messages: no control characters.
+std::string name_field(const json& j, const char* key, const std::string& where);
 
 const json& field(const json& j, const char* key, const std::string& where) {
   if (!j.is_object()) throw InputError(where + ": expected an object");
@@ -80,29 +91,6 @@ int64_t int_field(const json& j, const char* key, const std::string& where) {
   const auto& v = field(j, key, where);
   if (!v.is_number_integer()) throw InputError(where + "." + key + ": expected an integer");
   return v.get<int64_t>();
-}
-
-void sync_directory(const std::string& path) {
-  const auto dir = std::filesystem::path(path).parent_path();
-  const int fd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY);
-  if (fd >= 0) {
-    ::fsync(fd);
-    ::close(fd);
-  }
-}
-
-void write_all(int fd, const std::string& data, const std::string& path) {
-  const char* p = data.data();
-  size_t left = data.size();
-  while (left > 0) {
-    const ssize_t n = ::write(fd, p, left);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      throw InputError(path + ": cannot write: " + std::strerror(errno));
-    }
-    p += n;
-    left -= static_cast<size_t>(n);
-  }
 }
 
 }  // namespace
@@ -180,11 +168,23 @@ TrialRecord trial_from_json(const json& j, const std::string& where) {
   return trial_from_json(j, where, default_protocol().name);
 }
 
+namespace {
+
+std::string name_field(const json& j, const char* key, const std::string& where) {
+  std::string name = string_field(j, key, where);
+  if (printable(name) != name)
+    throw InputError(where + "." + key + ": control characters in the name '" + printable(name) +
+                     "'");
+  return name;
+}
+
+}  // namespace
+
 TrialRecord trial_from_json(const json& j, const std::string& where,
                             const std::string& protocol) {
   TrialRecord t;
-  t.task = string_field(j, "task", where);
-  t.agent = string_field(j, "agent", where);
+  t.task = name_field(j, "task", where);
+  t.agent = name_field(j, "agent", where);
   t.budget = int_field(j, "budget", where);
   const int64_t min_budget = min_budget_of(protocol);
   if (t.budget < min_budget)
@@ -200,9 +200,9 @@ TrialRecord trial_from_json(const json& j, const std::string& where,
   const std::string status = string_field(j, "status", where);
   const auto parsed = trial_status_from_string(status);
   if (!parsed)
-    throw InputError(where + ".status: expected ok, diverged or failed, got '" + status + "'");
+    throw InputError(where + ".status: expected ok, diverged or failed, got '" + printable(status) + "'");
   t.status = *parsed;
-  if (j.contains("message")) t.message = string_field(j, "message", where);
+  if (j.contains("message")) t.message = printable(string_field(j, "message", where));
   if (j.contains("diverged_at")) t.diverged_at = int_field(j, "diverged_at", where);
   t.samples_used = int_field(j, "samples_used", where);
   if (t.samples_used < 0) throw InputError(where + ".samples_used: must be >= 0");
@@ -212,7 +212,7 @@ TrialRecord trial_from_json(const json& j, const std::string& where,
   const auto& splits = field(j, "splits", where);
   if (!splits.is_object()) throw InputError(where + ".splits: expected an object");
   for (const auto& [name, s] : splits.items()) {
-    const std::string at = where + ".splits." + name;
+    const std::string at = where + ".splits." + printable(name);
     if (!split_name_ok(name, protocol))
       throw InputError(at + ": a split is " + split_names_of(protocol));
     t.splits.push_back({name, number_from(field(s, "raw", at), at + ".raw"),
@@ -258,17 +258,120 @@ SourceLocation located(const std::string& path, const std::string& text, size_t 
 
 struct TooDeep {};
 
-}  // namespace
+// Records where a SAX parse failed (for errors the DOM parser reports
+// without a position, such as a number overflow).
+struct ErrorPosition : nlohmann::json_sax<json> {
+  size_t byte = 0;
+  bool null() override { return true; }
+  bool boolean(bool) override { return true; }
+  bool number_integer(number_integer_t) override { return true; }
+  bool number_unsigned(number_unsigned_t) override { return true; }
+  bool number_float(number_float_t, const string_t&) override { return true; }
+  bool string(string_t&) override { return true; }
+  bool binary(binary_t&) override { return true; }
+  bool start_object(std::size_t) override { return true; }
+  bool key(string_t&) override { return true; }
+  bool end_object() override { return true; }
+  bool start_array(std::size_t) override { return true; }
+  bool end_array() override { return true; }
+  bool parse_error(std::size_t position, const std::string&,
+                   const nlohmann::detail::exception&) override {
+    byte = position;
+    return false;
+  }
+};
 
-Results read_results(const std::string& path) {
+// The whole file, refusing one above `max_bytes` before reading it (and
+// while reading, for a file that grows or a pipe).
+std::string read_capped(const std::string& path, uint64_t max_bytes) {
   std::error_code ec;
   if (std::filesystem::is_directory(path, ec))
     throw InputError(path + ": cannot read results file: it is a directory");
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw InputError(path + ": cannot open results file: " + std::strerror(errno));
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  const std::string text = buffer.str();
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) throw InputError(path + ": cannot open results file: " + std::strerror(errno));
+  const std::string too_large = path + ": larger than the limit of " +
+                                std::to_string(max_bytes) +
+                                " bytes for a results file (raise it with --max-input-size)";
+  struct stat st {};
+  if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && static_cast<uint64_t>(st.st_size) > max_bytes) {
+    ::close(fd);
+    throw InputError(too_large);
+  }
+  std::string text;
+  if (S_ISREG(st.st_mode)) text.reserve(static_cast<size_t>(st.st_size));
+  char chunk[1 << 16];
+  for (;;) {
+    const ssize_t n = ::read(fd, chunk, sizeof chunk);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      const int err = errno;
+      ::close(fd);
+      throw InputError(path + ": cannot read results file: " + std::strerror(err));
+    }
+    if (n == 0) break;
+    if (text.size() + static_cast<size_t>(n) > max_bytes) {
+      ::close(fd);
+      throw InputError(too_large);
+    }
+    text.append(chunk, static_cast<size_t>(n));
+  }
+  ::close(fd);
+  return text;
+}
+
+}  // namespace
+
+namespace {
+
+// Every trial of a population (task, agent, budget) has the same splits: a
+// row averaged over fewer trials than it has would mislead.
+void check_same_splits(const std::vector<TrialRecord>& trials, const std::string& path) {
+  std::map<std::tuple<std::string, std::string, int64_t>, size_t> first;
+  auto names = [](const TrialRecord& t) {
+    std::set<std::string> out;
+    for (const auto& s : t.splits) out.insert(s.split);
+    return out;
+  };
+  for (size_t i = 0; i < trials.size(); ++i) {
+    const auto& t = trials[i];
+    auto [it, fresh] = first.try_emplace({t.task, t.agent, t.budget}, i);
+    if (fresh) continue;
+    const auto mine = names(t), theirs = names(trials[it->second]);
+    if (mine == theirs) continue;
+    for (const auto& [lacking, having, index, other] :
+         {std::make_tuple(&mine, &theirs, i, it->second),
+          std::make_tuple(&theirs, &mine, it->second, i)})
+      for (const auto& split : *having)
+        if (!lacking->count(split))
+          throw InputError(path + ": trials[" + std::to_string(index) + "]: no split '" + split +
+                           "', which trials[" + std::to_string(other) +
+                           "] of the same population (task '" + t.task + "', agent '" + t.agent +
+                           "', budget " + std::to_string(t.budget) + ") has");
+  }
+}
+
+}  // namespace
+
+uint64_t parse_byte_size(const std::string& text, const std::string& flag) {
+  size_t digits = 0;
+  while (digits < text.size() && std::isdigit(static_cast<unsigned char>(text[digits]))) ++digits;
+  const std::string unit = text.substr(digits);
+  static const std::map<std::string, uint64_t> kUnits = {
+      {"", 1},           {"B", 1},           {"KB", 1000},      {"KiB", 1024},
+      {"MB", 1000000},   {"MiB", 1 << 20},   {"GB", 1000000000}, {"GiB", uint64_t{1} << 30},
+      {"TB", uint64_t{1000000000000}}, {"TiB", uint64_t{1} << 40}};
+  const auto it = kUnits.find(unit);
+  if (digits == 0 || digits > 12 || it == kUnits.end())
+    throw InputError(flag + ": expected a size such as 1GiB, 500MB or 1048576, got '" + text + "'");
+  const uint64_t n = std::stoull(text.substr(0, digits));
+  if (n == 0) throw InputError(flag + ": must be above 0");
+  if (n > std::numeric_limits<uint64_t>::max() / it->second)
+    throw InputError(flag + ": too large: '" + text + "'");
+  return n * it->second;
+}
+
+Results read_results(const std::string& path, uint64_t max_bytes) {
+  const std::string text = read_capped(path, max_bytes);
   if (text.find_first_not_of(" \t\r\n") == std::string::npos)
     throw InputError(path + ": empty file: not a results file");
   json doc;
@@ -286,6 +389,15 @@ Results read_results(const std::string& path) {
     for (char& c : why)  // binary input echoed back: keep the message printable
       if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) >= 0x7f) c = '?';
     throw InputError(located(path, text, e.byte), "not valid JSON: " + why);
+  } catch (const json::out_of_range& e) {
+    // A number outside the double range (1e999): find where, with a SAX pass.
+    ErrorPosition at;
+    json::sax_parse(text, &at, json::input_format_t::json, /*strict=*/true);
+    std::string why = e.what();
+    const size_t colon = why.find("] ");
+    if (colon != std::string::npos) why = why.substr(colon + 2);
+    if (why.size() > 80) why = why.substr(0, 77) + "...";
+    throw InputError(located(path, text, at.byte), why + ": outside the range of a double");
   } catch (const TooDeep&) {
     throw InputError(path + ": JSON nested deeper than " + std::to_string(kMaxResultsDepth) +
                      " levels: not a results file");
@@ -297,7 +409,7 @@ Results read_results(const std::string& path) {
                      std::string(kResultsSchema) + "\")");
   Results r;
   r.suite = field(doc, "suite", path);
-  (void)string_field(r.suite, "name", path + ": suite");
+  (void)name_field(r.suite, "name", path + ": suite");
   (void)string_field(r.suite, "sha256", path + ": suite");
   r.environment = field(doc, "environment", path);
   if (!r.environment.is_object()) throw InputError(path + ": environment: expected an object");
@@ -328,65 +440,51 @@ Results read_results(const std::string& path) {
                        std::to_string(t.seed_index) + ") as trials[" +
                        std::to_string(it->second) + "]");
   }
+  check_same_splits(r.trials, path);
   return r;
 }
 
 void write_file_atomic(const std::string& path, const std::string& contents) {
-  const std::string tmp = path + ".tmp";
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) throw InputError(path + ": cannot write: " + std::strerror(errno));
-  try {
-    write_all(fd, contents, tmp);
-  } catch (...) {
-    ::close(fd);
-    ::unlink(tmp.c_str());
-    throw;
-  }
-  if (::fsync(fd) != 0 || ::close(fd) != 0) {
-    ::unlink(tmp.c_str());
-    throw InputError(path + ": cannot write: " + std::strerror(errno));
-  }
-  if (::rename(tmp.c_str(), path.c_str()) != 0) {
-    const std::string why = std::strerror(errno);
-    ::unlink(tmp.c_str());
-    throw InputError(path + ": cannot write: " + why);
-  }
-  sync_directory(path);
+  write_output_file(path, contents);
 }
 
 namespace {
 
-std::string read_whole(const std::string& path, const char* what) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw InputError(path + ": cannot open " + what + ": " + std::strerror(errno));
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
-}
-
-// A kill while a line was being written leaves a torn last line (no newline).
-// Cut it off before appending, so that the next line starts a line of its own.
-void drop_torn_tail(const std::string& path) {
-  std::error_code ec;
-  if (!std::filesystem::exists(path, ec)) return;
-  const std::string text = read_whole(path, "journal");
-  const size_t last = text.rfind('\n');
-  const size_t keep = last == std::string::npos ? 0 : last + 1;
-  if (keep < text.size() && ::truncate(path.c_str(), static_cast<off_t>(keep)) != 0)
-    throw InputError(path + ": cannot repair the journal's torn last line: " +
-                     std::strerror(errno));
+// "dir/name" -> (dir or ".", name)
+std::pair<std::string, std::string> split_path(const std::string& path) {
+  const std::filesystem::path p(path);
+  const std::string dir = p.parent_path().string();
+  return {dir.empty() ? "." : dir, p.filename().string()};
 }
 
 }  // namespace
 
-Journal::Journal(const std::string& path, const std::string& suite_sha256, bool append) {
-  if (append) drop_torn_tail(path);
-  const int flags = O_WRONLY | O_CREAT | O_CLOEXEC | (append ? O_APPEND : O_TRUNC);
-  fd_ = ::open(path.c_str(), flags, 0644);
-  if (fd_ < 0) throw InputError(path + ": cannot write journal: " + std::strerror(errno));
-  if (!append || ::lseek(fd_, 0, SEEK_END) == 0) {
+Journal::Journal(const std::string& path, const std::string& suite_sha256, bool append)
+    : Journal(OutputDir(split_path(path).first), split_path(path).second, suite_sha256, append) {}
+
+Journal::Journal(const OutputDir& dir, const std::string& name, const std::string& suite_sha256,
+                 bool append) {
+  shown_ = dir.child(name);
+  fd_ = dir.open_for_writing(name, append);
+  off_t size = ::lseek(fd_, 0, SEEK_END);
+  if (append && size > 0) {
+    // A kill while a line was being written leaves a torn last line (no
+    // newline). Cut it off before appending, so that the next line starts a
+    // line of its own.
+    const std::string text = dir.read(name);
+    const size_t last = text.rfind('\n');
+    const size_t keep = last == std::string::npos ? 0 : last + 1;
+    if (keep < text.size() && ::ftruncate(fd_, static_cast<off_t>(keep)) != 0) {
+      const int err = errno;
+      ::close(fd_);
+      throw InputError(shown_ + ": cannot repair the journal's torn last line: " +
+                       std::strerror(err));
+    }
+    size = static_cast<off_t>(keep);
+  }
+  if (size == 0) {
     const json header = {{"schema", kJournalSchema}, {"suite_sha256", suite_sha256}};
-    write_all(fd_, header.dump() + "\n", path);
+    write_all(fd_, header.dump() + "\n", shown_);
     ::fsync(fd_);
   }
 }
@@ -398,13 +496,26 @@ Journal::~Journal() {
 void Journal::append(const std::string& population_key, const std::vector<TrialRecord>& trials) {
   json line = {{"population", population_key}, {"trials", json::array()}};
   for (const auto& t : trials) line["trials"].push_back(to_json(t));
-  write_all(fd_, line.dump() + "\n", "journal");
+  write_all(fd_, line.dump() + "\n", shown_);
   ::fsync(fd_);
 }
 
 std::vector<Journal::Entry> Journal::read(const std::string& path,
                                           const std::string& suite_sha256) {
-  const std::string text = read_whole(path, "journal");
+  const auto [dir, name] = split_path(path);
+  std::error_code ec;
+  if (!std::filesystem::is_directory(dir, ec))
+    throw InputError(path + ": cannot open journal: no such directory");
+  return read(OutputDir(dir), name, suite_sha256);
+}
+
+std::vector<Journal::Entry> Journal::read(const OutputDir& dir, const std::string& name,
+                                          const std::string& suite_sha256) {
+  return parse(dir.read(name), dir.child(name), suite_sha256);
+}
+
+std::vector<Journal::Entry> Journal::parse(const std::string& text, const std::string& path,
+                                           const std::string& suite_sha256) {
   // Complete lines only: whatever follows the last newline is a line torn by a
   // kill while it was written, and that population simply runs again.
   std::vector<std::string> lines;

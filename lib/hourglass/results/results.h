@@ -15,11 +15,18 @@
 
 #include <nlohmann/json.hpp>
 
+#include "hourglass/core/files.h"
+
 namespace hg {
 
 inline constexpr const char* kResultsSchema = "hourglass.results/1";
 inline constexpr const char* kJournalSchema = "hourglass.journal/1";
 inline constexpr int kMaxResultsDepth = 64;  // JSON nesting refused beyond this
+// Results files larger than this are refused before parsing (--max-input-size).
+inline constexpr uint64_t kDefaultMaxResultsBytes = uint64_t{1} << 30;  // 1 GiB
+// Scores and timings beyond this magnitude are refused: statistics over them
+// (sums of thousands of squares) must stay finite.
+inline constexpr double kMaxResultsMagnitude = 1e100;
 
 // What became of a trial (run/phase.h says when): `ok`, `failed` (the
 // learner or its evaluation threw; every split present with NaN scores) or
@@ -80,18 +87,33 @@ struct Results {
 
 // The document, with `summary` derived from the trials (see summary.h).
 nlohmann::json to_json(const Results& results);
-// Reads and validates a results file; InputError (exit 2) on anything wrong.
-Results read_results(const std::string& path);
+// Reads and validates a results file; InputError (exit 2) on anything wrong:
+// not JSON, a number outside the double range (located file:line:col), a
+// file above `max_bytes` (before parsing), a score or timing beyond
+// kMaxResultsMagnitude, a trial twice, or a trial without a split that other
+// trials of its population (task, agent, budget) have. Names (task, agent,
+// suite) with control characters are refused; messages are made printable.
+Results read_results(const std::string& path, uint64_t max_bytes = kDefaultMaxResultsBytes);
 
-// Writes `contents` to `path` through `path.tmp`, fsync and rename.
-// Throws InputError when the directory cannot be written.
+// "--max-input-size": "1GiB", "500MB", "2048" (bytes) -> bytes; InputError
+// naming `flag` otherwise.
+uint64_t parse_byte_size(const std::string& text, const std::string& flag);
+
+// Writes a file the user named (-o): write_output_file (core/files.h):
+// replaced atomically through an O_EXCL temporary beside it, or written
+// through when it is a device or a pipe, or refused. InputError when the
+// directory cannot be written.
 void write_file_atomic(const std::string& path, const std::string& contents);
 
 // Append-only journal of finished populations.
 class Journal {
  public:
-  // Opens (creating or truncating unless `append`) and, when new, writes the
-  // header line {"schema", "suite_sha256"}.
+  // Opens `name` in `dir` (creating or truncating unless `append`; never
+  // through a symbolic link) and, when new, writes the header line
+  // {"schema", "suite_sha256"}. With `append`, a torn last line is cut off.
+  Journal(const OutputDir& dir, const std::string& name, const std::string& suite_sha256,
+          bool append);
+  // The same for a path (its folder opened as an OutputDir).
   Journal(const std::string& path, const std::string& suite_sha256, bool append);
   ~Journal();
   Journal(const Journal&) = delete;
@@ -107,9 +129,15 @@ class Journal {
   // Reads a journal; a torn last line (from a kill) is ignored. Throws
   // InputError when the header's suite hash differs from `suite_sha256`.
   static std::vector<Entry> read(const std::string& path, const std::string& suite_sha256);
+  static std::vector<Entry> read(const OutputDir& dir, const std::string& name,
+                                 const std::string& suite_sha256);
+  // The entries of a journal's text; `shown` names it in errors.
+  static std::vector<Entry> parse(const std::string& text, const std::string& shown,
+                                  const std::string& suite_sha256);
 
  private:
   int fd_ = -1;
+  std::string shown_;  // the path, for messages
 };
 
 }  // namespace hg

@@ -4,6 +4,7 @@
 #include <map>
 #include <tuple>
 
+#include "hourglass/core/parallel.h"
 #include "hourglass/core/random.h"
 #include "hourglass/metrics/statistics.h"
 
@@ -34,9 +35,17 @@ std::vector<PopulationSummary> summarize(const std::vector<TrialRecord>& trials,
     }
   }
   std::vector<std::pair<size_t, PopulationSummary>> rows;
+  std::vector<const Acc*> accs;
   for (const auto& [key, acc] : groups) {
     PopulationSummary s;
     std::tie(s.task, s.agent, s.budget, s.split) = key;
+    rows.emplace_back(acc.order, std::move(s));
+    accs.push_back(&acc);
+  }
+  // Each row's bootstrap has its own seed: computed in parallel, the same.
+  parallel_for(rows.size(), [&](size_t i) {
+    PopulationSummary& s = rows[i].second;
+    const Acc& acc = *accs[i];
     s.trials = acc.trials;
     s.ok = static_cast<int64_t>(acc.normalized.size());
     s.diverged = acc.diverged;
@@ -54,8 +63,7 @@ std::vector<PopulationSummary> summarize(const std::vector<TrialRecord>& trials,
       s.hi = estimate.ci.hi;
       s.raw_mean = metrics::mean(acc.raw);
     }
-    rows.emplace_back(acc.order, std::move(s));
-  }
+  });
   std::sort(rows.begin(), rows.end(),
             [](const auto& a, const auto& b) { return a.first < b.first; });
   std::vector<PopulationSummary> out;

@@ -39,6 +39,45 @@ std::optional<ShardSpec> shard_from_slurm(
 double population_cost(const Suite& suite, const Population& population,
                        const Catalog& catalog);
 
+// How long a population should take, up front, so that a suite far beyond
+// what the user meant (gaussian-blobs with dim 4096 x 1000 classes, 1024
+// seeds) is refused before training rather than found out hours later.
+//
+// A count of floating-point operations on one core, over all members:
+//   data     (budget + eval_samples x scored splits) x d_in x d_out
+//            + scored splits x 10^4 x d_in x d_out  (references computed by
+//            sampling, as gaussian-blobs' Bayes accuracy)
+//   train    6 x max_updates x min(batch_size, budget) x weights   (learners
+//            with max_updates and batch_size: mlp, logistic, ...)
+//            budget x width^2 + width^3                           (width: ridge)
+//            2 x budget x weights                                 (others)
+//   predict  2 x eval_samples x scored splits x weights
+//            + eval_samples x scored splits x budget x d_in       (k: knn)
+// with weights = the products of consecutive widths d_in, hidden..., d_out
+// (d_in x width + width x d_out with `width`), d_in and d_out from the
+// family's `dim` or `bits` and `classes` parameters when it has them, else
+// from its train split built for one member (its TaskShape; an interactive
+// family's observation size and actions), at kEstimateFlopsPerSecond.
+// A rough guide (within 10x either way), not a promise. Issue 14 adds
+// learner-declared costs: this is the one place to join them.
+inline constexpr double kEstimateFlopsPerSecond = 2e9;
+inline constexpr double kDefaultMaxPopulationSeconds = 3600;
+
+struct PopulationEstimate {
+  double seconds = 0;
+  int64_t input_dim = 1, output_dim = 1;  // what the estimate assumed
+};
+// One estimate per population of `plan`, in plan order (each task's split is
+// built once).
+std::vector<PopulationEstimate> estimate_populations(const Suite& suite,
+                                                     const std::vector<Population>& plan);
+// "123 s", "2.5 min", "3.1 h", "4.2 days"
+std::string human_seconds(double seconds);
+// InputError naming every population whose estimate exceeds `max_seconds`
+// (and the estimate), with how to raise the limit; `what` names the command.
+void check_population_seconds(const Suite& suite, const std::vector<Population>& plan,
+                              double max_seconds);
+
 // The shard (0..count-1) of each population: longest-processing-time first
 // (by cost, ties by plan order) to the shard with the least cost so far
 // (ties: the lowest index). Deterministic; depends only on the plan.

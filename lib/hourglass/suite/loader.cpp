@@ -33,7 +33,14 @@ const std::vector<std::string> kTaskKeys = {"name",   "family",  "params", "trai
                                             "ood",    "source",  "targets", "stream"};
 const std::vector<std::string> kAgentKeys = {"name", "learner", "params"};
 
-std::string squote(const std::string& s) { return "'" + s + "'"; }
+// Quotes a token. Long tokens are cut: an error about a file (an included one
+// may be anything readable) echoes at most a short piece of it.
+constexpr size_t kMaxQuoted = 24;
+std::string squote(const std::string& s) {
+  return "'" + (s.size() > kMaxQuoted ? s.substr(0, kMaxQuoted - 3) + "..." : s) + "'";
+}
+// Quotes a path the user wrote (not a file's content): never cut.
+std::string path_quote(const std::string& s) { return "'" + s + "'"; }
 
 std::string joined(const std::vector<std::string>& xs) {
   std::string out;
@@ -174,7 +181,8 @@ std::optional<std::string> to_string(const YamlNode& n, std::string* error) {
 // The suite loader. Collects diagnostics instead of throwing.
 class Loader {
  public:
-  explicit Loader(const Catalog& catalog) : catalog_(catalog) {}
+  Loader(const Catalog& catalog, const LoadOptions& options)
+      : catalog_(catalog), options_(options) {}
 
   Suite load(const std::string& path);
 
@@ -235,7 +243,14 @@ class Loader {
                                         const std::string& key, const std::string& noun,
                                         const std::string& name_prefix);
 
+  // Whether an included file (canonical path) lies under the suite's folder
+  // or an --include-path; otherwise an error at `where`.
+  bool include_allowed(const std::string& canonical, const std::string& display,
+                       const SourceLocation& where);
+
   const Catalog& catalog_;
+  const LoadOptions& options_;
+  std::vector<std::string> include_roots_;  // canonical folders includes may come from
   std::vector<Diagnostic> diagnostics_;
   std::vector<std::string> files_;                          // read, in order
   std::map<std::string, Layer> cache_;                      // canonical path -> layer
@@ -255,7 +270,7 @@ std::optional<std::string> Loader::read(const std::string& display,
   const bool included = included_at.known();
   const SourceLocation where = included ? included_at : SourceLocation{display, 0, 0};
   const std::string what =
-      included ? "cannot include " + squote(display) + ": " : "cannot read suite file: ";
+      included ? "cannot include " + path_quote(display) + ": " : "cannot read suite file: ";
   if (display.empty()) {
     error(where, what + "empty path");
     return std::nullopt;
@@ -792,8 +807,21 @@ void Loader::merge(Layer* into, const Layer& from) {
   for (const auto& [name, where] : from.learner_where) into->learner_where[name] = where;
 }
 
+bool Loader::include_allowed(const std::string& canonical, const std::string& display,
+                             const SourceLocation& where) {
+  for (const auto& root : include_roots_)
+    if (canonical == root || canonical.rfind(root == "/" ? root : root + "/", 0) == 0) return true;
+  error(where, "cannot include " + path_quote(display) + ": it is outside the suite's folder (" +
+                   (include_roots_.empty() ? std::string("?") : include_roots_.front()) +
+                   (include_roots_.size() > 1 ? ") and every --include-path" : ")") +
+                   "; pass --include-path DIR to allow includes from DIR");
+  incomplete_ = true;
+  return false;
+}
+
 Loader::Layer Loader::load_file(const std::string& display, const SourceLocation& included_at) {
   const std::string canonical = canonical_of(display);
+  if (included_at.known() && !include_allowed(canonical, display, included_at)) return {};
   for (size_t i = 0; i < stack_.size(); ++i) {
     if (stack_[i].first != canonical) continue;
     std::string chain;
@@ -804,7 +832,7 @@ Loader::Layer Loader::load_file(const std::string& display, const SourceLocation
   }
   if (auto it = cache_.find(canonical); it != cache_.end()) return it->second;
   if (stack_.size() >= kMaxIncludeDepth) {
-    error(included_at, "cannot include " + squote(display) + ": includes nested more than " +
+    error(included_at, "cannot include " + path_quote(display) + ": includes nested more than " +
                            std::to_string(kMaxIncludeDepth) + " deep");
     incomplete_ = true;
     return {};
@@ -1060,6 +1088,12 @@ void Loader::check_families(const Layer& layer) {
 }
 
 Suite Loader::load(const std::string& path) {
+  // Includes may come from the suite's own folder tree and the folders the
+  // user allows, after resolving links (a link in the suite's folder to
+  // /etc/shadow is outside it).
+  fs::path folder = fs::path(path).parent_path();
+  include_roots_.push_back(canonical_of(folder.empty() ? "." : folder.string()));
+  for (const auto& dir : options_.include_paths) include_roots_.push_back(canonical_of(dir));
   Layer layer = load_file(path, SourceLocation{});
   const SourceLocation file{path, 1, 1};  // a missing key belongs to the top-level map
   if (!incomplete_) {  // else what is missing may be in the file that failed
@@ -1117,8 +1151,8 @@ Suite Loader::load(const std::string& path) {
 
 }  // namespace
 
-Suite load_suite(const std::string& path, const Catalog& catalog) {
-  return Loader(catalog).load(path);
+Suite load_suite(const std::string& path, const Catalog& catalog, const LoadOptions& options) {
+  return Loader(catalog, options).load(path);
 }
 
 }  // namespace hg

@@ -10,7 +10,8 @@
 // including file; included files are loaded first, in order, and the including
 // file overrides: scalar keys replace, `tasks` and `agents` are merged by name
 // (an entry with the same name replaces the included one, new names are
-// appended). Include cycles and missing files are errors.
+// appended). Include cycles and missing files are errors, and so is an
+// include outside the suite's folder tree unless LoadOptions allows its folder.
 #pragma once
 
 #include <cstdint>
@@ -118,10 +119,20 @@ inline constexpr int64_t kMaxSeeds = 1024;
 inline constexpr int64_t kMaxBudget = 100'000'000;
 inline constexpr int64_t kMaxEvalSamples = 10'000'000;
 
+// Where includes may come from: the suite's own folder tree (always) and
+// these folders (--include-path DIR), compared after resolving symbolic
+// links. An include elsewhere is an error that quotes nothing of that file.
+struct LoadOptions {
+  std::vector<std::string> include_paths;
+};
+
 // Loads and validates; throws SuiteError listing every error (file:line:col).
 // When every key and value is fine on its own, the families' check_split and
 // max_budget run on every task (errors at the task or the OOD split).
-Suite load_suite(const std::string& path, const Catalog& catalog);
+// Quoted tokens in errors are cut to a few dozen characters, and control
+// characters in every message are escaped (core/error.h).
+Suite load_suite(const std::string& path, const Catalog& catalog,
+                 const LoadOptions& options = {});
 
 // The parameters a component sees for one split: spec defaults, then
 // `layers` applied in order (task params, train overrides, an OOD split's

@@ -169,7 +169,7 @@ std::string describe_node(const YamlNode& node) {
     case YamlNode::Kind::kScalar:
       break;
   }
-  std::string text = node.text.size() > 40 ? node.text.substr(0, 37) + "..." : node.text;
+  std::string text = node.text.size() > 24 ? node.text.substr(0, 21) + "..." : node.text;
   return node.quoted ? "\"" + text + "\"" : text;
 }
 
