@@ -7,18 +7,51 @@
 #include "hourglass/learners/learner.h"
 #include "hourglass/results/results.h"
 #include "hourglass/tasks/family.h"
+#include "hourglass/tasks/interactive.h"
 
 namespace hg {
+
+namespace {
+
+// The shape of a task whose training split has these resolved parameters, as
+// a learner sees it (interactive: kind kInteractive, input_dim the
+// observation size, output_dim the number of actions); nullopt for an
+// unregistered family or one that cannot build the split (the run reports
+// that).
+std::optional<TaskShape> task_shape(const std::string& family_name, const Params& train) {
+  const FamilyInfo* family = FamilyRegistry::instance().find(family_name);
+  if (!family) return std::nullopt;
+  try {
+    if (family->kind == TaskKind::kInteractive) {
+      const auto env = family->make_environment(train, {0}, 1);
+      const EnvSpec spec = env->spec();
+      return TaskShape{TaskKind::kInteractive, spec.obs_dim, spec.num_actions, 0};
+    }
+    return family->make_split(train, {0})->shape();
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+}
+
+}  // namespace
 
 Catalog registered_catalog() {
   Catalog catalog;
   for (const auto& [name, info] : FamilyRegistry::instance().entries())
     catalog.families[name] = {
-        info.params, to_string(info.kind), {}, info.check_split, info.max_budget};
+        info.params, to_string(info.kind), {}, info.check_split, info.max_budget, false, {}};
   for (const auto& [name, info] : LearnerRegistry::instance().entries()) {
-    Catalog::Component c{info.params, "", {}, {}, {}};
+    Catalog::Component c{info.params, "", {}, {}, {}, false, {}};
     for (auto k : info.kinds) c.kinds.push_back(to_string(k));
     c.can_continue = info.can_continue;
+    if (info.check_task)
+      c.check_task = [check = info.check_task](const Params& agent, const std::string& task,
+                                               const std::string& family,
+                                               const Params& train) -> std::optional<ParamProblem> {
+        const auto shape = task_shape(family, train);
+        if (!shape) return std::nullopt;  // the family cannot build it: the run reports that
+        return check(agent, *shape, task);
+      };
     catalog.learners[name] = std::move(c);
   }
   return catalog;
