@@ -19,6 +19,7 @@
 #include "commands.h"
 #include "hourglass/core/error.h"
 #include "hourglass/core/tensor_util.h"
+#include "hourglass/learners/learner.h"
 #include "hourglass/report/renderer.h"
 #include "hourglass/results/results.h"
 #include "hourglass/run/plan.h"
@@ -182,6 +183,7 @@ int run(const RunArgs& args) {
   const std::string out =
       args.out.empty() ? "runs/" + suite.name + "/" + utc_now("%Y%m%d-%H%M%S") : args.out;
   prepare_out_dir(out, args.resume, args.overwrite);
+  set_learner_log_dir(out);  // external agents' stderr: OUT/agents/
   const std::string results_path = out + "/results.json";
   const std::string journal_path = out + "/journal.jsonl";
 
