@@ -9,6 +9,7 @@
 
 #include "../test_util.h"
 #include "hourglass/core/error.h"
+#include "hourglass/learners/learner.h"
 #include "hourglass/learners/torchscript/torchscript.h"
 #include "hourglass/protocols/protocols.h"
 #include "hourglass/run/runner.h"

@@ -36,11 +36,9 @@ const Catalog& test_catalog() {
         "regression",
         {},
         {},
-        {},
-        false,
         {}};
     c.families["blobs"] = {
-        {ParamSpec::Int("classes", 2, 2, 100, "number of classes")}, "classification", {}, {}, {}, false, {}};
+        {ParamSpec::Int("classes", 2, 2, 100, "number of classes")}, "classification", {}, {}, {}};
     c.learners["mlp"] = {{ParamSpec::IntList("hidden", {64, 64}, 1, std::nullopt, "hidden widths"),
                           ParamSpec::Choice("activation", "relu", {"relu", "tanh"}, "activation"),
                           ParamSpec::Choice("optimizer", "adam", {"adam", "sgd"}, "optimizer"),
@@ -51,8 +49,6 @@ const Catalog& test_catalog() {
                          "",
                          {"regression"},
                          {},
-                         {},
-                         false,
                          {}};
     c.learners["ridge"] = {
         {ParamSpec::Choice("features", "identity", {"identity", "random-fourier"}, "features"),
@@ -61,10 +57,8 @@ const Catalog& test_catalog() {
         "",
         {"regression"},
         {},
-        {},
-        false,
         {}};
-    c.learners["classifier-only"] = {{}, "", {"classification"}, {}, {}, false, {}};
+    c.learners["classifier-only"] = {{}, "", {"classification"}, {}, {}};
     return c;
   }();
   return catalog;
@@ -88,9 +82,7 @@ const Catalog& table_catalog() {
                            },
                            [](const Params& train) -> std::optional<int64_t> {
                              return train.integer("size") - train.integer("held");
-                           },
-                           false,
-                           {}};
+                           }};
     return c;
   }();
   return catalog;
@@ -1019,8 +1011,6 @@ const Catalog& bring_your_own_catalog() {
                             "",
                             {"regression"},
                             {},
-                            {},
-                            false,
                             {}};
     user.check_task = [](const Params& agent, const std::string& task, const std::string& family,
                          const Params& train) -> std::optional<ParamProblem> {

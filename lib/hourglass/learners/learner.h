@@ -195,14 +195,14 @@ struct LearnerInfo {
   // Errors are located at the parameter's value in the suite.
   std::function<std::optional<ParamProblem>(const Params& params, const TaskShape& shape,
                                             const std::string& task)>
-      check_task;
+      check_task = nullptr;
   // Optional, for learners that train something the user brings (a model
   // file, an agent program): writes a working example of it for a task of
   // this shape into the existing directory `dir` and returns the agent
   // parameters that use it. The conformance tests train every learner this
   // way; a learner with required parameters and no example is left out of
   // them (and must say where it is tested instead).
-  std::function<ParamOverrides(const TaskShape& shape, const std::string& dir)> example;
+  std::function<ParamOverrides(const TaskShape& shape, const std::string& dir)> example = nullptr;
 };
 
 // Where learners may keep files of the current run (an external agent's

@@ -39,9 +39,9 @@ Catalog registered_catalog() {
   Catalog catalog;
   for (const auto& [name, info] : FamilyRegistry::instance().entries())
     catalog.families[name] = {
-        info.params, to_string(info.kind), {}, info.check_split, info.max_budget, false, {}};
+        info.params, to_string(info.kind), {}, info.check_split, info.max_budget};
   for (const auto& [name, info] : LearnerRegistry::instance().entries()) {
-    Catalog::Component c{info.params, "", {}, {}, {}, false, {}};
+    Catalog::Component c{info.params, "", {}, {}, {}};
     for (auto k : info.kinds) c.kinds.push_back(to_string(k));
     c.can_continue = info.can_continue;
     if (info.check_task)

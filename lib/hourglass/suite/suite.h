@@ -51,7 +51,7 @@ struct Catalog {
     // LearnerInfo::check_task and the family's task shape.
     std::function<std::optional<ParamProblem>(const Params& agent, const std::string& task,
                                                const std::string& family, const Params& train)>
-        check_task;
+        check_task = nullptr;
   };
   std::map<std::string, Component> families;
   std::map<std::string, Component> learners;

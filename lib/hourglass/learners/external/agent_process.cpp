@@ -182,6 +182,7 @@ std::string AgentProcess::stderr_tail(int lines) const {
   std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   if (text.size() > 8192) text = text.substr(text.size() - 8192);
   while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
+  if (text.empty()) return text;
   size_t at = text.size();
   for (int i = 0; i < lines && at != std::string::npos && at > 0; ++i)
     at = text.rfind('\n', at - 1);

@@ -76,7 +76,7 @@ torch::jit::Module make_torchscript_mlp(int64_t input_dim, const std::vector<int
         false);
     linear.define(
         "def forward(self, x):\n"
-        "    return torch.nn.functional.linear(x, self.weight, self.bias)\n");
+        "    return torch.matmul(x, self.weight.t()) + self.bias\n");
     net.register_module(name, linear);
     body += "    h = self." + name + "(h)\n";
     if (l + 1 < layers) body += "    h = torch.relu(h)\n";
