@@ -1,15 +1,19 @@
 #!/usr/bin/env bash
 # Sets up Hourglass on Debian 12: installs the Debian packages it needs
 # (skipped when already installed) and builds it in build/.
-#   scripts/setup.sh           packages for building and running
-#   scripts/setup.sh --tests   also what the test suite needs
+#   scripts/setup.sh           packages for building and running; builds only
+#                              build/hourglass (what the quick start runs)
+#   scripts/setup.sh --tests   also what the test suite needs; builds
+#                              everything (tests, sanitizer build, benchmarks,
+#                              fuzzer)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(cmake ninja-build g++ git pkg-config
+packages=(cmake ninja-build g++ git pkg-config ccache
           libtorch-dev libopenblas0-openmp
           libcli11-dev libyaml-cpp-dev libspdlog-dev nlohmann-json3-dev
-          libgtest-dev libbenchmark-dev)
+          libgtest-dev libbenchmark-dev zlib1g-dev
+          dataset-fashion-mnist)
 
 # What the tests need beyond the build (tests/CMakeLists.txt): a single-node
 # Slurm for the job-array test (label slurm); for the report checks (label
@@ -18,16 +22,20 @@ packages=(cmake ninja-build g++ git pkg-config
 # latex; python3-torch runs the TorchScript example (make_models.py), numpy
 # the external-agent examples. Those tests fail, naming the package, when one is missing. clang
 # builds the suite loader fuzzer (label fuzz; left out, with a warning, when
-# clang++ is missing at configure time).
+# clang++ is missing at configure time). The fashion-mnist CLI test reads the
+# real files of dataset-fashion-mnist (installed above for every setup: the
+# family needs it); python3-torch runs the Python peer of the benchmarks
+# (benchmarks/peer/).
 test_packages=(slurm-wlm munge python3
                python3-numpy python3-pandas python3-scipy python3-torch
                chromium fonts-dejavu-core
                texlive-latex-base texlive-latex-recommended
-               clang libclang-rt-14-dev)
+               clang libclang-rt-14-dev python3-torch)
 
+targets=(--target hourglass)
 for arg in "$@"; do
   case "$arg" in
-    --tests) packages+=("${test_packages[@]}") ;;
+    --tests) packages+=("${test_packages[@]}"); targets=() ;;
     *) echo "usage: scripts/setup.sh [--tests]" >&2; exit 2 ;;
   esac
 done
@@ -57,4 +65,4 @@ if command -v ninja >/dev/null; then generator=(-G Ninja); fi
 if [ ! -f build/CMakeCache.txt ]; then
   cmake -S . -B build "${generator[@]}" -DCMAKE_BUILD_TYPE=Release
 fi
-cmake --build build -j"$(nproc)"
+cmake --build build -j"$(nproc)" "${targets[@]}"

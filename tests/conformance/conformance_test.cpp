@@ -166,6 +166,11 @@ TEST_P(EveryFamily, EverySplitSamplesTheDeclaredShapesDeterministically) {
       EXPECT_GE(a.y.min().item<int64_t>(), 0);
       EXPECT_LT(a.y.max().item<int64_t>(), shape.output_dim);
     }
+    // Image inputs: declared by the family, one image per row.
+    EXPECT_EQ(shape.image.defined(), info().image_inputs);
+    if (shape.image.defined()) {
+      EXPECT_EQ(shape.image.size(), shape.input_dim);
+    }
     if (shape.one_hot_block > 0) {
       ASSERT_EQ(shape.input_dim % shape.one_hot_block, 0);
       const auto blocks = a.x.reshape({3, 17, -1, shape.one_hot_block});
@@ -280,6 +285,7 @@ std::vector<Pairing> pairings() {
     if (is_test_double(learner) || testing::needs_user_artifact(l)) continue;
     for (const auto& [family, f] : FamilyRegistry::instance().entries()) {
       if (is_test_double(family) || f.kind == TaskKind::kInteractive) continue;
+      if (l.images_only && !f.image_inputs) continue;  // the loader refuses the pair
       if (std::find(l.kinds.begin(), l.kinds.end(), f.kind) != l.kinds.end())
         out.push_back({learner, family});
     }

@@ -33,6 +33,16 @@ TEST(ParamSpec, FactoriesFillTheFields) {
   EXPECT_EQ(ParamSpec::IntList("l", {}, 0, std::nullopt, "", 0).min_length, 0u);
 }
 
+TEST(ParamSpec, TextTakesAnyStringAndOnlyStrings) {
+  const ParamSpec s = ParamSpec::Text("data_dir", "", "a directory");
+  EXPECT_EQ(s.type, ParamType::kChoice);
+  EXPECT_TRUE(s.choices.empty());
+  EXPECT_EQ(describe_type(s), "text");
+  EXPECT_EQ(check_value(s, std::string("/any/path")), "");
+  EXPECT_EQ(check_value(s, std::string("")), "");
+  EXPECT_EQ(check_value(s, int64_t{3}), "must be text");
+}
+
 TEST(ParamSpec, DefaultsPassTheirOwnCheck) {
   for (const auto& spec : {kLr, kUpdates, kBias, kActivation, kAmplitude, kHidden})
     EXPECT_EQ(check_value(spec, spec.default_value), "") << spec.name;

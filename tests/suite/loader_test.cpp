@@ -613,6 +613,30 @@ TEST(LoaderErrors, IncompatibleLearner) {
                              "trains on classification");
 }
 
+TEST_F(LoaderTest, AnImagesOnlyLearnerIsRefusedOnFlatFamiliesOnly) {
+  Catalog c = test_catalog();
+  c.families["pictures"] = {{}, "classification", {}, {}, {}};
+  c.families["pictures"].images = true;
+  c.learners["convnet"] = {{}, "", {"classification"}, {}, {}};
+  c.learners["convnet"].images = true;
+  const std::string path = write("images.yaml",
+                                 "suite: s\nbudgets: [1]\ntasks:\n"
+                                 "  - {name: flat, family: blobs}\n"
+                                 "  - {name: pics, family: pictures}\n"
+                                 "agents:\n  - name: conv\n    learner: convnet\n");
+  const auto ds = errors_of(path, c);
+  ASSERT_EQ(ds.size(), 1u) << dump(ds);
+  EXPECT_EQ(ds[0].str(), path + ":8:14: error: agent 'conv': learner 'convnet' takes image "
+                                "inputs only, and task 'flat' (family 'blobs') has flat inputs "
+                                "(families with images: pictures)");
+  // Flat learners take image families as they are.
+  const std::string flat = write("flat.yaml",
+                                 "suite: s\nbudgets: [1]\ntasks:\n"
+                                 "  - {name: pics, family: pictures}\n"
+                                 "agents:\n  - name: c\n    learner: classifier-only\n");
+  EXPECT_NO_THROW(load_suite(flat, c));
+}
+
 TEST_F(LoaderTest, CompatibilityIsCheckedOnTheMergedSuite) {
   write("common.yaml", "tasks: [{name: sine, family: sinusoid}]\n");
   const std::string path = write("main.yaml",

@@ -51,6 +51,10 @@ ParamSpec ParamSpec::Choice(std::string name, std::string def, std::vector<std::
   return s;
 }
 
+ParamSpec ParamSpec::Text(std::string name, std::string def, std::string doc) {
+  return Choice(std::move(name), std::move(def), {}, std::move(doc));
+}
+
 ParamSpec ParamSpec::RealRange(std::string name, double lo, double hi, std::optional<double> min,
                                std::optional<double> max, std::string doc) {
   ParamSpec s;
@@ -145,6 +149,7 @@ std::string describe_type(const ParamSpec& spec) {
     case ParamType::kReal: return "real";
     case ParamType::kBool: return "bool";
     case ParamType::kChoice: {
+      if (spec.choices.empty()) return "text";
       std::string out = "one of ";
       for (size_t i = 0; i < spec.choices.size(); ++i) out += (i ? "|" : "") + spec.choices[i];
       return out;
@@ -204,6 +209,7 @@ std::string check_value(const ParamSpec& spec, const ParamValue& value) {
     case ParamType::kChoice: {
       auto s = std::get_if<std::string>(&value);
       if (!s) return "must be " + describe_type(spec);
+      if (spec.choices.empty()) return "";
       for (const auto& c : spec.choices)
         if (c == *s) return "";
       return "must be " + describe_type(spec) + ", got '" + *s + "'";

@@ -22,7 +22,7 @@ enum class ParamType {
   kInt,        // int64
   kReal,       // double
   kBool,       // bool
-  kChoice,     // one of `choices` (string)
+  kChoice,     // one of `choices` (string); any string when `choices` is empty (Text)
   kRealRange,  // [lo, hi] with lo <= hi, both within [min, max]; a scalar v means [v, v]
   kIntList,    // [a, b, ...], each within [min, max]; may be empty only if min_length == 0
   kPath,       // a file path (string); the suite loader resolves a relative path against
@@ -54,6 +54,8 @@ struct ParamSpec {
   static ParamSpec Bool(std::string name, bool def, std::string doc);
   static ParamSpec Choice(std::string name, std::string def, std::vector<std::string> choices,
                           std::string doc);
+  // Free text (a path): a kChoice without choices, any string is allowed.
+  static ParamSpec Text(std::string name, std::string def, std::string doc);
   static ParamSpec RealRange(std::string name, double lo, double hi, std::optional<double> min,
                              std::optional<double> max, std::string doc);
   static ParamSpec IntList(std::string name, std::vector<int64_t> def, std::optional<double> min,

@@ -186,6 +186,10 @@ struct LearnerInfo {
   // Whether Learner::continue_training works: the transfer and continual
   // protocols need it. Interactive learners cannot continue yet.
   bool can_continue = false;
+  // Whether it needs image inputs (TaskShape::image, a family with
+  // FamilyInfo::image_inputs), as a convolutional network does; flat
+  // learners take any input, images included, as rows of input_dim values.
+  bool images_only = false;
   // Optional: checks the agent's resolved parameters against the shape of a
   // task it will train on, before anything runs (`hourglass validate` and
   // `run`): nullopt when fine, else the parameter at fault and what is wrong,

@@ -37,13 +37,16 @@ std::optional<TaskShape> task_shape(const std::string& family_name, const Params
 
 Catalog registered_catalog() {
   Catalog catalog;
-  for (const auto& [name, info] : FamilyRegistry::instance().entries())
+  for (const auto& [name, info] : FamilyRegistry::instance().entries()) {
     catalog.families[name] = {
         info.params, to_string(info.kind), {}, info.check_split, info.max_budget};
+    catalog.families[name].images = info.image_inputs;
+  }
   for (const auto& [name, info] : LearnerRegistry::instance().entries()) {
     Catalog::Component c{info.params, "", {}, {}, {}};
     for (auto k : info.kinds) c.kinds.push_back(to_string(k));
     c.can_continue = info.can_continue;
+    c.images = info.images_only;
     if (info.check_task)
       c.check_task = [check = info.check_task](const Params& agent, const std::string& task,
                                                const std::string& family,

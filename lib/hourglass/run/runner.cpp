@@ -246,6 +246,7 @@ std::vector<TrialRecord> run_population(const Suite& suite, const Population& po
         if (!batch.x.defined()) continue;  // nothing drawn: no train score
       } else {
         if (split.name == "test") source = &train_split;
+        if (const SupervisedSplit* held_out = source->held_out()) source = held_out;
         auto rngs = streams(population.trial_seeds, "split/" + split.name);
         if (const ExamplePool* pool = source->pool()) {
           batch = unseen_examples(*pool, sampler, P, suite.eval_samples, rngs);

@@ -224,6 +224,7 @@ class Loader {
                                     const std::string& what);
   static void merge(Layer* into, const Layer& from);
   void check_compatible(const Layer& layer);
+  std::string image_families() const;  // "fashion-mnist", or "none"
   void check_families(const Layer& layer);
   void check_agents(const Layer& layer);
   void check_protocol(const Layer& layer);
@@ -890,6 +891,13 @@ Loader::Layer Loader::load_file(const std::string& display, const SourceLocation
   return cache_[canonical] = merged;
 }
 
+std::string Loader::image_families() const {
+  std::vector<std::string> names;
+  for (const auto& [name, c] : catalog_.families)
+    if (c.images) names.push_back(name);
+  return names.empty() ? "none" : joined(names);
+}
+
 void Loader::check_compatible(const Layer& layer) {
   for (const auto& agent : layer.agents) {
     auto learner = catalog_.learners.find(agent.learner);
@@ -899,8 +907,16 @@ void Loader::check_compatible(const Layer& layer) {
       auto family = catalog_.families.find(task.family);
       if (family == catalog_.families.end()) continue;
       const std::string& kind = family->second.kind;
-      if (std::find(kinds.begin(), kinds.end(), kind) != kinds.end()) continue;
       auto where = layer.learner_where.find(agent.name);
+      if (std::find(kinds.begin(), kinds.end(), kind) != kinds.end()) {
+        if (learner->second.images && !family->second.images)
+          error(where != layer.learner_where.end() ? where->second : agent.where,
+                "agent " + squote(agent.name) + ": learner " + squote(agent.learner) +
+                    " takes image inputs only, and task " + squote(task.name) + " (family " +
+                    squote(task.family) + ") has flat inputs (families with images: " +
+                    image_families() + ")");
+        continue;
+      }
       error(where != layer.learner_where.end() ? where->second : agent.where,
             "agent " + squote(agent.name) + ": learner " + squote(agent.learner) +
                 " cannot train on task " + squote(task.name) + ": family " + squote(task.family) +

@@ -41,6 +41,9 @@ struct Catalog {
     // learner: whether it can continue training from its current state
     // (LearnerInfo::can_continue); the transfer and continual protocols need it.
     bool can_continue = false;
+    // family: its inputs are images (FamilyInfo::image_inputs); learner: it
+    // takes image inputs only (LearnerInfo::images_only).
+    bool images = false;
     // learner, optional: checks an agent's resolved parameters against one
     // task it will train on, given the task's name, family and resolved
     // training parameters (`train`; the source or the first stage under

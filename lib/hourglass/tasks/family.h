@@ -47,6 +47,19 @@ enum class TaskKind { kRegression, kClassification, kInteractive };
 // and docs.
 std::string to_string(TaskKind kind);
 
+// The shape of one image input: channels x height x width. A task with image
+// inputs still hands every learner flat rows of input_dim = C * H * W values
+// (channel-major, then rows, then columns: x.view({P, n, C, H, W}) recovers
+// the images), so flat learners (logistic, knn, mlp) work on them unchanged
+// and image learners (cnn) reshape them.
+struct ImageShape {
+  int64_t channels = 0;
+  int64_t height = 0;
+  int64_t width = 0;
+  bool defined() const { return channels > 0 && height > 0 && width > 0; }
+  int64_t size() const { return channels * height * width; }
+};
+
 struct TaskShape {
   TaskKind kind = TaskKind::kRegression;
   int64_t input_dim = 1;
@@ -57,6 +70,9 @@ struct TaskShape {
   // this size, concatenated (modular arithmetic: two operands, block p).
   // Learners may embed such inputs (mlp's `embedding`); 0 = dense inputs.
   int64_t one_hot_block = 0;
+  // Image tasks: the shape of one input (image.size() == input_dim); not
+  // defined (all 0) for flat inputs.
+  ImageShape image = {};
 };
 
 // Labelled examples for every member. Tensors live on the host; the sampler
@@ -99,6 +115,13 @@ class SupervisedSplit {
 
   // The split's finite table of examples, or nullptr for a distribution.
   virtual const ExamplePool* pool() const { return nullptr; }
+
+  // A data set's official held-out examples (Fashion-MNIST's 10,000 test
+  // images), or nullptr. When a split has one, the runner scores `test` and
+  // this OOD split on it (sampling it with eval_samples) instead of on fresh
+  // draws or unseen items of the split itself; training still draws from the
+  // split (its pool). Owned by the split.
+  virtual const SupervisedSplit* held_out() const { return nullptr; }
 
  protected:
   explicit SupervisedSplit(int64_t population) : population_(population) {}
@@ -189,6 +212,10 @@ struct FamilyInfo {
   // Optional. The largest budget the train split allows (the size of a finite
   // pool); nullopt = unbounded. The loader rejects larger budgets.
   std::function<std::optional<int64_t>(const Params& train)> max_budget;
+
+  // Whether its inputs are images (TaskShape::image is defined): learners
+  // that take images only (LearnerInfo::images_only) need such a family.
+  bool image_inputs = false;
 
   // A task the docs and `hourglass list families` suggest, built by the
   // conformance tests: task parameters over the defaults, and OOD splits.
