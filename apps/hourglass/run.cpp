@@ -228,6 +228,7 @@ int run(RunArgs args) {
   const std::string out =
       args.out.empty() ? "runs/" + suite.name + "/" + utc_now("%Y%m%d-%H%M%S") : args.out;
   const std::unique_ptr<OutputDir> out_dir = prepare_out_dir(out, args.resume, args.overwrite);
+  set_learner_log_dir(out);  // external agents' stderr: OUT/agents/
   const std::string results_path = out_dir->child(kResultsFile);
   const std::string journal_path = out_dir->child(kJournalFile);
 
