@@ -85,7 +85,7 @@ TEST_F(Cli, RunFormatsAndOverrides) {
                                 "statistic,value,bound,ci_low,ci_high,n,raw,threshold\n"));
   EXPECT_TRUE(contains(csv.out, "population,sine,ridge-rff,,40,ood/far-x,,,mean,"));
   EXPECT_FALSE(contains(csv.out, "constant"));
-  const auto md = hourglass(base + " --format md");
+  const auto md = hourglass(base + " --format md --report full");
   ASSERT_EQ(md.code, 0);
   EXPECT_TRUE(contains(md.out, "| agent | budget | train | test | ood/far-x |"));
   const auto json = hourglass(base + " --format json");
