@@ -85,7 +85,7 @@ TEST_F(Cli, RunFormatsAndOverrides) {
                                 "statistic,value,bound,ci_low,ci_high,n,raw,threshold\n"));
   EXPECT_TRUE(contains(csv.out, "population,sine,ridge-rff,,40,ood/far-x,,,mean,"));
   EXPECT_FALSE(contains(csv.out, "constant"));
-  const auto md = hourglass(base + " --format md");
+  const auto md = hourglass(base + " --format md --report full");
   ASSERT_EQ(md.code, 0);
   EXPECT_TRUE(contains(md.out, "| agent | budget | train | test | ood/far-x |"));
   const auto json = hourglass(base + " --format json");
@@ -123,7 +123,7 @@ TEST_F(Cli, RunEndsWithACompactReportAfterTheLogs) {
                           "' run suites/quickstart.yaml --out '" + dir_ + "/q' </dev/null >'" +
                           both + "' 2>&1";
   const int status = std::system(cmd.c_str());
-  const std::string text = hg::testing::read_file(both);
+  const std::string text = Cli::read(both);
   ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << text;
   std::istringstream lines(text);
   int count = 0;
@@ -159,14 +159,14 @@ TEST_F(Cli, DefaultThreadsAreOnePerJobAndMoreThreadsWaitPassively) {
                            "--budgets 20 --seeds 2 --out '" + dir_;
   ::unsetenv("OMP_WAIT_POLICY");
   ASSERT_EQ(hourglass(base + "/d'").code, 0);
-  const auto d = hg::testing::read_json(dir_ + "/d/results.json")["environment"];
+  const auto d = nlohmann::json::parse(Cli::read(dir_ + "/d/results.json"))["environment"];
   EXPECT_EQ(d["threads_per_job"], 1);
   EXPECT_EQ(d["jobs"], 1);  // one population: one job, whatever the cores
   EXPECT_EQ(d["omp_wait_policy"], "");
   EXPECT_EQ(d["command"].get<std::string>().find("--jobs"), std::string::npos);
 
   ASSERT_EQ(hourglass(base + "/t' --threads 2").code, 0);
-  const auto t = hg::testing::read_json(dir_ + "/t/results.json")["environment"];
+  const auto t = nlohmann::json::parse(Cli::read(dir_ + "/t/results.json"))["environment"];
   EXPECT_EQ(t["threads_per_job"], 2);
   EXPECT_EQ(t["omp_wait_policy"], "PASSIVE");  // set before libgomp started
   const auto t2 = hourglass(base + "/t2' --threads 2 --overwrite");

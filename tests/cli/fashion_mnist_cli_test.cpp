@@ -51,7 +51,7 @@ class FashionMnistCli : public Cli {
 
 TEST_F(FashionMnistCli, RealImagesScoreWellAboveChanceInDistributionAndDropUnderShift) {
   const std::string suite = write("fashion.yaml", kSuite);
-  const auto r = hourglass("run '" + suite + "' --quiet --threads 1 --out '" + dir_ + "/a'");
+  const auto r = hourglass("run '" + suite + "' --quiet --threads 1 --report full --out '" + dir_ + "/a'");
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_TRUE(contains(r.out, "ood/rotate-90")) << r.out;
   const auto results = nlohmann::json::parse(read(dir_ + "/a/results.json"));

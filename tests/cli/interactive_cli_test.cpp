@@ -37,7 +37,7 @@ agents:
 
 TEST_F(Cli, InteractiveSuiteRunsEverySplitAndRandomScoresAboutZero) {
   const std::string suite = write("interactive.yaml", kSuite);
-  const auto a = hourglass("run '" + suite + "' --quiet --threads 1 --out '" + dir_ + "/a'");
+  const auto a = hourglass("run '" + suite + "' --quiet --threads 1 --report full --out '" + dir_ + "/a'");
   ASSERT_EQ(a.code, 0) << a.err;
   EXPECT_TRUE(contains(a.out, "ood/larger")) << a.out;
 

@@ -250,7 +250,10 @@ agents:
     learner: ridge
 )");
   const std::string out = dir_ + "/faults";
-  const auto o = hourglass("run '" + suite + "' --threads 1 --out '" + out + "'",
+  // `enormous` must fail at run time (out of memory under the ulimit), not be
+  // refused up front by the cost estimate: the limit is raised past it.
+  const auto o = hourglass("run '" + suite + "' --threads 1 --report full "
+                           "--max-population-seconds 1e9 --out '" + out + "'",
                            "ulimit -v 4000000;");  // 4 GB of address space
   EXPECT_EQ(o.code, 1) << o.err;
   EXPECT_TRUE(contains(o.err, "6 trial(s) failed or diverged")) << o.err;

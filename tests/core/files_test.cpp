@@ -12,7 +12,7 @@
 #include <sstream>
 
 #include "hourglass/core/error.h"
-#include "test_util.h"
+#include "../test_util.h"
 
 namespace hg {
 namespace {

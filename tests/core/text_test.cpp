@@ -20,7 +20,9 @@ TEST(Printable, EscapesControlCharactersAndKeepsTheRest) {
 }
 
 TEST(Printable, DiagnosticsArePrintableAndNoNulCutsThemShort) {
-  const Diagnostic d{{"f.yaml", 3, 4}, std::string("bad \x1b name 'a\0b' and the rest\n", 30)};
+  Diagnostic d;
+  d.where = SourceLocation{"f.yaml", 3, 4};
+  d.message = std::string("bad \x1b name 'a\0b' and the rest\n", 30);
   EXPECT_EQ(d.str(), "f.yaml:3:4: error: bad \\x1b name 'a\\x00b' and the rest\\n");
   const InputError located({"f\x07.yaml", 1, 2}, "x");
   EXPECT_STREQ(located.what(), "f\\x07.yaml:1:2: error: x");

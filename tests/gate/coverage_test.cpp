@@ -66,28 +66,32 @@ TEST(GateCoverage, EveryGateSuiteHasItsSuiteFileAndBaseline) {
     EXPECT_EQ(read_json(baseline)["suite"]["name"], suite);
   }
   // And no baseline that the gate does not run.
-  for (const auto& entry : fs::directory_iterator(fs::path(HOURGLASS_SOURCE_DIR) / "suites/baselines"))
-    if (entry.path().extension() == ".json")
+  for (const auto& entry : fs::directory_iterator(fs::path(HOURGLASS_SOURCE_DIR) / "suites/baselines")) {
+    if (entry.path().extension() == ".json") {
       EXPECT_TRUE(listed.count(entry.path().stem().string()))
           << entry.path() << " is not a gate suite (HOURGLASS_GATE_SUITES in tests/CMakeLists.txt)";
+    }
+  }
 }
 
 TEST(GateCoverage, EveryRegisteredFamilyIsInAGateSuite) {
   const Covered c = covered_by_baselines();
   for (const auto& name : FamilyRegistry::instance().names())
-    if (shipped(name))
+    if (shipped(name)) {
       EXPECT_TRUE(c.families.count(name))
           << "family '" << name << "' is in no gate suite: add a small task with it to one of "
           << HOURGLASS_GATE_SUITES << " (suites/*.yaml) and run scripts/update-baseline.sh";
+    }
 }
 
 TEST(GateCoverage, EveryRegisteredLearnerIsInAGateSuite) {
   const Covered c = covered_by_baselines();
   for (const auto& name : LearnerRegistry::instance().names())
-    if (shipped(name))
+    if (shipped(name)) {
       EXPECT_TRUE(c.learners.count(name))
           << "learner '" << name << "' is in no gate suite: add a small agent with it to one of "
           << HOURGLASS_GATE_SUITES << " (suites/*.yaml) and run scripts/update-baseline.sh";
+    }
 }
 
 // The check itself can fail: a name the gate suites do not hold is reported.

@@ -309,7 +309,7 @@ TEST(ResultsFile, NamesWithControlCharactersAreRefusedAndMessagesEscaped) {
   const std::string nul = message_of([&] { read_results(dir.file("n.json", results_text({t}))); });
   EXPECT_NE(nul.find("'a\\x00b'"), std::string::npos) << nul;
   t = trial("a", 100, 0, 0.5);
-  t.status = "failed";
+  t.status = TrialStatus::kFailed;
   t.message = "boom\x1b[2J";
   const Results back = read_results(dir.file("m.json", results_text({t})));
   EXPECT_EQ(back.trials.at(0).message, "boom\\x1b[2J");

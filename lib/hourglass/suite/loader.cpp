@@ -1088,13 +1088,18 @@ void Loader::check_families(const Layer& layer) {
     };
     const Params first = resolved(splits[0]);
     for (const auto& split : splits) {
-      const Params params = resolved(split);
+      // The first split is checked as `first` itself (split == train, as
+      // FamilyInfo::check_split documents: a family may check once per task
+      // what all its splits share, such as data files).
+      const bool is_first = &split == &splits[0];
+      const Params params = is_first ? first : resolved(split);
+      const Params& checked = is_first ? first : params;
       const SourceLocation where = split.where.known() ? split.where : task.where;
       const bool train = split.label.empty();
       const std::string at = "task " + squote(task.name) +
                              (train ? ": " : " (" + split.label + "): ");
       if (c.check_split)
-        if (auto why = c.check_split(params, first); !why.empty()) {
+        if (auto why = c.check_split(checked, first); !why.empty()) {
           error(where, at + (train ? "family " + squote(task.family) + ": " : "") + why);
           continue;
         }
