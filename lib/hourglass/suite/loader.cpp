@@ -1126,7 +1126,7 @@ void Loader::check_families(const Layer& layer) {
 // Learner checks against each task's shape (a TorchScript model's output
 // shape): one error per agent and parameter, at the first task that fails.
 void Loader::check_agents(const Layer& layer) {
-  const std::string protocol = layer.protocol.value_or(kProtocolStandard);
+  const ProtocolInfo* info = protocol_of(layer);
   for (const auto& agent : layer.agents) {
     auto learner = catalog_.learners.find(agent.learner);
     if (learner == catalog_.learners.end() || !learner->second.check_task) continue;
@@ -1134,12 +1134,16 @@ void Loader::check_agents(const Layer& layer) {
     for (const auto& task : layer.tasks) {
       auto family = catalog_.families.find(task.family);
       if (family == catalog_.families.end()) continue;
-      const SplitSpec* first = protocol == kProtocolTransfer ? &task.source
-                               : protocol == kProtocolContinual && !task.stream.empty()
-                                   ? &task.stream.front()
-                                   : nullptr;
-      const Params train = resolve_params(
-          family->second.params, {&task.params, first ? &first->overrides : &task.train});
+      // The task's first split under the protocol (it plays `train`: the
+      // source of transfer, the first stage of continual).
+      std::vector<const ParamMap*> layers{&task.params};
+      const auto splits = info && info->checked_splits ? info->checked_splits(task)
+                                                       : std::vector<CheckedSplit>{};
+      if (splits.empty())
+        layers.push_back(&task.train);
+      else
+        layers.insert(layers.end(), splits[0].layers.begin(), splits[0].layers.end());
+      const Params train = resolve_params(family->second.params, layers);
       auto problem = learner->second.check_task(params, task.name, task.family, train);
       if (!problem) continue;
       auto written = agent.params.find(problem->param);
