@@ -11,7 +11,6 @@
 #include "hourglass/core/error.h"
 #include "hourglass/learners/learner.h"
 #include "hourglass/learners/torchscript/torchscript.h"
-#include "hourglass/protocols/protocols.h"
 #include "hourglass/run/runner.h"
 
 namespace hg {
@@ -33,7 +32,7 @@ Suite load(const TempDir& dir, const std::string& yaml) {
 double mean_normalized(const std::vector<TrialRecord>& trials, const std::string& split) {
   double sum = 0;
   for (const auto& t : trials) {
-    EXPECT_EQ(t.status, "ok") << t.message;
+    EXPECT_EQ(t.status, TrialStatus::kOk) << t.message;
     sum += t.find_split(split)->normalized;
   }
   return sum / static_cast<double>(trials.size());
@@ -195,7 +194,7 @@ agents: [{name: mine, learner: torchscript, params: {model: pretrained.pt, init:
 )");
   for (const auto& population : expand(suite)) {
     const auto trials = run_population(suite, population, "cpu");
-    for (const auto& t : trials) EXPECT_EQ(t.status, "ok") << t.message;
+    for (const auto& t : trials) EXPECT_EQ(t.status, TrialStatus::kOk) << t.message;
   }
 }
 
