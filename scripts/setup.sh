@@ -22,7 +22,8 @@ packages=(cmake ninja-build g++ git pkg-config ccache
 # latex; python3-torch runs the TorchScript example (make_models.py), numpy
 # the external-agent examples. Those tests fail, naming the package, when one is missing. clang
 # builds the suite loader fuzzer (label fuzz; left out, with a warning, when
-# clang++ is missing at configure time). The fashion-mnist CLI test reads the
+# clang++ is missing at configure time); clang-tidy checks the library
+# sources (label tidy). The fashion-mnist CLI test reads the
 # real files of dataset-fashion-mnist (installed above for every setup: the
 # family needs it); python3-torch runs the Python peer of the benchmarks
 # (benchmarks/peer/).
@@ -30,7 +31,7 @@ test_packages=(slurm-wlm munge python3
                python3-numpy python3-pandas python3-scipy python3-torch
                chromium fonts-dejavu-core
                texlive-latex-base texlive-latex-recommended
-               clang libclang-rt-14-dev python3-torch)
+               clang libclang-rt-14-dev clang-tidy)
 
 targets=(--target hourglass)
 for arg in "$@"; do

@@ -12,18 +12,12 @@
 
 #include "hourglass/core/params.h"
 #include "hourglass/learners/learner.h"
+#include "hourglass/testing/conformance.h"
 
 namespace hg::testing {
 
 inline bool needs_user_artifact(const LearnerInfo& info) {
-  if (info.example) return false;
-  for (const auto& s : info.params) {
-    if (s.type == ParamType::kPath && std::get<std::string>(s.default_value).empty()) return true;
-    if (s.type == ParamType::kCommand &&
-        std::get<std::vector<std::string>>(s.default_value).empty())
-      return true;
-  }
-  return false;
+  return conformance::needs_user_artifact(info);
 }
 
 // nullopt when needs_user_artifact(info).

@@ -48,8 +48,18 @@ std::function<uint64_t()> add_max_input_size(CLI::App* cmd);
 void add_suite_limits(CLI::App* cmd, std::vector<std::string>* include_paths,
                       double* max_population_seconds);
 
-// Directory of the shipped suites: HOURGLASS_SUITES_DIR from the build.
+// Directory of the shipped suites: share/hourglass/suites beside an
+// installed executable, else HOURGLASS_SUITES_DIR (the source tree) from the build.
 std::string shipped_suites_dir();
+
+// Adds `--plugin FILE` (repeatable) to `cmd`, filling `plugins`. plugins.cpp.
+void add_plugin_option(CLI::App* cmd, std::vector<std::string>* plugins);
+// Loads `files` (--plugin), then the plugins each suite file names
+// (`plugins:`, through includes from `include_paths` too, as --include-path
+// allows), before any suite is checked. Throws InputError naming the plugin
+// that is refused (hourglass/core/plugin.h).
+void load_plugins(const std::vector<std::string>& files, const std::vector<std::string>& suites,
+                  const std::vector<std::string>& include_paths = {});
 
 // The current UTC time in strftime `format` (run directories, timestamps). run.cpp.
 std::string utc_now(const char* format);

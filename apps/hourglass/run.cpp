@@ -23,6 +23,7 @@
 #include "commands.h"
 #include "hourglass/core/error.h"
 #include "hourglass/core/files.h"
+#include "hourglass/core/plugin.h"
 #include "hourglass/core/progress.h"
 #include "hourglass/core/tensor_util.h"
 #include "hourglass/learners/learner.h"
@@ -68,6 +69,7 @@ struct RunArgs {
   std::string report = "compact";  // compact | full
   bool quiet = false;
   std::string shard;
+  std::vector<std::string> plugins;
 };
 
 std::atomic<int> g_signal{0};
@@ -148,6 +150,7 @@ std::string run_command(const RunArgs& args, const std::string& out) {
   if (args.jobs != 0) cmd += " --jobs " + std::to_string(args.jobs);
   if (args.threads != 0) cmd += " --threads " + std::to_string(args.threads);
   if (!args.shard.empty()) cmd += " --shard " + shell_word(args.shard);
+  for (const auto& p : args.plugins) cmd += " --plugin " + shell_word(p);
   return cmd;
 }
 
@@ -187,6 +190,7 @@ int run(RunArgs args) {
   // Before anything is read, logged or written: the re-executed process
   // starts this run again from the top (threads.h).
   if (args.threads > 1) reexec_with_passive_openmp_wait();
+  load_plugins(args.plugins, {args.suite}, args.include_paths);
   const Catalog catalog = registered_catalog();
   Suite suite = load_suite(args.suite, catalog, {args.include_paths});
   apply_overrides(suite, args);
@@ -284,6 +288,7 @@ int run(RunArgs args) {
                          {"plan", nlohmann::json::array()},
                          {"shard", nullptr}};
   for (const auto& p : full_plan) results.environment["plan"].push_back(p.key);
+  if (!loaded_plugins().empty()) results.environment["plugins"] = loaded_plugins();
   if (shard) {
     nlohmann::json keys = nlohmann::json::array();
     for (const auto& p : plan) keys.push_back(p.key);
@@ -462,6 +467,7 @@ void add_run(CLI::App& app, Action& action) {
                   "run shard K/N of the populations (0 <= K < N; balanced by estimated cost, "
                   "never splitting a population); default from SLURM_ARRAY_TASK_ID/_COUNT/_MIN "
                   "when set. Combine the shards' results with `hourglass merge`");
+  add_plugin_option(cmd, &args->plugins);
   cmd->callback([&action, args, seeds, budgets] {
     args->seeds_given = seeds->count() > 0;
     args->budgets_given = budgets->count() > 0;

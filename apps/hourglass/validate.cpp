@@ -32,8 +32,11 @@ void add_validate(CLI::App& app, Action& action) {
   auto max_seconds = std::make_shared<double>(kDefaultMaxPopulationSeconds);
   cmd->add_option("suites", *files, "suite files (YAML)")->required();
   add_suite_limits(cmd, include_paths.get(), max_seconds.get());
-  cmd->callback([&action, files, include_paths, max_seconds] {
-    action = [files, include_paths, max_seconds] {
+  auto plugins = std::make_shared<std::vector<std::string>>();
+  add_plugin_option(cmd, plugins.get());
+  cmd->callback([&action, files, include_paths, max_seconds, plugins] {
+    action = [files, include_paths, max_seconds, plugins] {
+      load_plugins(*plugins, *files, *include_paths);
       const Catalog catalog = registered_catalog();
       int code = kExitOk;
       for (const auto& path : *files) {

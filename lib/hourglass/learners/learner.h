@@ -238,6 +238,10 @@ double minibatch_cost(const Params& params, int64_t budget);
 void set_learner_log_dir(const std::string& dir);
 std::string learner_log_dir();
 
+template <>
+struct RegistryNoun<LearnerInfo> {
+  static constexpr const char* value = "learner";
+};
 using LearnerRegistry = Registry<LearnerInfo>;
 using LearnerRegistrar = Registrar<LearnerInfo>;
 

@@ -141,6 +141,10 @@ struct ProtocolInfo {
   std::function<std::vector<report::TextSection>(const Report& report)> report_sections;
 };
 
+template <>
+struct RegistryNoun<ProtocolInfo> {
+  static constexpr const char* value = "protocol";
+};
 using ProtocolRegistry = Registry<ProtocolInfo>;
 using ProtocolRegistrar = Registrar<ProtocolInfo>;
 

@@ -28,7 +28,8 @@ constexpr size_t kMaxIncludeDepth = 16;
 
 const std::vector<std::string> kTopKeys = {"suite",   "version",      "description", "include",
                                            "seed",    "seeds",        "budgets",     "eval_samples",
-                                           "tasks",   "agents",       "protocol",    "pretrain_budget"};
+                                           "tasks",   "agents",       "protocol",    "pretrain_budget",
+                                           "plugins"};
 const std::vector<std::string> kTaskKeys = {"name",   "family",  "params", "train",
                                             "ood",    "source",  "targets", "stream"};
 const std::vector<std::string> kAgentKeys = {"name", "learner", "params"};
@@ -185,6 +186,11 @@ class Loader {
       : catalog_(catalog), options_(options) {}
 
   Suite load(const std::string& path);
+  // The plugins the suite and its includes name, whatever else is wrong.
+  std::vector<PluginRef> plugins(const std::string& path) {
+    allow_includes_beside(path);
+    return load_file(path, {}).plugins;
+  }
 
  private:
   // One file's content, merged with its includes.
@@ -206,6 +212,7 @@ class Loader {
     // Per task name: the keys it wrote that depend on the protocol (train,
     // ood, source, targets, stream) and where.
     std::map<std::string, std::map<std::string, SourceLocation>> task_keys;
+    std::vector<PluginRef> plugins;  // `plugins:`, resolved, includes' first
   };
   using Fields = std::map<std::string, const YamlNode*>;  // known key -> value
 
@@ -214,6 +221,9 @@ class Loader {
   }
 
   Layer load_file(const std::string& display, const SourceLocation& included_at);
+  // Includes may come from the folder tree of the suite at `path` and the
+  // folders the options allow.
+  void allow_includes_beside(const std::string& path);
   std::optional<std::string> read(const std::string& display, const SourceLocation& included_at);
   Fields fields(const YamlNode& map, const std::vector<std::string>& allowed,
                 const std::string& prefix, const std::string& noun, const std::string& intro);
@@ -733,6 +743,28 @@ void Loader::read_top(const Fields& f, Layer* layer) {
       layer->protocol_where = v->where;
     }
   }
+  if (auto v = value("plugins")) {
+    // Paths relative to the file that names them, like `include:`.
+    std::vector<const YamlNode*> entries;
+    if (v->is_scalar()) {
+      entries.push_back(v);
+    } else if (v->is_sequence()) {
+      for (const auto& item : v->items) entries.push_back(&item);
+    } else {
+      error(v->where, "key 'plugins' must be a list of shared library paths, got " +
+                          describe_node(*v));
+    }
+    for (const YamlNode* entry : entries) {
+      if (!entry->is_scalar() || entry->text.empty()) {
+        error(entry->where,
+              "key 'plugins' entries must be shared library paths, got " + describe_node(*entry));
+        continue;
+      }
+      const fs::path p(entry->text);
+      const fs::path resolved = p.is_absolute() ? p : fs::path(entry->where.file).parent_path() / p;
+      layer->plugins.push_back({resolved.lexically_normal().generic_string(), entry->where});
+    }
+  }
   if (auto v = value("pretrain_budget")) {
     layer->pretrain_budget = read_int(
         *v, ParamSpec::Int("pretrain_budget", 1, 1, kMaxBudget, ""), "key 'pretrain_budget'");
@@ -821,6 +853,11 @@ void Loader::merge(Layer* into, const Layer& from) {
     into->pretrain_budget_where = from.pretrain_budget_where;
   }
   for (const auto& [name, keys] : from.task_keys) into->task_keys[name] = keys;
+  for (const auto& plugin : from.plugins) {
+    if (std::none_of(into->plugins.begin(), into->plugins.end(),
+                     [&](const PluginRef& p) { return p.path == plugin.path; }))
+      into->plugins.push_back(plugin);
+  }
   into->keys.insert(from.keys.begin(), from.keys.end());
   auto merge_by_name = [](auto* dst, const auto& src) {
     for (const auto& entry : src) {
@@ -1154,13 +1191,17 @@ void Loader::check_agents(const Layer& layer) {
   }
 }
 
-Suite Loader::load(const std::string& path) {
+void Loader::allow_includes_beside(const std::string& path) {
   // Includes may come from the suite's own folder tree and the folders the
   // user allows, after resolving links (a link in the suite's folder to
   // /etc/shadow is outside it).
   fs::path folder = fs::path(path).parent_path();
   include_roots_.push_back(canonical_of(folder.empty() ? "." : folder.string()));
   for (const auto& dir : options_.include_paths) include_roots_.push_back(canonical_of(dir));
+}
+
+Suite Loader::load(const std::string& path) {
+  allow_includes_beside(path);
   Layer layer = load_file(path, SourceLocation{});
   const SourceLocation file{path, 1, 1};  // a missing key belongs to the top-level map
   if (!incomplete_) {  // else what is missing may be in the file that failed
@@ -1214,6 +1255,7 @@ Suite Loader::load(const std::string& path) {
   const ProtocolInfo* protocol = protocol_of(layer);
   suite.protocol = protocol ? protocol->name : layer.protocol.value_or("");
   suite.pretrain_budget = layer.pretrain_budget.value_or(0);
+  suite.plugins = std::move(layer.plugins);
   return suite;
 }
 
@@ -1221,6 +1263,11 @@ Suite Loader::load(const std::string& path) {
 
 Suite load_suite(const std::string& path, const Catalog& catalog, const LoadOptions& options) {
   return Loader(catalog, options).load(path);
+}
+
+std::vector<PluginRef> suite_plugins(const std::string& path, const LoadOptions& options) {
+  const Catalog nothing;
+  return Loader(nothing, options).plugins(path);
 }
 
 }  // namespace hg

@@ -106,6 +106,12 @@ struct AgentSpec {
   SourceLocation where;
 };
 
+// A shared library named by a suite's `plugins:` key (hourglass/core/plugin.h).
+struct PluginRef {
+  std::string path;      // resolved against the directory of the file that names it
+  SourceLocation where;  // of the entry
+};
+
 struct Suite {
   std::string name;
   int version = 1;
@@ -123,6 +129,7 @@ struct Suite {
   // loader always sets it; "" means the default protocol.
   std::string protocol;
   int64_t pretrain_budget = 0;  // `pretrain_budget:` (0 when not written)
+  std::vector<PluginRef> plugins;  // `plugins:` of the suite and its includes
 };
 
 // Limits on the common keys (checked by the loader, documented in docs/suite-format.md).
@@ -145,6 +152,13 @@ struct LoadOptions {
 // characters in every message are escaped (core/error.h).
 Suite load_suite(const std::string& path, const Catalog& catalog,
                  const LoadOptions& options = {});
+
+// The plugins a suite file and its includes name (`plugins:`), read before
+// the suite itself can be checked (its families and learners may come from
+// them). Errors are left to load_suite: a file that cannot be read or a
+// malformed entry simply contributes nothing here; so does an include from
+// outside the folders `options` allows, as in load_suite.
+std::vector<PluginRef> suite_plugins(const std::string& path, const LoadOptions& options = {});
 
 // The parameters a component sees for one split: spec defaults, then
 // `layers` applied in order (task params, train overrides, an OOD split's
