@@ -8,6 +8,7 @@
 #include <functional>
 #include <ostream>
 #include <string>
+#include <vector>
 
 #include "hourglass/results/results.h"
 
@@ -33,8 +34,16 @@ void add_report(CLI::App& app, Action& action);
 void print_run_report(const Results& results, const std::string& label, const std::string& format,
                       std::ostream& out);
 
-// Directory of the shipped suites: HOURGLASS_SUITES_DIR from the build.
+// Directory of the shipped suites: share/hourglass/suites beside an
+// installed executable, else HOURGLASS_SUITES_DIR (the source tree) from the build.
 std::string shipped_suites_dir();
+
+// Adds `--plugin FILE` (repeatable) to `cmd`, filling `plugins`. plugins.cpp.
+void add_plugin_option(CLI::App* cmd, std::vector<std::string>* plugins);
+// Loads `files` (--plugin), then the plugins each suite file names
+// (`plugins:`), before any suite is checked. Throws InputError naming the
+// plugin that is refused (hourglass/core/plugin.h).
+void load_plugins(const std::vector<std::string>& files, const std::vector<std::string>& suites);
 
 // The current UTC time in strftime `format` (run directories, timestamps). run.cpp.
 std::string utc_now(const char* format);

@@ -36,6 +36,7 @@ void print_params(const std::vector<ParamSpec>& specs) {
 int list_families() {
   for (const auto& [name, info] : FamilyRegistry::instance().entries()) {
     std::cout << name << "  [" << to_string(info.kind) << "]  " << info.doc << '\n';
+    std::cout << "    from: " << FamilyRegistry::instance().origin(name) << '\n';
     print_params(info.params);
     if (!info.suggested_ood.empty()) {
       std::cout << "    suggested ood splits";
@@ -59,6 +60,7 @@ int list_learners() {
     for (auto k : info.kinds) kinds += (kinds.empty() ? "" : ", ") + to_string(k);
     std::cout << name << "  [" << kinds << "]  " << info.doc
               << (info.can_continue ? "  (can continue)" : "") << '\n';
+    std::cout << "    from: " << LearnerRegistry::instance().origin(name) << '\n';
     print_params(info.params);
     std::cout << '\n';
   }
@@ -93,20 +95,37 @@ int list_suites(const std::string& dir) {
 
 }  // namespace
 
-std::string shipped_suites_dir() { return HOURGLASS_SUITES_DIR; }
+std::string shipped_suites_dir() {
+  // An installed executable (PREFIX/bin/hourglass) finds the suites
+  // installed beside it (PREFIX/share/hourglass/suites); one in a build
+  // tree uses the source tree's.
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  if (!ec) {
+    const fs::path installed =
+        (exe.parent_path() / HOURGLASS_INSTALLED_SUITES_DIR).lexically_normal();
+    if (fs::is_directory(installed, ec)) return installed.string();
+  }
+  return HOURGLASS_SUITES_DIR;
+}
 
 void add_list(CLI::App& app, Action& action) {
   auto* cmd = app.add_subcommand("list",
                                  "List registered families or learners with every parameter "
-                                 "(type, default, range, doc), or the shipped suites.");
+                                 "(type, default, range, doc) and where each comes from "
+                                 "(built-in or a plugin's path), or the shipped suites.");
   auto what = std::make_shared<std::string>();
+  auto plugins = std::make_shared<std::vector<std::string>>();
   auto dir = std::make_shared<std::string>(shipped_suites_dir());
   cmd->add_option("what", *what, "families | learners | suites")
       ->required()
       ->check(CLI::IsMember({"families", "learners", "suites"}));
   cmd->add_option("--dir", *dir, "directory of suites for `list suites`")->capture_default_str();
-  cmd->callback([&action, what, dir] {
-    action = [what, dir] {
+  add_plugin_option(cmd, plugins.get());
+  cmd->callback([&action, what, dir, plugins] {
+    action = [what, dir, plugins] {
+      load_plugins(*plugins, {});
       if (*what == "families") return list_families();
       if (*what == "learners") return list_learners();
       return list_suites(*dir);

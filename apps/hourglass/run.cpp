@@ -18,6 +18,7 @@
 
 #include "commands.h"
 #include "hourglass/core/error.h"
+#include "hourglass/core/plugin.h"
 #include "hourglass/core/tensor_util.h"
 #include "hourglass/report/renderer.h"
 #include "hourglass/results/results.h"
@@ -54,6 +55,7 @@ struct RunArgs {
   std::string format = "table";
   bool quiet = false;
   std::string shard;
+  std::vector<std::string> plugins;
 };
 
 std::atomic<int> g_signal{0};
@@ -124,6 +126,7 @@ std::string run_command(const RunArgs& args, const std::string& out) {
   if (args.jobs != 1) cmd += " --jobs " + std::to_string(args.jobs);
   if (args.threads != 0) cmd += " --threads " + std::to_string(args.threads);
   if (!args.shard.empty()) cmd += " --shard " + shell_word(args.shard);
+  for (const auto& p : args.plugins) cmd += " --plugin " + shell_word(p);
   return cmd;
 }
 
@@ -154,6 +157,7 @@ void prepare_out_dir(const std::string& dir, bool resume, bool overwrite) {
 }
 
 int run(const RunArgs& args) {
+  load_plugins(args.plugins, {args.suite});
   const Catalog catalog = registered_catalog();
   Suite suite = load_suite(args.suite, catalog);
   apply_overrides(suite, args);
@@ -231,6 +235,7 @@ int run(const RunArgs& args) {
                          {"plan", nlohmann::json::array()},
                          {"shard", nullptr}};
   for (const auto& p : full_plan) results.environment["plan"].push_back(p.key);
+  if (!loaded_plugins().empty()) results.environment["plugins"] = loaded_plugins();
   if (shard) {
     nlohmann::json keys = nlohmann::json::array();
     for (const auto& p : plan) keys.push_back(p.key);
@@ -329,6 +334,7 @@ void add_run(CLI::App& app, Action& action) {
                   "run shard K/N of the populations (0 <= K < N; balanced by estimated cost, "
                   "never splitting a population); default from SLURM_ARRAY_TASK_ID/_COUNT/_MIN "
                   "when set. Combine the shards' results with `hourglass merge`");
+  add_plugin_option(cmd, &args->plugins);
   cmd->callback([&action, args] { action = [args] { return run(*args); }; });
 }
 

@@ -13,8 +13,11 @@ void add_validate(CLI::App& app, Action& action) {
       "file:line:col. Exit 0 when all are valid, 2 otherwise. Writes nothing.");
   auto files = std::make_shared<std::vector<std::string>>();
   cmd->add_option("suites", *files, "suite files (YAML)")->required();
-  cmd->callback([&action, files] {
-    action = [files] {
+  auto plugins = std::make_shared<std::vector<std::string>>();
+  add_plugin_option(cmd, plugins.get());
+  cmd->callback([&action, files, plugins] {
+    action = [files, plugins] {
+      load_plugins(*plugins, *files);
       const Catalog catalog = registered_catalog();
       int code = kExitOk;
       for (const auto& path : *files) {

@@ -188,6 +188,10 @@ struct LearnerInfo {
   bool can_continue = false;
 };
 
+template <>
+struct RegistryNoun<LearnerInfo> {
+  static constexpr const char* value = "learner";
+};
 using LearnerRegistry = Registry<LearnerInfo>;
 using LearnerRegistrar = Registrar<LearnerInfo>;
 

@@ -26,7 +26,8 @@ constexpr size_t kMaxIncludeDepth = 16;
 
 const std::vector<std::string> kTopKeys = {"suite",   "version",      "description", "include",
                                            "seed",    "seeds",        "budgets",     "eval_samples",
-                                           "tasks",   "agents",       "protocol",    "pretrain_budget"};
+                                           "tasks",   "agents",       "protocol",    "pretrain_budget",
+                                           "plugins"};
 const std::vector<std::string> kTaskKeys = {"name",   "family",  "params", "train",
                                             "ood",    "source",  "targets", "stream"};
 const std::vector<std::string> kProtocols = {kProtocolStandard, kProtocolTransfer,
@@ -177,6 +178,8 @@ class Loader {
   explicit Loader(const Catalog& catalog) : catalog_(catalog) {}
 
   Suite load(const std::string& path);
+  // The plugins the suite and its includes name, whatever else is wrong.
+  std::vector<PluginRef> plugins(const std::string& path) { return load_file(path, {}).plugins; }
 
  private:
   // One file's content, merged with its includes.
@@ -198,6 +201,7 @@ class Loader {
     // Per task name: the keys it wrote that depend on the protocol (train,
     // ood, source, targets, stream) and where.
     std::map<std::string, std::map<std::string, SourceLocation>> task_keys;
+    std::vector<PluginRef> plugins;  // `plugins:`, resolved, includes' first
   };
   using Fields = std::map<std::string, const YamlNode*>;  // known key -> value
 
@@ -682,6 +686,28 @@ void Loader::read_top(const Fields& f, Layer* layer) {
       layer->protocol_where = v->where;
     }
   }
+  if (auto v = value("plugins")) {
+    // Paths relative to the file that names them, like `include:`.
+    std::vector<const YamlNode*> entries;
+    if (v->is_scalar()) {
+      entries.push_back(v);
+    } else if (v->is_sequence()) {
+      for (const auto& item : v->items) entries.push_back(&item);
+    } else {
+      error(v->where, "key 'plugins' must be a list of shared library paths, got " +
+                          describe_node(*v));
+    }
+    for (const YamlNode* entry : entries) {
+      if (!entry->is_scalar() || entry->text.empty()) {
+        error(entry->where,
+              "key 'plugins' entries must be shared library paths, got " + describe_node(*entry));
+        continue;
+      }
+      const fs::path p(entry->text);
+      const fs::path resolved = p.is_absolute() ? p : fs::path(entry->where.file).parent_path() / p;
+      layer->plugins.push_back({resolved.lexically_normal().generic_string(), entry->where});
+    }
+  }
   if (auto v = value("pretrain_budget")) {
     layer->pretrain_budget = read_int(
         *v, ParamSpec::Int("pretrain_budget", 1, 1, kMaxBudget, ""), "key 'pretrain_budget'");
@@ -770,6 +796,11 @@ void Loader::merge(Layer* into, const Layer& from) {
     into->pretrain_budget_where = from.pretrain_budget_where;
   }
   for (const auto& [name, keys] : from.task_keys) into->task_keys[name] = keys;
+  for (const auto& plugin : from.plugins) {
+    if (std::none_of(into->plugins.begin(), into->plugins.end(),
+                     [&](const PluginRef& p) { return p.path == plugin.path; }))
+      into->plugins.push_back(plugin);
+  }
   into->keys.insert(from.keys.begin(), from.keys.end());
   auto merge_by_name = [](auto* dst, const auto& src) {
     for (const auto& entry : src) {
@@ -1063,6 +1094,7 @@ Suite Loader::load(const std::string& path) {
   suite.agents = std::move(layer.agents);
   suite.protocol = layer.protocol.value_or(kProtocolStandard);
   suite.pretrain_budget = layer.pretrain_budget.value_or(0);
+  suite.plugins = std::move(layer.plugins);
   return suite;
 }
 
@@ -1070,6 +1102,11 @@ Suite Loader::load(const std::string& path) {
 
 Suite load_suite(const std::string& path, const Catalog& catalog) {
   return Loader(catalog).load(path);
+}
+
+std::vector<PluginRef> suite_plugins(const std::string& path) {
+  const Catalog nothing;
+  return Loader(nothing).plugins(path);
 }
 
 }  // namespace hg

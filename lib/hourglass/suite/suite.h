@@ -94,6 +94,12 @@ inline constexpr const char* kProtocolStandard = "standard";
 inline constexpr const char* kProtocolTransfer = "transfer";
 inline constexpr const char* kProtocolContinual = "continual";
 
+// A shared library named by a suite's `plugins:` key (hourglass/core/plugin.h).
+struct PluginRef {
+  std::string path;      // resolved against the directory of the file that names it
+  SourceLocation where;  // of the entry
+};
+
 struct Suite {
   std::string name;
   int version = 1;
@@ -108,6 +114,7 @@ struct Suite {
   std::vector<AgentSpec> agents;
   std::string protocol = kProtocolStandard;
   int64_t pretrain_budget = 0;  // transfer: source samples per member (>= 1)
+  std::vector<PluginRef> plugins;  // `plugins:` of the suite and its includes
 };
 
 // Limits on the common keys (checked by the loader, documented in docs/suite-format.md).
@@ -119,6 +126,12 @@ inline constexpr int64_t kMaxEvalSamples = 10'000'000;
 // When every key and value is fine on its own, the families' check_split and
 // max_budget run on every task (errors at the task or the OOD split).
 Suite load_suite(const std::string& path, const Catalog& catalog);
+
+// The plugins a suite file and its includes name (`plugins:`), read before
+// the suite itself can be checked (its families and learners may come from
+// them). Errors are left to load_suite: a file that cannot be read or a
+// malformed entry simply contributes nothing here.
+std::vector<PluginRef> suite_plugins(const std::string& path);
 
 // The parameters a component sees for one split: spec defaults, then
 // `layers` applied in order (task params, train overrides, an OOD split's

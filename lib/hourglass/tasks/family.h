@@ -202,6 +202,10 @@ struct FamilyInfo {
       make_environment;
 };
 
+template <>
+struct RegistryNoun<FamilyInfo> {
+  static constexpr const char* value = "family";
+};
 using FamilyRegistry = Registry<FamilyInfo>;
 using FamilyRegistrar = Registrar<FamilyInfo>;
 

@@ -1,0 +1,65 @@
+# The LibTorch-free sources of the library, listed once. Three builds compile
+# them: hourglass_core (through the static library hourglass_base, see the top
+# CMakeLists.txt), the sanitized unit tests (tests/CMakeLists.txt) and the
+# suite loader fuzzer (tests/fuzz/CMakeLists.txt, a separate project built with
+# clang). Each build makes its own static library from these lists with
+# hourglass_torch_free_library(), with its own compiler flags.
+#
+# Paths are relative to lib/hourglass/.
+
+# What the suite loader needs (the fuzzer builds only these).
+set(HOURGLASS_LOADER_SOURCES
+  core/error.cpp
+  core/params.cpp
+  core/sha256.cpp
+  suite/loader.cpp
+  suite/resolve.cpp
+  suite/yaml_tree.cpp
+)
+
+# Everything else that does not use LibTorch: metrics, results, reports.
+set(HOURGLASS_TORCH_FREE_SOURCES
+  ${HOURGLASS_LOADER_SOURCES}
+  core/fast_math.cpp
+  core/random.cpp
+  metrics/statistics.cpp
+  metrics/sample_efficiency.cpp
+  metrics/generalization.cpp
+  metrics/probit_fit.cpp
+  results/results.cpp
+  results/summary.cpp
+  results/compare.cpp
+  results/merge.cpp
+  report/report.cpp
+  report/text_report.cpp
+  report/renderer.cpp
+  report/csv_renderer.cpp
+  report/json_renderer.cpp
+  report/svg.cpp
+  report/html_renderer.cpp
+  report/comparison.cpp
+  report/protocol_report.cpp
+)
+
+get_filename_component(HOURGLASS_LIB_DIR ${CMAKE_CURRENT_LIST_DIR}/../lib ABSOLUTE)
+
+# hourglass_torch_free_library(TARGET [LOADER_ONLY]): a static library of the
+# sources above (LOADER_ONLY: HOURGLASS_LOADER_SOURCES), with the library's
+# include directory and the libraries those sources use. The caller adds its
+# own compile options (sanitizers, -fPIC).
+function(hourglass_torch_free_library target)
+  cmake_parse_arguments(ARG "LOADER_ONLY" "" "" ${ARGN})
+  if(ARG_LOADER_ONLY)
+    set(sources ${HOURGLASS_LOADER_SOURCES})
+  else()
+    set(sources ${HOURGLASS_TORCH_FREE_SOURCES})
+  endif()
+  list(TRANSFORM sources PREPEND ${HOURGLASS_LIB_DIR}/hourglass/)
+  add_library(${target} STATIC ${sources})
+  target_include_directories(${target} PUBLIC $<BUILD_INTERFACE:${HOURGLASS_LIB_DIR}>)
+  target_link_libraries(${target} PRIVATE yaml-cpp)
+  # Header-only; the fuzz project finds it in /usr/include without the package.
+  if(TARGET nlohmann_json::nlohmann_json)
+    target_link_libraries(${target} PUBLIC nlohmann_json::nlohmann_json)
+  endif()
+endfunction()
