@@ -20,6 +20,14 @@ for f in include/hourglass/run/runner.h include/hourglass/suite/yaml_tree.h; do
   [ ! -e "$prefix/$f" ] || { echo "FAIL: the install has the internal header $f" >&2; exit 1; }
 done
 
+# The public headers are closed under #include: every hourglass header an
+# installed header includes is installed too.
+for h in $(find "$prefix/include/hourglass" -name '*.h'); do
+  for inc in $(sed -n 's/^#include "\(hourglass\/[^"]*\)"/\1/p' "$h"); do
+    [ -e "$prefix/include/$inc" ] || { echo "FAIL: $h includes $inc, which is not installed" >&2; exit 1; }
+  done
+done
+
 # Only the installed package: the example's own CMakeLists.txt, nothing of the
 # source tree but that folder.
 generator=()

@@ -105,7 +105,7 @@ void load_plugin(const std::string& path, const SourceLocation& where) {
     fail(std::string("not a shared library that loads here: ") + (error ? error : "dlopen failed"));
   }
   const auto* version = static_cast<const char*>(::dlsym(handle, "hourglass_plugin_version"));
-  if (outcome.refused_version > 0 || (version && std::strcmp(version, HOURGLASS_VERSION_STRING))) {
+  if (outcome.refused_version > 0 || (version && std::strcmp(version, HOURGLASS_VERSION_STRING) != 0)) {
     undo();
     const std::string theirs = version ? version : outcome.foreign_version;
     fail("built against Hourglass " + theirs + ", but this is Hourglass " +
