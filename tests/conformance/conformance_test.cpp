@@ -13,6 +13,14 @@
 // `ok`, draw no more than its budget, and be scored on every split with
 // finite values (the runner rejects predictions of the wrong shape).
 //
+// EveryLearnerEverywhere, per learner and family of a kind it trains on
+// (interactive ones included): determinism (the same population trained
+// twice gives the same trials, bit for bit) and member independence (member
+// a alone and beside member b gives the same trial). EveryRegisteredFamily:
+// at least one suggested OOD split. These checks live in the library
+// (hourglass/testing/conformance.h) and are installed, so plugins run them
+// on their own components; test-only doubles below prove each check fails.
+//
 // Learners and families whose names start with "test-" are test doubles that
 // other test files register in this binary; they are left out. Interactive
 // families and learners have their own conformance tests
@@ -31,6 +39,7 @@
 #include "hourglass/learners/learner.h"
 #include "hourglass/run/runner.h"
 #include "hourglass/tasks/family.h"
+#include "hourglass/testing/conformance.h"
 
 namespace hg {
 namespace {
@@ -63,47 +72,12 @@ std::vector<NamedSplit> splits_of(const FamilyInfo& info) {
   return out;
 }
 
-// What is wrong with `learner` trained on `family` through the real runner:
-// one line per violation, empty when it conforms.
+// What is wrong with `learner` trained on `family` through the real runner
+// (hourglass/testing/conformance.h, the checks plugins run too).
 std::vector<std::string> learner_violations(const std::string& learner, const std::string& family) {
-  const FamilyInfo* info = FamilyRegistry::instance().find(family);
-  if (!info) return {"unknown family " + family};
-  std::string yaml = "suite: conformance\nseeds: 2\neval_samples: 40\nbudgets: [" +
-                     std::to_string(kTinyBudget) + "]\ntasks:\n  - name: t\n    family: " + family +
-                     "\n    params: " + format_overrides(info->example_params) + "\n";
-  if (!info->suggested_ood.empty()) {
-    yaml += "    ood:\n";
-    for (const auto& s : info->suggested_ood)
-      yaml += "      " + s.name + ": " + format_overrides(s.overrides) + "\n";
-  }
-  yaml += "agents: [{name: a, learner: " + learner + "}]\n";
-  std::vector<std::string> out;
-  Suite suite;
-  try {
-    suite = testing::suite_from_yaml(yaml);
-  } catch (const std::exception& e) {
-    return {std::string("the suite does not load: ") + e.what()};
-  }
-  const auto trials = run_population(suite, expand(suite)[0], "cpu");
-  for (const auto& t : trials) {
-    const std::string who = "seed " + std::to_string(t.seed_index) + ": ";
-    if (t.status != "ok") out.push_back(who + "status " + t.status + ": " + t.message);
-    if (t.samples_used > kTinyBudget)
-      out.push_back(who + "drew " + std::to_string(t.samples_used) + " samples with a budget of " +
-                    std::to_string(kTinyBudget));
-    if (t.status != "ok") continue;
-    std::vector<std::string> expected{"train", "test"};
-    for (const auto& s : info->suggested_ood) expected.push_back("ood/" + s.name);
-    for (const auto& name : expected) {
-      const SplitScore* s = t.find_split(name);
-      if (!s) {
-        out.push_back(who + "split " + name + " not scored");
-      } else if (!std::isfinite(s->raw) || !std::isfinite(s->normalized)) {
-        out.push_back(who + "split " + name + " scored " + std::to_string(s->raw));
-      }
-    }
-  }
-  return out;
+  conformance::Options options;
+  options.budget = kTinyBudget;
+  return conformance::training_violations(learner, family, options);
 }
 
 std::string joined(const std::vector<std::string>& lines) {
@@ -290,6 +264,73 @@ INSTANTIATE_TEST_SUITE_P(Registered, EveryLearner, ::testing::ValuesIn(pairings(
                            return param_name(p.param.learner + "_on_" + p.param.family);
                          });
 
+// Determinism and member independence, for every registered learner on every
+// family of a kind it trains on, interactive ones included.
+std::vector<Pairing> all_pairings() {
+  std::vector<Pairing> out;
+  for (const auto& [learner, l] : LearnerRegistry::instance().entries()) {
+    if (is_test_double(learner)) continue;
+    for (const auto& family : conformance::families_for(learner))
+      if (!is_test_double(family)) out.push_back({learner, family});
+  }
+  return out;
+}
+
+class EveryLearnerEverywhere : public ::testing::TestWithParam<Pairing> {};
+
+TEST_P(EveryLearnerEverywhere, IsDeterministic) {
+  const auto v = conformance::determinism_violations(GetParam().learner, GetParam().family);
+  EXPECT_TRUE(v.empty()) << GetParam().learner << " on " << GetParam().family << ":" << joined(v);
+}
+
+// Families on which member a's scores depend on the other members whatever
+// the learner (found by this check: even `random` on cartpole scores member 0
+// differently alone and beside member 1, on test and the OOD splits, so the
+// dependence is in the family or the interactive evaluation, not in the
+// learners). Left out of the sweep until fixed; KnownIssue below fails once
+// it is, so that the exclusion is removed.
+bool known_entangled(const std::string& family) { return family == "cartpole"; }
+
+TEST_P(EveryLearnerEverywhere, TrainsEachMemberIndependentlyOfTheOthers) {
+  if (known_entangled(GetParam().family)) GTEST_SKIP() << "known issue, see known_entangled";
+  const auto v = conformance::independence_violations(GetParam().learner, GetParam().family);
+  EXPECT_TRUE(v.empty()) << GetParam().learner << " on " << GetParam().family << ":" << joined(v);
+}
+
+INSTANTIATE_TEST_SUITE_P(Registered, EveryLearnerEverywhere, ::testing::ValuesIn(all_pairings()),
+                         [](const auto& p) {
+                           return param_name(p.param.learner + "_on_" + p.param.family);
+                         });
+
+TEST(KnownIssue, CartpoleScoresOfAMemberDependOnTheOtherMembers) {
+  const auto v = conformance::independence_violations("random", "cartpole");
+  EXPECT_FALSE(v.empty()) << "cartpole's members are independent now: remove it from "
+                             "known_entangled()";
+}
+
+TEST(EveryLearnerEverywhereCoverage, EveryRegisteredLearnerIsChecked) {
+  const auto all = all_pairings();
+  for (const auto& [learner, info] : LearnerRegistry::instance().entries()) {
+    if (is_test_double(learner)) continue;
+    EXPECT_TRUE(std::any_of(all.begin(), all.end(),
+                            [&](const Pairing& p) { return p.learner == learner; }))
+        << learner;
+  }
+}
+
+// Every family, interactive ones included, declares at least one suggested
+// OOD split, and its suggested splits pass its own checks.
+TEST(EveryRegisteredFamily, DeclaresASuggestedOodSplit) {
+  size_t checked = 0;
+  for (const auto& [name, info] : FamilyRegistry::instance().entries()) {
+    if (is_test_double(name)) continue;
+    ++checked;
+    const auto v = conformance::family_violations(name);
+    EXPECT_TRUE(v.empty()) << name << ":" << joined(v);
+  }
+  EXPECT_GE(checked, 8u);
+}
+
 TEST(EveryLearnerCoverage, EveryRegisteredLearnerMeetsAtLeastOneFamily) {
   for (const auto& [learner, info] : LearnerRegistry::instance().entries()) {
     if (is_test_double(learner)) continue;
@@ -348,6 +389,81 @@ const LearnerRegistrar kGreedy(double_info<GreedyLearner>("test-conformance-gree
 const LearnerRegistrar kSneaky(double_info<SneakyLearner>("test-conformance-sneaky"));
 const LearnerRegistrar kWrongShape(double_info<WrongShapeLearner>("test-conformance-wrong-shape"));
 
+// Scores differently each time it trains: predicts how many times any
+// instance of it has trained in this process.
+class NondeterministicLearner final : public Learner {
+ protected:
+  void do_train(TrainContext& ctx) override {
+    ctx.data.draw(ctx.data.remaining());
+    static int trainings = 0;
+    value_ = static_cast<float>(++trainings);
+  }
+  at::Tensor do_predict(const at::Tensor& x) override {
+    return torch::full({x.size(0), x.size(1), 1}, value_, x.options());
+  }
+  float value_ = 0;
+};
+
+// Pools the training targets of every member: member a's prediction depends
+// on which other members share its population (a real bug: data leaking
+// across seeds through a reduction over the population dimension).
+class EntangledLearner final : public Learner {
+ protected:
+  void do_train(TrainContext& ctx) override {
+    const Batch b = ctx.data.draw(ctx.data.remaining());
+    mean_ = b.y.mean().item<float>();
+  }
+  at::Tensor do_predict(const at::Tensor& x) override {
+    return torch::full({x.size(0), x.size(1), 1}, mean_, x.options());
+  }
+  float mean_ = 0;
+};
+
+LearnerInfo regression_double(const char* name, std::function<std::unique_ptr<Learner>()> make) {
+  LearnerInfo info;
+  info.name = name;
+  info.doc = "a rule-breaking test double";
+  info.kinds = {TaskKind::kRegression};
+  info.make = [make](const Params&) { return make(); };
+  return info;
+}
+const LearnerRegistrar kNondeterministic(regression_double(
+    "test-conformance-nondeterministic", [] { return std::make_unique<NondeterministicLearner>(); }));
+const LearnerRegistrar kEntangled(regression_double(
+    "test-conformance-entangled", [] { return std::make_unique<EntangledLearner>(); }));
+
+// A family that suggests no OOD split (a copy of linear-regression's idea,
+// y = 0 + noise).
+class FlatSplit final : public RegressionSplit {
+ public:
+  explicit FlatSplit(int64_t population) : RegressionSplit(population) {}
+  TaskShape shape() const override { return {TaskKind::kRegression, 1, 1}; }
+  Batch sample(int64_t n, std::vector<Rng>& streams) const override {
+    auto x = torch::empty({population(), n, 1});
+    auto y = torch::empty({population(), n, 1});
+    for (int64_t i = 0; i < population(); ++i)
+      for (int64_t k = 0; k < n; ++k) {
+        x[i][k][0] = streams[i].uniform();
+        y[i][k][0] = streams[i].normal();
+      }
+    return {x, y};
+  }
+  Reference reference() const override {
+    return {std::vector<double>(population(), -2.0), std::vector<double>(population(), -1.0)};
+  }
+};
+
+FamilyInfo no_ood_family() {
+  FamilyInfo info;
+  info.name = "test-conformance-no-ood";
+  info.doc = "a family without suggested OOD splits (a test double)";
+  info.make_split = [](const Params&, const std::vector<uint64_t>& seeds) {
+    return std::make_unique<FlatSplit>(static_cast<int64_t>(seeds.size()));
+  };
+  return info;
+}
+const FamilyRegistrar kNoOod(no_ood_family());
+
 bool mentions(const std::vector<std::string>& lines, const std::string& text) {
   return std::any_of(lines.begin(), lines.end(),
                      [&](const std::string& l) { return l.find(text) != std::string::npos; });
@@ -374,8 +490,42 @@ TEST(ConformanceCheck, ReportsAPredictionOfTheWrongShape) {
   EXPECT_TRUE(mentions(v, "prediction of the wrong shape")) << joined(v);
 }
 
+TEST(ConformanceCheck, ReportsALearnerThatIsNotDeterministic) {
+  const auto v =
+      conformance::determinism_violations("test-conformance-nondeterministic", "sinusoid");
+  EXPECT_TRUE(mentions(v, "not deterministic: seed 0 trained twice: split train scored")) << joined(v);
+  // It breaks nothing else the checks look at.
+  EXPECT_TRUE(conformance::training_violations("test-conformance-nondeterministic", "sinusoid")
+                  .empty());
+}
+
+TEST(ConformanceCheck, ReportsALearnerWhoseMembersDependOnEachOther) {
+  const auto v = conformance::independence_violations("test-conformance-entangled", "sinusoid");
+  EXPECT_TRUE(mentions(v, "members not independent: seed 0 alone against beside seed 1: split "
+                          "train scored"))
+      << joined(v);
+  EXPECT_TRUE(conformance::determinism_violations("test-conformance-entangled", "sinusoid").empty());
+  EXPECT_TRUE(conformance::training_violations("test-conformance-entangled", "sinusoid").empty());
+}
+
+TEST(ConformanceCheck, ReportsAFamilyWithoutASuggestedOodSplit) {
+  const auto v = conformance::family_violations("test-conformance-no-ood");
+  EXPECT_TRUE(mentions(v, "declares no suggested OOD split")) << joined(v);
+  EXPECT_TRUE(conformance::family_violations("sinusoid").empty());
+}
+
+TEST(ConformanceCheck, ChecksEverythingFromOneOrigin) {
+  // A plugin's test asks this of its own path (examples/plugin/); an origin
+  // that registered nothing has nothing wrong.
+  EXPECT_TRUE(conformance::origin_violations("/no/such/plugin.so").empty());
+}
+
 TEST(ConformanceCheck, TheDoublesAreLeftOutOfTheRegisteredSweep) {
   for (const auto& p : pairings()) EXPECT_FALSE(is_test_double(p.learner)) << p.learner;
+  for (const auto& p : all_pairings()) {
+    EXPECT_FALSE(is_test_double(p.learner)) << p.learner;
+    EXPECT_FALSE(is_test_double(p.family)) << p.family;
+  }
 }
 
 }  // namespace

@@ -142,6 +142,10 @@ FamilyInfo MakeInfo() {
   info.make_environment = [](const Params& p, const std::vector<uint64_t>& seeds, int64_t copies) {
     return std::make_unique<CartPole>(p, static_cast<int64_t>(seeds.size()), copies);
   };
+  info.suggested_ood = {
+      {"long-pole", {{"length", std::vector<double>{1.0, 2.0}}}, "poles two to four times as long"},
+      {"heavy-pole", {{"masspole", std::vector<double>{0.3, 0.5}}}, "poles three to five times as heavy"},
+  };
   return info;
 }
 

@@ -121,6 +121,10 @@ FamilyInfo MakeInfo() {
   info.make_environment = [](const Params& p, const std::vector<uint64_t>& seeds, int64_t copies) {
     return std::make_unique<DelayedChain>(p, seeds, copies);
   };
+  info.suggested_ood = {
+      {"longer", {{"length", int64_t{15}}}, "a longer chain than the default 10 states"},
+      {"slippery", {{"slip", 0.3}}, "random actions replace 30% of the chosen ones"},
+  };
   return info;
 }
 

@@ -86,6 +86,10 @@ FamilyInfo MakeInfo() {
   info.make_split = [](const Params& p, const std::vector<uint64_t>& seeds) {
     return std::make_unique<LinearRegressionSplit>(p, seeds);
   };
+  info.suggested_ood = {
+      {"wide-x", {{"x_scale", 3.0}}, "inputs three times as spread (covariate shift)"},
+      {"shifted-x", {{"x_mean", 2.0}}, "inputs moved off centre (covariate shift)"},
+  };
   return info;
 }
 

@@ -366,6 +366,10 @@ FamilyInfo MakeInfo() {
   info.make_environment = [](const Params& p, const std::vector<uint64_t>& seeds, int64_t copies) {
     return std::make_unique<Maze>(p, static_cast<int64_t>(seeds.size()), copies);
   };
+  info.suggested_ood = {
+      {"larger", {{"size", int64_t{11}}}, "larger mazes than the default 9 x 9"},
+      {"denser", {{"density", 0.45}}, "more walls"},
+  };
   return info;
 }
 

@@ -94,6 +94,11 @@ FamilyInfo MakeInfo() {
   info.make_split = [](const Params& p, const std::vector<uint64_t>& seeds) {
     return std::make_unique<SinusoidSplit>(p, seeds);
   };
+  info.suggested_ood = {
+      {"far-x", {{"x", std::vector<double>{5.0, 10.0}}}, "inputs beyond the training range"},
+      {"big-amplitude", {{"amplitude", std::vector<double>{5.0, 10.0}}},
+       "the same kind of functions, larger"},
+  };
   return info;
 }
 
