@@ -17,12 +17,13 @@ packages=(cmake ninja-build g++ git pkg-config
 # Chromium renders the html (with a font to draw text), pdflatex compiles the
 # latex. Those tests fail, naming the package, when one is missing. clang
 # builds the suite loader fuzzer (label fuzz; left out, with a warning, when
-# clang++ is missing at configure time).
+# clang++ is missing at configure time); clang-tidy checks the library
+# sources (label tidy).
 test_packages=(slurm-wlm munge python3
                python3-numpy python3-pandas python3-scipy
                chromium fonts-dejavu-core
                texlive-latex-base texlive-latex-recommended
-               clang libclang-rt-14-dev)
+               clang libclang-rt-14-dev clang-tidy)
 
 for arg in "$@"; do
   case "$arg" in
