@@ -156,7 +156,9 @@ TEST(AgentProcess, FinishKillsWhatTheAgentLeftRunning) {
   {
     AgentProcess agent({"sh", "-c", "sleep 300 & exit 0"}, dir.path() + "/err", 1.0);
     group = agent.pid();
-    std::this_thread::sleep_for(std::chrono::milliseconds(300));  // the sleep has started
+    // Until the shell has run (a loaded machine can take a while to schedule it).
+    for (int i = 0; i < 500 && !group_alive(group); ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
     EXPECT_TRUE(group_alive(group));
     agent.finish(1.0);
   }
