@@ -19,14 +19,15 @@ packages=(cmake ninja-build g++ git pkg-config ccache
 # Slurm for the job-array test (label slurm); for the report checks (label
 # report-tools) pandas loads the csv, scipy checks the statistics, headless
 # Chromium renders the html (with a font to draw text), pdflatex compiles the
-# latex. Those tests fail, naming the package, when one is missing. clang
+# latex; python3-torch runs the TorchScript example (make_models.py), numpy
+# the external-agent examples. Those tests fail, naming the package, when one is missing. clang
 # builds the suite loader fuzzer (label fuzz; left out, with a warning, when
 # clang++ is missing at configure time). The fashion-mnist CLI test reads the
 # real files of dataset-fashion-mnist (installed above for every setup: the
 # family needs it); python3-torch runs the Python peer of the benchmarks
 # (benchmarks/peer/).
 test_packages=(slurm-wlm munge python3
-               python3-numpy python3-pandas python3-scipy
+               python3-numpy python3-pandas python3-scipy python3-torch
                chromium fonts-dejavu-core
                texlive-latex-base texlive-latex-recommended
                clang libclang-rt-14-dev python3-torch)

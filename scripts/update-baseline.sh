@@ -13,7 +13,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bin=${HOURGLASS:-build/hourglass}
 suites=("$@")
-if ((${#suites[@]} == 0)); then suites=(smoke smoke-classification smoke-interactive smoke-images); fi
+if ((${#suites[@]} == 0)); then suites=(smoke smoke-classification smoke-interactive smoke-images smoke-byo); fi
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 

@@ -21,6 +21,7 @@
 #include <thread>
 
 #include "commands.h"
+#include "hourglass/core/children.h"
 #include "hourglass/core/error.h"
 #include "hourglass/core/files.h"
 #include "hourglass/core/progress.h"
@@ -228,6 +229,7 @@ int run(RunArgs args) {
   const std::string out =
       args.out.empty() ? "runs/" + suite.name + "/" + utc_now("%Y%m%d-%H%M%S") : args.out;
   const std::unique_ptr<OutputDir> out_dir = prepare_out_dir(out, args.resume, args.overwrite);
+  set_learner_log_dir(out);  // external agents' stderr: OUT/agents/
   const std::string results_path = out_dir->child(kResultsFile);
   const std::string journal_path = out_dir->child(kJournalFile);
 
@@ -379,7 +381,9 @@ int run(RunArgs args) {
     }
     std::cout.flush();
     std::cerr.flush();
-    // Not joining the runner: its populations in flight are abandoned.
+    // Not joining the runner: its populations in flight are abandoned, and
+    // the agent processes they started are killed with everything they started.
+    kill_child_groups();
     std::_Exit(code);
   }
   runner.join();

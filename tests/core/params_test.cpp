@@ -156,5 +156,39 @@ TEST(Params, WrongNameOrTypeIsALogicError) {
   EXPECT_TRUE(Params().values().empty());
 }
 
+TEST(Params, PathsResolveAgainstTheWritingFilesDirectory) {
+  EXPECT_EQ(resolve_path_value("models/net.pt", "suites/x.yaml"), "suites/models/net.pt");
+  EXPECT_EQ(resolve_path_value("../m/./net.pt", "/a/b/x.yaml"), "/a/m/net.pt");
+  EXPECT_EQ(resolve_path_value("/abs/net.pt", "suites/x.yaml"), "/abs/net.pt");
+  EXPECT_EQ(resolve_path_value("net.pt", "x.yaml"), "net.pt");
+}
+
+TEST(Params, CommandElementsResolveOnlyWhenTheyLookLikeRelativePaths) {
+  EXPECT_EQ(resolve_command_element("python3", "s/x.yaml"), "python3");
+  EXPECT_EQ(resolve_command_element("./agent.py", "s/x.yaml"), "s/agent.py");
+  EXPECT_EQ(resolve_command_element("agents/a.py", "s/x.yaml"), "s/agents/a.py");
+  EXPECT_EQ(resolve_command_element("--out=a/b", "s/x.yaml"), "--out=a/b");
+  EXPECT_EQ(resolve_command_element("/usr/bin/python3", "s/x.yaml"), "/usr/bin/python3");
+}
+
+TEST(Params, PathAndCommandTypesAreCheckedAndFormatted) {
+  const auto model = ParamSpec::Path("model", "", "file");
+  const auto command = ParamSpec::Command("command", {}, "argv", 1);
+  EXPECT_EQ(check_value(model, std::string("a.pt")), "");
+  EXPECT_EQ(check_value(model, int64_t{3}), "must be a file path");
+  EXPECT_EQ(check_value(command, std::vector<std::string>{"python3", "a.py"}), "");
+  EXPECT_EQ(check_value(command, std::vector<std::string>{}), "must have at least 1 element(s)");
+  EXPECT_EQ(check_value(command, std::vector<std::string>{"python3", ""}),
+            "must not have an empty element");
+  EXPECT_EQ(format_value(std::vector<std::string>{"python3", "a.py"}), "[python3, a.py]");
+  EXPECT_EQ(describe_type(command), "command [argv...]");
+  EXPECT_EQ(describe_type(model), "path");
+  Params p({model, command});
+  p.set("command", std::vector<std::string>{"x"});
+  EXPECT_EQ(p.command("command"), std::vector<std::string>{"x"});
+  EXPECT_EQ(p.path("model"), "");
+  EXPECT_THROW(p.path("command"), std::logic_error);
+}
+
 }  // namespace
 }  // namespace hg

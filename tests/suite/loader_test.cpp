@@ -1065,3 +1065,96 @@ TEST(NearestName, SuggestsCloseNamesOnly) {
 
 }  // namespace
 }  // namespace hg
+
+namespace hg {
+namespace {
+
+// ---- path and command parameters, and the learners' check_task hook --------
+
+// The test catalog plus a learner that takes a model file and an agent
+// command, and checks the model against each task (as `torchscript` does).
+const Catalog& bring_your_own_catalog() {
+  static const Catalog catalog = [] {
+    Catalog c = test_catalog();
+    Catalog::Component user{{ParamSpec::Path("model", "", "model file"),
+                             ParamSpec::Command("command", {"agent"}, "argv")},
+                            "",
+                            {"regression"},
+                            {},
+                            {}};
+    user.check_task = [](const Params& agent, const std::string& task, const std::string& family,
+                         const Params& train) -> std::optional<ParamProblem> {
+      if (agent.path("model").empty()) return ParamProblem{"model", "parameter 'model' is required"};
+      if (agent.path("model").find("bad") != std::string::npos)
+        return ParamProblem{"model", "model " + agent.path("model") + " does not fit task '" +
+                                         task + "' (" + family + ", noise " +
+                                         std::to_string(train.real("noise")) + ")"};
+      return std::nullopt;
+    };
+    c.learners["user"] = user;
+    return c;
+  }();
+  return catalog;
+}
+
+std::string diagnostics_of(const std::string& path, const Catalog& catalog) {
+  try {
+    load_suite(path, catalog);
+  } catch (const SuiteError& e) {
+    std::string out;
+    for (const auto& d : e.diagnostics()) out += d.str() + "\n";
+    return out;
+  }
+  return "";
+}
+
+TEST_F(LoaderTest, PathsAndCommandElementsResolveAgainstTheFileThatWritesThem) {
+  write("sub/agents.yaml",
+        "agents:\n"
+        "  - name: mine\n"
+        "    learner: user\n"
+        "    params: {model: models/net.pt, command: [python3, ./a/agent.py, --out=x/y, /abs/p]}\n");
+  const std::string path = write("suite.yaml",
+                                 "suite: byo\nbudgets: [10]\ninclude: [sub/agents.yaml]\n"
+                                 "tasks: [{name: sine, family: sinusoid}]\n");
+  const Suite suite = load_suite(path, bring_your_own_catalog());
+  const auto& params = suite.agents.at(0).params;
+  EXPECT_EQ(std::get<std::string>(params.at("model").value), dir_ + "/sub/models/net.pt");
+  EXPECT_EQ(std::get<std::vector<std::string>>(params.at("command").value),
+            (std::vector<std::string>{"python3", dir_ + "/sub/a/agent.py", "--out=x/y", "/abs/p"}));
+}
+
+TEST_F(LoaderTest, PathAndCommandValuesOfTheWrongTypeAreLocatedErrors) {
+  std::string text = suite_with("noise: 0.1", "{model: [a, b], command: python3 agent.py}");
+  text.replace(text.find("learner: mlp"), 12, "learner: user");
+  const std::string path = write("s.yaml", text);
+  const std::string errors = diagnostics_of(path, bring_your_own_catalog());
+  EXPECT_NE(errors.find(path + ":12:15: error: agent 'mlp-64': parameter 'model' must be a "
+                               "string, got a list"),
+            std::string::npos)
+      << errors;
+  EXPECT_NE(errors.find(path + ":12:32: error: agent 'mlp-64': parameter 'command' must be a "
+                               "command, a list of strings (argv, no shell)"),
+            std::string::npos)
+      << errors;
+}
+
+TEST_F(LoaderTest, CheckTaskErrorsAreLocatedAtTheParameterOrTheAgent) {
+  std::string text = suite_with("noise: 0.25", "{model: bad.pt}");
+  text.replace(text.find("learner: mlp"), 12, "learner: user");
+  const std::string path = write("s.yaml", text);
+  const std::string errors = diagnostics_of(path, bring_your_own_catalog());
+  EXPECT_NE(errors.find(path + ":12:15: error: agent 'mlp-64': model " + dir_ +
+                        "/bad.pt does not fit task 'sine' (sinusoid, noise 0.250000)"),
+            std::string::npos)
+      << errors;
+  std::string none = suite_with("noise: 0.25", "{}");
+  none.replace(none.find("learner: mlp"), 12, "learner: user");
+  const std::string errors2 = diagnostics_of(write("t.yaml", none), bring_your_own_catalog());
+  EXPECT_NE(errors2.find(":9:5: error: agent 'mlp-64': parameter 'model' is required"),
+            std::string::npos)
+      << errors2;
+}
+
+}  // namespace
+}  // namespace hg

@@ -1,6 +1,7 @@
 #include "hourglass/core/params.h"
 
 #include <cmath>
+#include <filesystem>
 #include <sstream>
 #include <stdexcept>
 
@@ -80,6 +81,40 @@ ParamSpec ParamSpec::IntList(std::string name, std::vector<int64_t> def,
   return s;
 }
 
+ParamSpec ParamSpec::Path(std::string name, std::string def, std::string doc) {
+  ParamSpec s;
+  s.name = std::move(name);
+  s.type = ParamType::kPath;
+  s.default_value = std::move(def);
+  s.doc = std::move(doc);
+  return s;
+}
+
+ParamSpec ParamSpec::Command(std::string name, std::vector<std::string> def, std::string doc,
+                             size_t min_length) {
+  ParamSpec s;
+  s.name = std::move(name);
+  s.type = ParamType::kCommand;
+  s.default_value = std::move(def);
+  s.doc = std::move(doc);
+  s.min_length = min_length;
+  return s;
+}
+
+std::string resolve_path_value(const std::string& value, const std::string& file) {
+  namespace fs = std::filesystem;
+  const fs::path p(value);
+  if (value.empty() || p.is_absolute()) return value;
+  return (fs::path(file).parent_path() / p).lexically_normal().generic_string();
+}
+
+std::string resolve_command_element(const std::string& element, const std::string& file) {
+  if (element.empty() || element.find('/') == std::string::npos || element.front() == '-' ||
+      element.front() == '/')
+    return element;
+  return resolve_path_value(element, file);
+}
+
 namespace {
 
 std::string number(double v) {
@@ -121,6 +156,8 @@ std::string describe_type(const ParamSpec& spec) {
     }
     case ParamType::kRealRange: return "range [lo, hi]";
     case ParamType::kIntList: return "list of int";
+    case ParamType::kPath: return "path";
+    case ParamType::kCommand: return "command [argv...]";
   }
   return "?";
 }
@@ -139,6 +176,11 @@ std::string format_value(const ParamValue& value) {
   if (auto s = std::get_if<std::string>(&value)) return *s;
   if (auto r = std::get_if<std::vector<double>>(&value)) return join_list(*r);
   if (auto l = std::get_if<std::vector<int64_t>>(&value)) return join_list(*l);
+  if (auto c = std::get_if<std::vector<std::string>>(&value)) {
+    std::string out = "[";
+    for (size_t i = 0; i < c->size(); ++i) out += (i ? ", " : "") + (*c)[i];
+    return out + "]";
+  }
   return "?";
 }
 
@@ -190,6 +232,17 @@ std::string check_value(const ParamSpec& spec, const ParamValue& value) {
         if (auto e = within(spec, static_cast<double>(v)); !e.empty()) return "each element " + e;
       return "";
     }
+    case ParamType::kPath:
+      return std::holds_alternative<std::string>(value) ? "" : "must be a file path";
+    case ParamType::kCommand: {
+      auto c = std::get_if<std::vector<std::string>>(&value);
+      if (!c) return "must be a command, a list of strings, e.g. [python3, agent.py]";
+      if (c->size() < spec.min_length)
+        return "must have at least " + std::to_string(spec.min_length) + " element(s)";
+      for (const auto& e : *c)
+        if (e.empty()) return "must not have an empty element";
+      return "";
+    }
   }
   return "unknown type";
 }
@@ -237,6 +290,14 @@ std::pair<double, double> Params::range(const std::string& name) const {
 
 const std::vector<int64_t>& Params::int_list(const std::string& name) const {
   return typed<std::vector<int64_t>>(at(name), name, "int list");
+}
+
+const std::string& Params::path(const std::string& name) const {
+  return typed<std::string>(at(name), name, "path");
+}
+
+const std::vector<std::string>& Params::command(const std::string& name) const {
+  return typed<std::vector<std::string>>(at(name), name, "command");
 }
 
 }  // namespace hg

@@ -25,12 +25,17 @@ enum class ParamType {
   kChoice,     // one of `choices` (string); any string when `choices` is empty (Text)
   kRealRange,  // [lo, hi] with lo <= hi, both within [min, max]; a scalar v means [v, v]
   kIntList,    // [a, b, ...], each within [min, max]; may be empty only if min_length == 0
+  kPath,       // a file path (string); the suite loader resolves a relative path against
+               // the directory of the file that wrote it (as `include:` does)
+  kCommand,    // argv, a list of strings, run without a shell; the loader resolves an element
+               // that holds a '/', is not absolute and does not start with '-' like a kPath
 };
 
 // Stored as: kInt int64_t, kReal double, kBool bool, kChoice std::string,
-// kRealRange std::vector<double> of size 2, kIntList std::vector<int64_t>.
+// kRealRange std::vector<double> of size 2, kIntList std::vector<int64_t>,
+// kPath std::string, kCommand std::vector<std::string>.
 using ParamValue = std::variant<bool, int64_t, double, std::string, std::vector<double>,
-                                std::vector<int64_t>>;
+                                std::vector<int64_t>, std::vector<std::string>>;
 
 struct ParamSpec {
   std::string name;
@@ -55,9 +60,23 @@ struct ParamSpec {
                              std::optional<double> max, std::string doc);
   static ParamSpec IntList(std::string name, std::vector<int64_t> def, std::optional<double> min,
                            std::optional<double> max, std::string doc, size_t min_length = 1);
+  // "" as the default means "required": the component's check says so when unset.
+  static ParamSpec Path(std::string name, std::string def, std::string doc);
+  static ParamSpec Command(std::string name, std::vector<std::string> def, std::string doc,
+                           size_t min_length = 1);
 };
 
-// "int", "real", "bool", "one of relu|tanh", "range [lo, hi]", "list of int".
+// The loader's resolution of a kPath value written in `file` (a suite file as
+// displayed): relative paths are taken from file's directory, absolute ones
+// kept; lexically normalized.
+std::string resolve_path_value(const std::string& value, const std::string& file);
+// A kCommand element as the loader resolves it: resolve_path_value when it
+// holds a '/', is not absolute and does not start with '-'; else unchanged
+// (`python3`, `--flag`).
+std::string resolve_command_element(const std::string& element, const std::string& file);
+
+// "int", "real", "bool", "one of relu|tanh", "range [lo, hi]", "list of int",
+// "path", "command [argv...]".
 std::string describe_type(const ParamSpec& spec);
 // "[0.1, 5]", "64", "true", "relu", "[64, 64]": the YAML spelling of a value.
 std::string format_value(const ParamValue& value);
@@ -70,6 +89,12 @@ std::string describe_bounds(const ParamSpec& spec);
 // Checks that `value` has the spec's type and lies within its bounds.
 // Returns an empty string when it does, else what is wrong ("must be >= 1, got 0").
 std::string check_value(const ParamSpec& spec, const ParamValue& value);
+
+// A problem with one parameter of a component: which, and what is wrong.
+struct ParamProblem {
+  std::string param;    // the parameter's name
+  std::string message;  // "model models/net.pt returns [2, 3], task 'blobs' needs [2, 4]"
+};
 
 // The resolved parameters of one component: a value for every declared name.
 // Getters throw std::logic_error on a wrong name or type: that is a bug in the
@@ -89,6 +114,8 @@ class Params {
   const std::string& choice(const std::string& name) const;
   std::pair<double, double> range(const std::string& name) const;
   const std::vector<int64_t>& int_list(const std::string& name) const;
+  const std::string& path(const std::string& name) const;
+  const std::vector<std::string>& command(const std::string& name) const;
 
   const std::map<std::string, ParamValue>& values() const { return values_; }
 

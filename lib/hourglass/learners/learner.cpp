@@ -9,6 +9,16 @@
 
 namespace hg {
 
+namespace {
+std::string& log_dir_storage() {
+  static std::string dir;
+  return dir;
+}
+}  // namespace
+
+void set_learner_log_dir(const std::string& dir) { log_dir_storage() = dir; }
+std::string learner_log_dir() { return log_dir_storage(); }
+
 void mark_diverged_members(const at::Tensor& losses, int64_t last_update,
                            std::vector<std::optional<int64_t>>& diverged_at) {
   count_update(last_update);  // the progress bar's view (core/progress.h)

@@ -198,6 +198,23 @@ struct LearnerInfo {
   // FamilyInfo::image_inputs), as a convolutional network does; flat
   // learners take any input, images included, as rows of input_dim values.
   bool images_only = false;
+  // Optional: checks the agent's resolved parameters against the shape of a
+  // task it will train on, before anything runs (`hourglass validate` and
+  // `run`): nullopt when fine, else the parameter at fault and what is wrong,
+  // naming the task as `task` ("model net.pt returns [2, 3], task 'blobs'
+  // needs [2, 4]"). For interactive families, shape.kind is kInteractive,
+  // input_dim the observation size and output_dim the number of actions.
+  // Errors are located at the parameter's value in the suite.
+  std::function<std::optional<ParamProblem>(const Params& params, const TaskShape& shape,
+                                            const std::string& task)>
+      check_task = nullptr;
+  // Optional, for learners that train something the user brings (a model
+  // file, an agent program): writes a working example of it for a task of
+  // this shape into the existing directory `dir` and returns the agent
+  // parameters that use it. The conformance tests train every learner this
+  // way; a learner with required parameters and no example is left out of
+  // them (and must say where it is tested instead).
+  std::function<ParamOverrides(const TaskShape& shape, const std::string& dir)> example = nullptr;
 };
 
 // The estimated compute of a population of `members` trained on `budget`
@@ -212,6 +229,14 @@ double learner_cost(const std::function<double(const Params&, int64_t)>& cost,
 // min(batch_size, budget) x max(1, sum of `hidden` widths / 64). Needs
 // integer parameters max_updates and batch_size; `hidden` is optional.
 double minibatch_cost(const Params& params, int64_t budget);
+
+// Where learners may keep files of the current run (an external agent's
+// stderr): the run's output folder, set by `hourglass run` before any
+// population starts; "" (the default, tests) means nowhere. Process-wide on
+// purpose: it is a property of the run, not of any population, and keeps the
+// runner's signatures unchanged.
+void set_learner_log_dir(const std::string& dir);
+std::string learner_log_dir();
 
 using LearnerRegistry = Registry<LearnerInfo>;
 using LearnerRegistrar = Registrar<LearnerInfo>;

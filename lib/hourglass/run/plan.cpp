@@ -8,8 +8,33 @@
 #include "hourglass/results/results.h"
 #include "hourglass/run/protocol.h"
 #include "hourglass/tasks/family.h"
+#include "hourglass/tasks/interactive.h"
 
 namespace hg {
+
+namespace {
+
+// The shape of a task whose training split has these resolved parameters, as
+// a learner sees it (interactive: kind kInteractive, input_dim the
+// observation size, output_dim the number of actions); nullopt for an
+// unregistered family or one that cannot build the split (the run reports
+// that).
+std::optional<TaskShape> task_shape(const std::string& family_name, const Params& train) {
+  const FamilyInfo* family = FamilyRegistry::instance().find(family_name);
+  if (!family) return std::nullopt;
+  try {
+    if (family->kind == TaskKind::kInteractive) {
+      const auto env = family->make_environment(train, {0}, 1);
+      const EnvSpec spec = env->spec();
+      return TaskShape{TaskKind::kInteractive, spec.obs_dim, spec.num_actions, 0};
+    }
+    return family->make_split(train, {0})->shape();
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+}
+
+}  // namespace
 
 Catalog registered_catalog() {
   Catalog catalog;
@@ -24,6 +49,14 @@ Catalog registered_catalog() {
     c.can_continue = info.can_continue;
     c.cost = info.cost;
     c.images = info.images_only;
+    if (info.check_task)
+      c.check_task = [check = info.check_task](const Params& agent, const std::string& task,
+                                               const std::string& family,
+                                               const Params& train) -> std::optional<ParamProblem> {
+        const auto shape = task_shape(family, train);
+        if (!shape) return std::nullopt;  // the family cannot build it: the run reports that
+        return check(agent, *shape, task);
+      };
     catalog.learners[name] = std::move(c);
   }
   for (const auto& [name, info] : ProtocolRegistry::instance().entries())

@@ -234,6 +234,7 @@ class Loader {
   void check_compatible(const Layer& layer);
   std::string image_families() const;  // "fashion-mnist", or "none"
   void check_families(const Layer& layer);
+  void check_agents(const Layer& layer);
   void check_protocol(const Layer& layer);
   // The suite's registered protocol (the default when it names none);
   // nullptr when it names an unknown one.
@@ -424,6 +425,36 @@ std::optional<ParamValue> Loader::convert(const ParamSpec& spec, const YamlNode&
       }
       if (list.size() != node.items.size()) return std::nullopt;  // reported per element
       value = list;
+      break;
+    }
+    case ParamType::kPath:
+      if (auto v = to_string(node, &tail)) {
+        if (v->empty())
+          tail = "must be a file path, got an empty string";
+        else
+          value = resolve_path_value(*v, node.where.file);
+      }
+      break;
+    case ParamType::kCommand: {
+      if (!node.is_sequence()) {
+        tail = "must be a command, a list of strings (argv, no shell), e.g. "
+               "[python3, agent.py], got " + describe_node(node);
+        break;
+      }
+      std::vector<std::string> argv;
+      for (size_t i = 0; i < node.items.size(); ++i) {
+        std::string element_tail;
+        auto v = to_string(node.items[i], &element_tail);
+        if (v && v->empty()) element_tail = "must not be empty";
+        if (v && !v->empty()) {
+          argv.push_back(resolve_command_element(*v, node.where.file));
+        } else {
+          error(node.items[i].where,
+                what + " element " + std::to_string(i + 1) + " " + element_tail);
+        }
+      }
+      if (argv.size() != node.items.size()) return std::nullopt;  // reported per element
+      value = argv;
       break;
     }
   }
@@ -1092,6 +1123,37 @@ void Loader::check_families(const Layer& layer) {
   }
 }
 
+// Learner checks against each task's shape (a TorchScript model's output
+// shape): one error per agent and parameter, at the first task that fails.
+void Loader::check_agents(const Layer& layer) {
+  const ProtocolInfo* info = protocol_of(layer);
+  for (const auto& agent : layer.agents) {
+    auto learner = catalog_.learners.find(agent.learner);
+    if (learner == catalog_.learners.end() || !learner->second.check_task) continue;
+    const Params params = resolve_params(learner->second.params, {&agent.params});
+    for (const auto& task : layer.tasks) {
+      auto family = catalog_.families.find(task.family);
+      if (family == catalog_.families.end()) continue;
+      // The task's first split under the protocol (it plays `train`: the
+      // source of transfer, the first stage of continual).
+      std::vector<const ParamMap*> layers{&task.params};
+      const auto splits = info && info->checked_splits ? info->checked_splits(task)
+                                                       : std::vector<CheckedSplit>{};
+      if (splits.empty())
+        layers.push_back(&task.train);
+      else
+        layers.insert(layers.end(), splits[0].layers.begin(), splits[0].layers.end());
+      const Params train = resolve_params(family->second.params, layers);
+      auto problem = learner->second.check_task(params, task.name, task.family, train);
+      if (!problem) continue;
+      auto written = agent.params.find(problem->param);
+      error(written != agent.params.end() ? written->second.where : agent.where,
+            "agent " + squote(agent.name) + ": " + problem->message);
+      break;
+    }
+  }
+}
+
 Suite Loader::load(const std::string& path) {
   // Includes may come from the suite's own folder tree and the folders the
   // user allows, after resolving links (a link in the suite's folder to
@@ -1116,6 +1178,7 @@ Suite Loader::load(const std::string& path) {
   check_protocol(layer);
   // Family checks read resolved parameters: only meaningful once every value is.
   if (diagnostics_.empty()) check_families(layer);
+  if (diagnostics_.empty()) check_agents(layer);
 
   if (!diagnostics_.empty()) {
     auto rank = [&](const std::string& f) {

@@ -49,6 +49,17 @@ struct Catalog {
     // family: its inputs are images (FamilyInfo::image_inputs); learner: it
     // takes image inputs only (LearnerInfo::images_only).
     bool images = false;
+    // learner, optional: checks an agent's resolved parameters against one
+    // task it will train on, given the task's name, family and resolved
+    // training parameters (`train`; the source or the first stage under
+    // transfer and continual). nullopt when fine. Called once every value of
+    // the suite is fine on its own; the error is located at the parameter's
+    // value (at the agent when it wrote none) and prefixed "agent 'name': ".
+    // Opaque to the loader: registered_catalog() builds it from the learner's
+    // LearnerInfo::check_task and the family's task shape.
+    std::function<std::optional<ParamProblem>(const Params& agent, const std::string& task,
+                                               const std::string& family, const Params& train)>
+        check_task = nullptr;
   };
   std::map<std::string, Component> families;
   std::map<std::string, Component> learners;
@@ -128,7 +139,8 @@ struct LoadOptions {
 
 // Loads and validates; throws SuiteError listing every error (file:line:col).
 // When every key and value is fine on its own, the families' check_split and
-// max_budget run on every task (errors at the task or the OOD split).
+// max_budget run on every task (errors at the task or the OOD split), then
+// the learners' check_task on every (task, agent) pair.
 // Quoted tokens in errors are cut to a few dozen characters, and control
 // characters in every message are escaped (core/error.h).
 Suite load_suite(const std::string& path, const Catalog& catalog,

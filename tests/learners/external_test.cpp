@@ -1,0 +1,177 @@
+// AgentProcess: the framing of hourglass.agent/1 and the control of the
+// agent's process, with shell one-liners as agents (no Python needed). The
+// external learner end to end, with Python agents, is tested in
+// tests/cli/external_cli_test.cpp.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <torch/torch.h>
+
+#include <cctype>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "../test_util.h"
+#include "hourglass/learners/external/agent_process.h"
+
+namespace hg {
+namespace {
+
+using testing::TempDir;
+
+// Whether any live (not zombie) process is in process group `group`.
+bool group_alive(pid_t group) {
+  for (const auto& e : std::filesystem::directory_iterator("/proc")) {
+    const std::string name = e.path().filename().string();
+    if (name.empty() || !std::isdigit(static_cast<unsigned char>(name[0]))) continue;
+    std::ifstream in(e.path() / "stat");
+    std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const auto close = stat.rfind(')');
+    if (close == std::string::npos) continue;
+    std::istringstream rest(stat.substr(close + 2));
+    char state = 0;
+    long ppid = 0, pgrp = 0;
+    rest >> state >> ppid >> pgrp;
+    if (pgrp == group && state != 'Z') return true;
+  }
+  return false;
+}
+
+// SIGKILL is delivered asynchronously: a killed process may still be
+// listed for a moment (longer on a loaded machine), so wait up to 5 s.
+bool group_ends(pid_t group) {
+  for (int i = 0; i < 250 && group_alive(group); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  return !group_alive(group);
+}
+
+std::string error_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const AgentError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST(AgentProcess, TensorsRoundTripThroughTheFramingByteForByte) {
+  TempDir dir;
+  AgentProcess cat({"cat"}, dir.path() + "/err", 10.0);  // echoes every message back
+  const auto x = torch::randn({2, 3, 4});
+  const auto ids = torch::arange(6, torch::kLong).reshape({2, 3});
+  const auto done = torch::tensor({true, false, true});
+  cat.send({{"type", "data"}, {"remaining", 7}}, {{"x", x}, {"y", ids}, {"done", done}});
+  const AgentMessage m = cat.receive("the echo");
+  EXPECT_EQ(m.line["type"], "data");
+  EXPECT_EQ(m.line["remaining"], 7);
+  EXPECT_EQ(m.line["tensors"][0]["dtype"], "float32");
+  EXPECT_EQ(m.line["tensors"][0]["shape"], nlohmann::json({2, 3, 4}));
+  EXPECT_TRUE(torch::equal(m.tensor("x"), x));
+  EXPECT_TRUE(torch::equal(m.tensor("y"), ids));
+  EXPECT_TRUE(torch::equal(m.tensor("done"), done));
+  // Non-contiguous tensors are sent in C order.
+  cat.send({{"type", "t"}}, {{"x", x.transpose(0, 2)}});
+  EXPECT_TRUE(torch::equal(cat.receive("the echo").tensor("x"), x.transpose(0, 2).contiguous()));
+}
+
+TEST(AgentProcess, TheWireIsLittleEndianFloat32) {
+  TempDir dir;
+  AgentProcess cat({"cat"}, dir.path() + "/err", 10.0);
+  // 1.0f is 0x3f800000: bytes 00 00 80 3f on the wire.
+  cat.send({{"type", "t"}}, {{"x", torch::ones({1})}});
+  const auto back = cat.receive("the echo").tensor("x");
+  const auto bytes = static_cast<const unsigned char*>(back.data_ptr());
+  EXPECT_EQ(bytes[0], 0x00);
+  EXPECT_EQ(bytes[2], 0x80);
+  EXPECT_EQ(bytes[3], 0x3f);
+}
+
+TEST(AgentProcess, AnAgentThatHangsIsKilledWithItsChildrenAfterTheTimeout) {
+  TempDir dir;
+  AgentProcess agent({"sh", "-c", "sleep 300 & sleep 300"}, dir.path() + "/err", 0.3);
+  const pid_t group = agent.pid();
+  const auto start = std::chrono::steady_clock::now();
+  const std::string e = error_of([&] { agent.receive("a training request"); });
+  const double waited =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  EXPECT_NE(e.find("the agent sent nothing for 0.3 s (timeout) while the harness waited for a "
+                   "training request; it was killed with its process group"),
+            std::string::npos)
+      << e;
+  EXPECT_LT(waited, 5.0);
+  // The whole group is gone: the shell and its background sleep.
+  EXPECT_TRUE(group_ends(group));
+}
+
+TEST(AgentProcess, ExitStatusAndTheStderrTailAreInTheMessage) {
+  TempDir dir;
+  AgentProcess agent({"sh", "-c", "echo first >&2; echo 'it broke' >&2; exit 3"},
+                     dir.path() + "/err", 10.0);
+  const std::string e = error_of([&] { agent.receive("its reply to 'hello'"); });
+  EXPECT_NE(e.find("the agent closed its stdout while the harness waited for its reply to "
+                   "'hello' (the agent exited with status 3); its stderr ends:\nfirst\nit broke"),
+            std::string::npos)
+      << e;
+  EXPECT_NE(e.find("(stderr: " + dir.path() + "/err)"), std::string::npos) << e;
+}
+
+TEST(AgentProcess, MalformedJsonAndTooFewBytesAreNamed) {
+  TempDir dir;
+  {
+    AgentProcess agent({"sh", "-c", "echo '{nope'; sleep 300"}, dir.path() + "/a", 10.0);
+    EXPECT_NE(error_of([&] { agent.receive("x"); }).find("the agent sent malformed JSON"),
+              std::string::npos);
+  }
+  {
+    AgentProcess agent(
+        {"sh", "-c",
+         R"(printf '{"type":"prediction","tensors":[{"name":"y","dtype":"float32","shape":[4]}]}\nab')"},
+        dir.path() + "/b", 10.0);
+    const std::string e = error_of([&] { agent.receive("x"); });
+    EXPECT_NE(e.find("the agent closed its stdout after 2 of the 16 bytes of tensor 'y'"),
+              std::string::npos)
+        << e;
+  }
+  {
+    AgentProcess agent(
+        {"sh", "-c",
+         R"(printf '{"type":"p","tensors":[{"name":"y","dtype":"float16","shape":[1]}]}\n'; sleep 300)"},
+        dir.path() + "/c", 10.0);
+    EXPECT_NE(error_of([&] { agent.receive("x"); }).find("unknown dtype 'float16'"),
+              std::string::npos);
+  }
+  {
+    AgentProcess agent({"sh", "-c", R"(echo '{"type":"error","message":"out of ideas"}')"},
+                       dir.path() + "/d", 10.0);
+    EXPECT_NE(error_of([&] { agent.receive("x"); })
+                  .find("the agent reported an error: out of ideas"),
+              std::string::npos);
+  }
+}
+
+TEST(AgentProcess, AProgramThatDoesNotExistCannotStart) {
+  TempDir dir;
+  const std::string e = error_of(
+      [&] { AgentProcess agent({"/nonexistent/agent"}, dir.path() + "/err", 1.0); });
+  EXPECT_NE(e.find("cannot start the agent '/nonexistent/agent'"), std::string::npos) << e;
+}
+
+TEST(AgentProcess, FinishKillsWhatTheAgentLeftRunning) {
+  TempDir dir;
+  pid_t group = -1;
+  {
+    AgentProcess agent({"sh", "-c", "sleep 300 & exit 0"}, dir.path() + "/err", 1.0);
+    group = agent.pid();
+    // Until the shell has run (a loaded machine can take a while to schedule it).
+    for (int i = 0; i < 500 && !group_alive(group); ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    EXPECT_TRUE(group_alive(group));
+    agent.finish(1.0);
+  }
+  EXPECT_TRUE(group_ends(group));
+}
+
+}  // namespace
+}  // namespace hg
