@@ -29,6 +29,7 @@ set(HOURGLASS_LOADER_SOURCES
 # go here.
 set(HOURGLASS_TORCH_FREE_SOURCES
   ${HOURGLASS_LOADER_SOURCES}
+  core/children.cpp
   core/fast_math.cpp
   core/files.cpp
   core/plugin.cpp

@@ -21,6 +21,7 @@
 #include <thread>
 
 #include "commands.h"
+#include "hourglass/core/children.h"
 #include "hourglass/core/error.h"
 #include "hourglass/core/files.h"
 #include "hourglass/core/plugin.h"
@@ -385,7 +386,9 @@ int run(RunArgs args) {
     }
     std::cout.flush();
     std::cerr.flush();
-    // Not joining the runner: its populations in flight are abandoned.
+    // Not joining the runner: its populations in flight are abandoned, and
+    // the agent processes they started are killed with everything they started.
+    kill_child_groups();
     std::_Exit(code);
   }
   runner.join();

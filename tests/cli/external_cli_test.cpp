@@ -8,17 +8,21 @@
 //     REINFORCE example (examples/agents/cartpole.yaml) runs;
 //   * a corpus of broken agents: each one fails its own trials with the
 //     documented message, the rest of the suite runs, its stderr is kept in
-//     the run folder, and no process it started survives the run.
+//     the run folder, and no process it started survives the run;
+//   * a run stopped by a signal while an agent trains leaves no agent behind.
 #include <dirent.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <thread>
 
 #include "cli_fixture.h"
+#include "cli_util.h"
 
 namespace {
 
@@ -220,8 +224,11 @@ agents:
       const std::string got = t.value("message", "");
       EXPECT_TRUE(contains(got, message)) << mode << ": " << got;
       // Its stderr's last lines: the greedy agent's end with the client's
-      // traceback of the refusal, the others' with the agent's first line.
-      EXPECT_TRUE(contains(got, mode == "greedy" ? "BudgetRefused" : "broken_agent.py: mode " + mode))
+      // traceback of the refusal; the others' with the agent's first line
+      // ("broken_agent.py: mode ..."), or with a traceback through
+      // broken_agent.py when the agent was still writing one as it was
+      // killed (the reset agent's, whose reply never comes).
+      EXPECT_TRUE(contains(got, mode == "greedy" ? "BudgetRefused" : "broken_agent.py"))
           << mode << ": " << got;
       EXPECT_TRUE(contains(got, "(stderr: " + dir_ + "/run-broken.yaml/agents/broken_agent-"))
           << mode << ": " << got;
@@ -235,6 +242,42 @@ agents:
   EXPECT_EQ(stderr_files, static_cast<int>(expected.size()));
   const int survivors = processes_with(marker);
   std::printf("[ child processes left after the run: %d ]\n", survivors);
+  EXPECT_EQ(survivors, 0);
+}
+
+// The one-signal stop saves what finished and ends with _Exit, without the
+// destructors that kill agents: it must kill their process groups itself.
+TEST_F(External, ARunStoppedBySigintLeavesNoAgentBehind) {
+  const std::string marker = "hourglass-interrupted-agent-" + std::to_string(::getpid());
+  const std::string path = write("hang.yaml", R"(suite: interrupted
+seeds: 2
+budgets: [100]
+tasks: [{name: lin, family: linear-regression, params: {dim: 3}}]
+agents:
+  - name: hang
+    learner: external
+    params: {timeout: 600, command: )" + agent_command("tests/data/agents/broken_agent.py",
+                                                       "hang, " + marker) + R"(}
+)");
+  hg::cli_testing::BackgroundRun run({"run", path, "--quiet", "--threads", "1", "--out", dir_ + "/run"},
+                                     dir_ + "/bg-stdout", dir_ + "/bg-stderr");
+  ASSERT_GT(run.pid(), 0);
+  // The agent and the child it starts both carry the marker in their argv.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (processes_with(marker) < 2 && run.running() && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  ASSERT_GE(processes_with(marker), 2) << "the agent never started: " << run.wait().err;
+  run.signal(SIGINT);
+  const auto o = run.wait();
+  EXPECT_EQ(o.code, 130) << o.err;
+  EXPECT_TRUE(contains(o.err, "population(s) finished and saved in")) << o.err;
+  // Killed with SIGKILL just before the harness exits; give the kernel a moment.
+  int survivors = processes_with(marker);
+  for (int i = 0; i < 100 && survivors > 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    survivors = processes_with(marker);
+  }
+  std::printf("[ agent processes left after SIGINT: %d ]\n", survivors);
   EXPECT_EQ(survivors, 0);
 }
 

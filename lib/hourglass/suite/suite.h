@@ -130,6 +130,9 @@ struct Suite {
   std::string protocol;
   int64_t pretrain_budget = 0;  // `pretrain_budget:` (0 when not written)
   std::vector<PluginRef> plugins;  // `plugins:` of the suite and its includes
+  // `reference:`: the agent the report's practice multiplier is against
+  // ("" when not written: the report picks one, docs/metrics.md).
+  std::string reference;
 };
 
 // Limits on the common keys (checked by the loader, documented in docs/suite-format.md).

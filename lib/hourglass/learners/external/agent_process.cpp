@@ -16,6 +16,8 @@
 #include <sstream>
 #include <thread>
 
+#include "hourglass/core/children.h"
+
 extern char** environ;
 
 namespace hg {
@@ -135,6 +137,7 @@ AgentProcess::AgentProcess(const std::vector<std::string>& argv, const std::stri
     pid_ = -1;
     throw AgentError("cannot start the agent '" + argv[0] + "': " + std::strerror(rc));
   }
+  track_child_group(pid_);
   to_child_ = in[1];
   from_child_ = out[0];
   ::fcntl(to_child_, F_SETFL, O_NONBLOCK);
@@ -154,6 +157,7 @@ void AgentProcess::finish(double grace_seconds) {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
   ::kill(-pid_, SIGKILL);  // the agent, if still there, and everything it started
+  untrack_child_group(pid_);
   if (!reaped_) {
     if (::waitpid(pid_, &status_, 0) == pid_) reaped_ = true;
   }
@@ -165,7 +169,11 @@ void AgentProcess::finish(double grace_seconds) {
 std::string AgentProcess::ended() {
   if (!reaped_ && pid_ > 0) {
     const pid_t r = ::waitpid(pid_, &status_, WNOHANG);
-    if (r == pid_) reaped_ = true;
+    if (r == pid_) {
+      reaped_ = true;
+      ::kill(-pid_, SIGKILL);  // what it started, before its group id can be reused
+      untrack_child_group(pid_);
+    }
   }
   if (!reaped_) return "";
   if (WIFEXITED(status_)) return "exited with status " + std::to_string(WEXITSTATUS(status_));

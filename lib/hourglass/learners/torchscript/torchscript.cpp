@@ -78,7 +78,9 @@ torch::jit::Module make_torchscript_mlp(int64_t input_dim, const std::vector<int
         "def forward(self, x):\n"
         "    return torch.matmul(x, self.weight.t()) + self.bias\n");
     net.register_module(name, linear);
-    body += "    h = self." + name + "(h)\n";
+    // forward by name: a module defined from C++ sees its submodules as plain
+    // objects, which TorchScript cannot call (no __call__), only their methods.
+    body += "    h = self." + name + ".forward(h)\n";
     if (l + 1 < layers) body += "    h = torch.relu(h)\n";
   }
   net.define("def forward(self, x):\n" + body + "    return h\n");
