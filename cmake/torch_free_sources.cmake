@@ -43,6 +43,7 @@ set(HOURGLASS_TORCH_FREE_SOURCES
   metrics/sample_efficiency.cpp
   metrics/generalization.cpp
   metrics/probit_fit.cpp
+  metrics/power_law.cpp
   results/results.cpp
   results/summary.cpp
   results/compare.cpp
