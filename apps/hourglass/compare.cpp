@@ -15,13 +15,15 @@ namespace {
 struct CompareArgs {
   std::string baseline, current;
   CompareOptions options;
+  bool unpaired = false;
   std::string format = "table";
   std::string export_format;
   std::string output;
   std::function<uint64_t()> max_bytes;
 };
 
-int compare(const CompareArgs& args) {
+int compare(CompareArgs args) {
+  args.options.paired = !args.unpaired;
   // Everything that can be wrong with the command line first, then the inputs;
   // nothing is written until both have been read and compared.
   const Format format = parse_format(args.format);
@@ -57,7 +59,8 @@ void add_compare(CLI::App& app, Action& action) {
       "compare",
       "Compare a results file against a baseline, row by row (task, agent, budget, split). "
       "A regression is a mean normalized score below the baseline's by more than the "
-      "tolerance whose 95% bootstrap interval of the difference lies below zero; missing "
+      "tolerance whose 95% bootstrap interval of the difference lies below zero (paired by "
+      "seed index where both runs have the same seeds, else unpaired); missing "
       "rows count as regressions unless --allow-missing. Exit 0: no regression; 1: "
       "regression; 2: bad input. See docs/ci-regression.md.");
   cmd->add_option("baseline", args->baseline, "the baseline results.json")->required();
@@ -72,6 +75,14 @@ void add_compare(CLI::App& app, Action& action) {
       ->capture_default_str();
   cmd->add_flag("--allow-missing", args->options.allow_missing,
                 "rows of the baseline absent from the current file do not fail the gate");
+  cmd->add_flag(
+      "--unpaired", args->unpaired,
+      "compare the two populations of every row as independent samples, even where trials "
+      "pair by seed index (by default a row whose seed indices and derived seeds match is "
+      "compared on the per-seed differences)");
+  cmd->add_option("--bootstrap", args->options.bootstrap_reps,
+                  "bootstrap replicates of every interval of a difference")
+      ->capture_default_str();
   cmd->add_flag("--allow-suite-change", args->options.allow_suite_change,
                 "compare files of different suites (different sha256) anyway, row by row");
   cmd->add_option("--export", args->export_format,

@@ -7,6 +7,7 @@
 
 #include "commands.h"
 #include "hourglass/core/error.h"
+#include "hourglass/learners/learner.h"
 #include "hourglass/report/renderer.h"
 #include "hourglass/results/results.h"
 
@@ -22,8 +23,15 @@ struct ReportArgs {
   std::function<uint64_t()> max_bytes;
 };
 
+// LearnerInfo::trivial of a registered learner; false for unknown names.
+bool is_trivial_learner(const std::string& learner) {
+  const LearnerInfo* info = LearnerRegistry::instance().find(learner);
+  return info && info->trivial;
+}
+
 int report(ReportArgs args) {
   const Format format = parse_format(args.format);
+  args.options.is_trivial_learner = is_trivial_learner;
   args.options.detail = parse_report_detail(args.detail);
   const uint64_t max_bytes = args.max_bytes();
   std::vector<ReportInput> inputs;
@@ -44,6 +52,7 @@ void print_run_report(const Results& results, const std::string& label, const st
                       ReportDetail detail, std::ostream& out) {
   ReportOptions options;
   options.detail = detail;
+  options.is_trivial_learner = is_trivial_learner;
   make_renderer(parse_format(format))->render(build_report({{label, results}}, options), out);
 }
 
@@ -78,14 +87,16 @@ void add_report(CLI::App& app, Action& action) {
                   "device or pipe (/dev/null, /dev/stdout) is written through, a symbolic "
                   "link to a regular file or a directory is refused");
   cmd->add_option("--reference", args->options.reference,
-                  "agent the practice multiplier is measured against (default: the first "
-                  "agent in the results)");
+                  "agent the practice multiplier is measured against (default: the suite's "
+                  "'reference:' key, else the agent with the highest AUC on test that is not "
+                  "a trivial learner such as constant or random)");
   cmd->add_option("--threshold", args->options.threshold,
                   "normalized score of 'samples to threshold'")
       ->capture_default_str();
   cmd->add_flag("--allow-mixed", args->options.allow_mixed,
                 "accept results files of different suites (suite.sha256)");
-  cmd->add_option("--reps", args->options.reps, "bootstrap replicates of every interval")
+  cmd->add_option("--bootstrap,--reps", args->options.reps,
+                  "bootstrap replicates of every interval (rliable uses 50000)")
       ->capture_default_str();
   args->max_bytes = add_max_input_size(cmd);
   cmd->callback([&action, args] { action = [args] { return report(*args); }; });

@@ -4,6 +4,7 @@
 #include <sys/wait.h>
 
 #include <cstdlib>
+#include <map>
 #include <sstream>
 
 namespace {
@@ -185,6 +186,41 @@ TEST_F(Cli, ReportPrintsEveryFormat) {
   const auto bad = hourglass("report '" + kFixture + "' --format xml");
   EXPECT_EQ(bad.code, 2);
   EXPECT_TRUE(contains(bad.err, "expected table, md, csv, latex, json or html")) << bad.err;
+}
+
+// The practice multiplier's default reference is never a trivial learner:
+// the fixture's first agent is `constant` (LearnerInfo::trivial), so the
+// reference is the agent with the highest test AUC; a suite's `reference:`
+// key (in the resolved config) wins over that. --bootstrap sets the replicates.
+TEST_F(Cli, ReportDefaultReferenceAndBootstrapReplicates) {
+  const auto o = hourglass("report '" + kFixture + "' --bootstrap 50 --format json");
+  ASSERT_EQ(o.code, 0) << o.err;
+  const auto doc = nlohmann::json::parse(o.out);
+  EXPECT_EQ(doc["options"]["bootstrap_reps"], 50);
+  EXPECT_EQ(doc["options"]["reference_source"], "highest AUC on test");
+  EXPECT_NE(doc["options"]["reference"], "constant");
+  // The agent with the highest mean test AUC over tasks, recomputed here.
+  std::map<std::string, double> auc_sum;
+  for (const auto& e : doc["sample_efficiency"])
+    if (!e["task"].is_null() && e["split"] == "test")
+      auc_sum[e["agent"].get<std::string>()] += e["auc"].get<double>();
+  std::string best;
+  for (const auto& [agent, sum] : auc_sum)
+    if (agent != "constant" && (best.empty() || sum > auc_sum[best])) best = agent;
+  EXPECT_EQ(doc["options"]["reference"], best);
+
+  auto keyed = nlohmann::json::parse(read(kFixture));
+  keyed["suite"]["config"]["reference"] = "ridge";
+  const std::string path = dir_ + "/keyed.json";
+  std::ofstream(path) << keyed.dump();
+  const auto k = hourglass("report '" + path + "' --bootstrap 50 --format json");
+  ASSERT_EQ(k.code, 0) << k.err;
+  const auto kdoc = nlohmann::json::parse(k.out);
+  EXPECT_EQ(kdoc["options"]["reference"], "ridge");
+  EXPECT_EQ(kdoc["options"]["reference_source"], "suite key 'reference'");
+  EXPECT_EQ(kdoc["options"]["bootstrap_reps"], 50);
+  const auto table = hourglass("report '" + path + "' --reps 50");
+  EXPECT_TRUE(contains(table.out, "ridge (suite key 'reference')")) << table.out;
 }
 
 TEST_F(Cli, ReportWritesTheOutputFileOnlyWhenItSucceeds) {

@@ -31,7 +31,7 @@ TEST_F(Compare, HelpNamesEveryOption) {
   const auto o = hourglass("compare --help");
   EXPECT_EQ(o.code, 0);
   for (const char* opt : {"--tolerance", "--splits", "--format", "--allow-missing",
-                          "--allow-suite-change", "--export", "-o"})
+                          "--allow-suite-change", "--export", "-o", "--unpaired", "--bootstrap"})
     EXPECT_TRUE(contains(o.out, opt)) << opt;
 }
 
@@ -55,6 +55,45 @@ TEST_F(Compare, ARunAgainstItselfAndARerunPassInEveryFormat) {
   EXPECT_EQ(doc["regressed"], false);
   EXPECT_EQ(doc["rows"].size(), 6u);
   EXPECT_EQ(doc["baseline"]["path"], a);
+}
+
+// docs/ci-regression.md: a file against itself pairs every trial by seed
+// index and every interval is exactly [0, 0]; a learner made worse by 0.03
+// at every seed is caught by the paired gate; --unpaired says so per row.
+TEST_F(Compare, PairsTrialsBySeedIndexAndPrintsTheDetectableDrop) {
+  const std::string a = small_run("a");
+  const auto self = hourglass("compare '" + a + "' '" + a + "' --format json");
+  EXPECT_EQ(self.code, 0) << self.err;
+  const json doc = json::parse(self.out);
+  EXPECT_EQ(doc["paired"], true);
+  ASSERT_EQ(doc["rows"].size(), 6u);
+  for (const auto& row : doc["rows"]) {
+    EXPECT_EQ(row["paired"], true) << row.dump();
+    EXPECT_EQ(row["pairs"], 3);
+    EXPECT_EQ(row["delta"].get<double>(), 0.0);
+    EXPECT_EQ(row["delta_ci_low"].get<double>(), 0.0);
+    EXPECT_EQ(row["delta_ci_high"].get<double>(), 0.0);
+    EXPECT_EQ(row["detectable_drop"].get<double>(), 0.02);
+  }
+  const auto table = hourglass("compare '" + a + "' '" + a + "'");
+  EXPECT_TRUE(contains(table.out, "detectable")) << table.out;
+  EXPECT_TRUE(contains(table.out, "+0.0000 [+0.0000, +0.0000]  paired 3      0.0200")) << table.out;
+
+  const std::string worse = edited(a, "worse.json", [](json& t) {
+    if (t["agent"] != "ridge") return;
+    auto& s = t["splits"]["test"];
+    s["normalized"] = s["normalized"].get<double>() - 0.03;
+  });
+  const auto caught = hourglass("compare '" + a + "' '" + worse + "' --format json");
+  EXPECT_EQ(caught.code, 1) << caught.out;
+  for (const auto& row : json::parse(caught.out)["rows"])
+    if (row["agent"] == "ridge" && row["split"] == "test") {
+      EXPECT_EQ(row["verdict"], "regression");
+      EXPECT_NEAR(row["delta_ci_high"].get<double>(), -0.03, 1e-9);
+    }
+  const auto unpaired = hourglass("compare '" + a + "' '" + worse + "' --unpaired");
+  EXPECT_TRUE(contains(unpaired.out, "unpaired: --unpaired")) << unpaired.out;
+  EXPECT_TRUE(contains(unpaired.out, "; unpaired (--unpaired)")) << unpaired.out;
 }
 
 TEST_F(Compare, ABaselineRaisedByAMarginIsARegressionEverywhereAndExportsStillWrite) {

@@ -207,12 +207,62 @@ TEST(BootstrapTest, TheFourAggregatesAtOnceEqualTheirSeparateBootstraps) {
       EXPECT_EQ(a.ci.hi, b.ci.hi);
     };
     same(all.iqm, stratified_bootstrap(runs, iqm, options));
-    same(all.mean, stratified_bootstrap(runs, [](const std::vector<double>& x) { return mean(x); },
-                                        options));
-    same(all.median, stratified_bootstrap(
-                         runs, [](const std::vector<double>& x) { return median(x); }, options));
     same(all.optimality_gap, stratified_bootstrap(runs, optimality_gap, options));
+    // The mean and median of per-task means, by a plain loop over the same
+    // draws (replicates in order, tasks in order, each task's runs in order).
+    EXPECT_EQ(all.mean.value, aggregate_mean(runs));
+    EXPECT_EQ(all.median.value, aggregate_median(runs));
+    bool one_run_each = true;
+    for (const auto& r : runs) one_run_each = one_run_each && r.size() == 1;
+    if (one_run_each) {
+      EXPECT_EQ(all.mean.ci.lo, all.mean.value);
+      EXPECT_EQ(all.median.ci.hi, all.median.value);
+      continue;
+    }
+    Xoshiro256StarStar draws(options.seed);
+    std::vector<double> means, medians;
+    for (int rep = 0; rep < options.reps; ++rep) {
+      std::vector<std::vector<double>> resampled;
+      for (const auto& r : runs) {
+        resampled.emplace_back();
+        for (size_t i = 0; i < r.size(); ++i) resampled.back().push_back(r[draws.uniform_index(r.size())]);
+      }
+      means.push_back(aggregate_mean(resampled));
+      medians.push_back(aggregate_median(resampled));
+    }
+    const double low = 100.0 * (1.0 - options.confidence) / 2.0;  // as the bootstrap computes it
+    const double high = 100.0 * (1.0 + options.confidence) / 2.0;
+    EXPECT_EQ(all.mean.ci.lo, percentile(means, low));
+    EXPECT_EQ(all.mean.ci.hi, percentile(means, high));
+    EXPECT_EQ(all.median.ci.lo, percentile(medians, low));
+    EXPECT_EQ(all.median.ci.hi, percentile(medians, high));
   }
+}
+
+// rliable's aggregate mean and median are of the per-task means; IQM and
+// the optimality gap pool the runs. Unequal runs per task, by hand:
+//   A {0.1, 0.2, 0.3, 0.6}: mean 0.3;  B {0.8, 1.0}: mean 0.9;
+//   C {0.4, 0.4, 0.4, 0.8}: mean 0.5
+//   aggregate mean = (0.3 + 0.9 + 0.5) / 3 = 0.5666...  (pooled: 5.0 / 10 = 0.5)
+//   aggregate median = median(0.3, 0.9, 0.5) = 0.5      (pooled: 0.4)
+//   IQM: 10 runs sorted 0.1 0.2 | 0.3 0.4 0.4 0.4 0.6 0.8 | 0.8 1.0 -> 2.9 / 6
+//   optimality gap: 1 - 5.0 / 10 = 0.5
+TEST(AggregateTest, MeanAndMedianOfPerTaskMeansWithUnequalRuns) {
+  const std::vector<std::vector<double>> runs = {
+      {0.1, 0.2, 0.3, 0.6}, {0.8, 1.0}, {0.4, 0.4, 0.4, 0.8}};
+  EXPECT_NEAR(aggregate_mean(runs), 1.7 / 3, 1e-15);
+  EXPECT_NEAR(aggregate_median(runs), 0.5, 1e-15);
+  const auto all = stratified_bootstrap_aggregates(runs, {200, 0.95, 3});
+  EXPECT_NEAR(all.mean.value, 1.7 / 3, 1e-15);
+  EXPECT_NEAR(all.median.value, 0.5, 1e-15);
+  EXPECT_NEAR(all.iqm.value, 2.9 / 6, 1e-15);
+  EXPECT_NEAR(all.optimality_gap.value, 0.5, 1e-15);
+  // Even task count: the median of per-task means is the mean of the middle two.
+  EXPECT_NEAR(aggregate_median({{0.1, 0.5}, {0.9}, {0.2}, {0.7, 0.7, 1.0}}), (0.3 + 0.8) / 2,
+              1e-15);
+  EXPECT_THROW(aggregate_mean({}), std::invalid_argument);
+  EXPECT_THROW(aggregate_median({{0.1}, {}}), std::invalid_argument);
+  EXPECT_THROW(aggregate_mean({{std::nan("")}}), std::invalid_argument);
 }
 
 TEST(BootstrapTest, HandComputedTinyCase) {
@@ -437,6 +487,10 @@ TEST(StatisticsDocsTest, WorkedExample) {
   EXPECT_DOUBLE_EQ(mean(all_runs), 5.3 / 8.0);
   // sorted 0.2 0.4 0.5 0.6 0.7 0.8 0.9 1.2: (0.6 + 0.7) / 2 = 0.65
   EXPECT_DOUBLE_EQ(median(all_runs), 0.65);
+  // The aggregates (rliable): task means 2.3 / 4 = 0.575 and 3.0 / 4 = 0.75;
+  // their mean and (two tasks) median are both 0.6625.
+  EXPECT_NEAR(aggregate_mean(runs_by_task), 0.6625, 1e-12);
+  EXPECT_NEAR(aggregate_median(runs_by_task), 0.6625, 1e-12);
   // int(0.25 * 8) = 2 cut each end: (0.5 + 0.6 + 0.7 + 0.8) / 4 = 0.65
   EXPECT_DOUBLE_EQ(iqm(all_runs), 0.65);
   // 1.2 counts as 1: 1 - (5.3 - 0.2) / 8 = 1 - 0.6375 = 0.3625

@@ -44,7 +44,11 @@ def main():
     split_rows = sum(len(t["splits"]) for t in trials)
     check(count("trial") == split_rows, f"{count('trial')} trial rows, expected {split_rows}")
     check(count("population") == 3 * len(doc["populations"]), "population rows")
-    check(count("aggregate") == 4 * len(doc["aggregates"]), "aggregate rows")
+    task_rows = sum(len(a["task_runs"]) for a in doc["aggregates"])
+    check(count("aggregate") == 4 * len(doc["aggregates"]) + 2 * task_rows, "aggregate rows")
+    flags = df[(df["section"] == "aggregate") & (df["statistic"] == "unequal_runs")]
+    check(int(flags["value"].sum()) == sum(len(a["unequal_runs"]) for a in doc["aggregates"]),
+          "unequal_runs flags of csv and json")
     multipliers = sum(len(e["practice_multiplier"]) for e in doc["sample_efficiency"])
     check(count("sample_efficiency") == 2 * len(doc["sample_efficiency"]) + multipliers,
           "sample_efficiency rows")

@@ -12,6 +12,7 @@
 #include "hourglass/metrics/generalization.h"
 #include "hourglass/metrics/probit_fit.h"
 #include "hourglass/report/renderer.h"
+#include "hourglass/report/text_report.h"
 
 namespace hg {
 namespace {
@@ -129,12 +130,13 @@ TEST(BuildReport, AggregatesOfTheWorkedExample) {
   EXPECT_EQ(a.tasks, 2);
   EXPECT_EQ(a.runs, 8);
   EXPECT_NEAR(a.mean.value, 0.6625, 1e-12);
-  EXPECT_NEAR(a.median.value, 0.65, 1e-12);
+  EXPECT_NEAR(a.median.value, 0.6625, 1e-12);  // of the task means 0.575 and 0.75
   EXPECT_NEAR(a.iqm.value, 0.65, 1e-12);
   EXPECT_NEAR(a.optimality_gap.value, 0.3625, 1e-12);
   // The interval is the documented stratified bootstrap with the row's seed.
   metrics::BootstrapOptions options;
   options.seed = a.seed;
+  options.reps = r.options.reps;
   const auto expected = metrics::stratified_bootstrap({{0.2, 0.9, 0.7, 0.5}, {1.2, 0.4, 0.6, 0.8}},
                                                       metrics::iqm, options);
   EXPECT_DOUBLE_EQ(a.iqm.ci.lo, expected.ci.lo);
@@ -150,6 +152,157 @@ TEST(BuildReport, AggregatesOfTheWorkedExample) {
   EXPECT_TRUE(found);
   // ood/a is shared by both tasks: aggregated; worst-ood is the only OOD split here.
   EXPECT_EQ(r.aggregate_splits, (std::vector<std::string>{"train", "test", "ood/a", "worst-ood"}));
+}
+
+// A results file with unequal ok runs per task (docs/metrics.md, "Aggregate
+// over tasks"): task A 4 runs {0.1, 0.2, 0.3, 0.6}, task B 2 runs {0.8, 1.0}
+// (its other 2 trials failed), task C 4 runs {0.4, 0.4, 0.4, 0.8}.
+//   mean   = mean of task means (0.3, 0.9, 0.5) = 1.7 / 3   (pooled: 0.5)
+//   median = median of task means = 0.5                     (pooled: 0.4)
+//   IQM    = pooled, middle 6 of 10: (0.3 + 0.4 * 3 + 0.6 + 0.8) / 6 = 2.9 / 6
+//   optimality gap = 1 - 5.0 / 10 = 0.5
+std::vector<TrialRecord> unequal_runs_trials() {
+  const std::vector<std::pair<std::string, std::vector<double>>> scores = {
+      {"A", {0.1, 0.2, 0.3, 0.6}}, {"B", {0.8, 1.0, 0.0, 0.0}}, {"C", {0.4, 0.4, 0.4, 0.8}}};
+  std::vector<TrialRecord> trials;
+  for (const auto& [task, xs] : scores)
+    for (size_t i = 0; i < xs.size(); ++i) {
+      trials.push_back(trial(task, "mlp", 100, static_cast<int64_t>(i), xs[i], 1.0, xs[i]));
+      if (task == "B" && i >= 2) {
+        trials.back().status = TrialStatus::kFailed;
+        for (auto& s : trials.back().splits) s.normalized = s.raw = std::nan("");
+      }
+    }
+  return trials;
+}
+
+TEST(BuildReport, AggregatesFollowRliableWithUnequalRunsPerTask) {
+  const Report r = build_report({input(unequal_runs_trials())});
+  const auto& a = aggregate(r, "mlp", 100, "test");
+  EXPECT_EQ(a.tasks, 3);
+  EXPECT_EQ(a.runs, 10);
+  EXPECT_NEAR(a.mean.value, 1.7 / 3, 1e-12);
+  EXPECT_NEAR(a.median.value, 0.5, 1e-12);
+  EXPECT_NEAR(a.iqm.value, 2.9 / 6, 1e-12);
+  EXPECT_NEAR(a.optimality_gap.value, 0.5, 1e-12);
+  ASSERT_EQ(a.task_runs.size(), 3u);
+  EXPECT_EQ(a.task_runs[1], (std::pair<std::string, int>{"B", 2}));
+  EXPECT_EQ(a.unequal_tasks, std::vector<std::string>{"B"});
+
+  // The flag is in every format.
+  auto render = [&](Format f) {
+    std::ostringstream out;
+    make_renderer(f)->render(r, out);
+    return out.str();
+  };
+  for (Format f : {Format::kTable, Format::kMarkdown, Format::kLatex, Format::kHtml}) {
+    const std::string text = render(f);
+    EXPECT_NE(text.find("unequal ok runs per task"), std::string::npos) << static_cast<int>(f);
+    EXPECT_NE(text.find("mlp at 100: B 2 runs, others 4"), std::string::npos)
+        << static_cast<int>(f);
+  }
+  EXPECT_NE(render(Format::kTable).find("10!"), std::string::npos);
+  const auto doc = nlohmann::json::parse(render(Format::kJson));
+  bool json_flag = false;
+  for (const auto& row : doc["aggregates"])
+    if (row["split"] == "test") {
+      EXPECT_EQ(row["unequal_runs"], nlohmann::json::array({"B"}));
+      EXPECT_EQ(row["task_runs"]["A"], 4);
+      EXPECT_NEAR(row["mean"]["value"].get<double>(), 1.7 / 3, 1e-12);
+      json_flag = true;
+    }
+  EXPECT_TRUE(json_flag);
+  const std::string csv = render(Format::kCsv);
+  EXPECT_NE(csv.find("aggregate,B,mlp,,100,test,,,unequal_runs,1,"), std::string::npos);
+  EXPECT_NE(csv.find("aggregate,A,mlp,,100,test,,,unequal_runs,0,"), std::string::npos);
+  EXPECT_NE(csv.find("aggregate,B,mlp,,100,test,,,ok_runs,2,"), std::string::npos);
+
+  // Equal runs: no flag anywhere.
+  const Report equal = build_report({input(worked_example_aggregates())});
+  EXPECT_TRUE(aggregate(equal, "mlp", 100, "test").unequal_tasks.empty());
+  std::ostringstream out;
+  make_renderer(Format::kTable)->render(equal, out);
+  EXPECT_EQ(out.str().find("unequal ok runs"), std::string::npos);
+}
+
+// Agents "constant" (a trivial learner, here the best on test by
+// construction), "weak" and "strong": the default reference is the
+// non-trivial agent with the highest test AUC, or the suite's key.
+ReportInput reference_input(const nlohmann::json& extra_config = nlohmann::json::object()) {
+  std::vector<TrialRecord> trials;
+  const std::vector<std::pair<std::string, double>> agents = {
+      {"weak", 0.2}, {"constant", 0.95}, {"strong", 0.6}};
+  for (const auto& [agent, score] : agents)
+    for (int64_t budget : {100, 1000}) trials.push_back(trial("T", agent, budget, 0, score, 1, 0));
+  ReportInput in = input(trials);
+  nlohmann::json config = {{"agents",
+                            {{{"name", "weak"}, {"learner", "mlp"}},
+                             {{"name", "constant"}, {"learner", "constant"}},
+                             {{"name", "strong"}, {"learner", "ridge"}}}}};
+  config.update(extra_config);
+  in.results.suite["config"] = config;
+  return in;
+}
+
+TEST(BuildReport, DefaultReferenceIsTheBestNonTrivialAgent) {
+  ReportOptions options;
+  options.is_trivial_learner = [](const std::string& learner) { return learner == "constant"; };
+  const Report r = build_report({reference_input()}, options);
+  EXPECT_EQ(r.options.reference, "strong");
+  EXPECT_EQ(r.reference_source, "highest AUC on test");
+  EXPECT_TRUE(efficiency(r, "T", "strong", "test").multiplier.empty());  // the reference itself
+  EXPECT_EQ(efficiency(r, "T", "weak", "test").multiplier.size(), 2u);
+
+  // Without the trivial flag the constant agent would have been chosen.
+  EXPECT_EQ(build_report({reference_input()}).options.reference, "constant");
+
+  // The suite's `reference:` key wins; --reference wins over it.
+  const Report keyed = build_report({reference_input({{"reference", "weak"}})}, options);
+  EXPECT_EQ(keyed.options.reference, "weak");
+  EXPECT_EQ(keyed.reference_source, "suite key 'reference'");
+  options.reference = "constant";
+  const Report flagged = build_report({reference_input({{"reference", "weak"}})}, options);
+  EXPECT_EQ(flagged.options.reference, "constant");
+  EXPECT_EQ(flagged.reference_source, "--reference");
+
+  // Every agent trivial: no reference and no multiplier, said in the text.
+  ReportOptions all_trivial;
+  all_trivial.is_trivial_learner = [](const std::string&) { return true; };
+  const Report none = build_report({reference_input()}, all_trivial);
+  EXPECT_EQ(none.options.reference, "");
+  for (const auto& e : none.sample_efficiency) EXPECT_TRUE(e.multiplier.empty());
+  std::ostringstream out;
+  make_renderer(Format::kTable)->render(none, out);
+  EXPECT_NE(out.str().find("every agent is a trivial learner"), std::string::npos);
+}
+
+TEST(BuildReport, TextFormatsCarryImprovementProbitFitAndTransferRatio) {
+  // Two agents, two budgets, ood/a: every number of csv/json also in the text.
+  std::vector<TrialRecord> trials;
+  for (int s = 0; s < 3; ++s) {
+    trials.push_back(trial("T", "a", 100, s, 0.5 + 0.1 * s, 1, 0.25 + 0.05 * s));
+    trials.push_back(trial("T", "a", 1000, s, 0.8, 1, 0.6));
+    trials.push_back(trial("T", "b", 100, s, 0.3, 1, 0.1 * s));
+    trials.push_back(trial("T", "b", 1000, s, 0.4 + 0.1 * s, 1, 0.2));
+  }
+  const Report r = build_report({input(trials)});
+  for (Format f : {Format::kTable, Format::kMarkdown, Format::kLatex, Format::kHtml}) {
+    std::ostringstream out;
+    make_renderer(f)->render(r, out);
+    const std::string text = out.str();
+    for (const auto& c : r.improvement) {
+      if (c.split == "test" && c.budget == 100 && c.x == "a") {
+        EXPECT_NE(text.find(report::format_estimate(c.p)), std::string::npos);
+      }
+    }
+    ASSERT_EQ(r.on_the_line.size(), 1u);
+    ASSERT_TRUE(r.on_the_line[0].r2.has_value());
+    EXPECT_NE(text.find(report::format_score(*r.on_the_line[0].slope)), std::string::npos);
+    EXPECT_NE(text.find(report::format_score(*r.on_the_line[0].r2)), std::string::npos);
+    EXPECT_NE(text.find("ratio ood/a"), std::string::npos);
+    // a at 100: mean(ood/a) / mean(test) = 0.3 / 0.6 = 0.5
+    EXPECT_NE(text.find("0.500"), std::string::npos);
+  }
 }
 
 TEST(BuildReport, GeneralizationIsComputedPerTrial) {
@@ -180,7 +333,10 @@ TEST(BuildReport, FailedTrialsAreCountedButNeverAveraged) {
   EXPECT_EQ(r.diverged, 1u);
   const auto& a = aggregate(r, "mlp", 100, "test");
   EXPECT_EQ(a.runs, 6);
-  EXPECT_NEAR(a.mean.value, (0.7 + 0.5 + 1.2 + 0.4 + 0.6 + 0.8) / 6, 1e-12);
+  // The mean of the task means (A keeps 0.7 and 0.5), and A is flagged: 2
+  // ok runs against B's 4 (a tie of counts goes to the larger).
+  EXPECT_NEAR(a.mean.value, ((0.7 + 0.5) / 2 + (1.2 + 0.4 + 0.6 + 0.8) / 4) / 2, 1e-12);
+  EXPECT_EQ(a.unequal_tasks, std::vector<std::string>{"A"});
 }
 
 TEST(BuildReport, AccuracyOnTheLineFitsPopulationMeans) {

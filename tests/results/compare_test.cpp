@@ -62,16 +62,101 @@ TEST(CompareTrials, IdenticalFilesAreUnchanged) {
   for (const auto& r : c.rows) {
     EXPECT_EQ(r.verdict, Verdict::kUnchanged);
     EXPECT_FALSE(r.fails_gate);
-    EXPECT_DOUBLE_EQ(r.delta, 0.0);
+    // Paired by seed index: every difference is exactly 0, so is the interval.
+    EXPECT_TRUE(r.paired);
+    EXPECT_EQ(r.pairs, 3);
+    EXPECT_EQ(r.delta, 0.0);
+    EXPECT_EQ(r.lo, 0.0);
+    EXPECT_EQ(r.hi, 0.0);
+    EXPECT_EQ(r.detectable, kDefaultTolerance);  // max(tolerance, 0)
+    EXPECT_EQ(r.note, "");
   }
-  // The two sides are resampled independently: the interval of a zero
-  // difference between spread scores straddles zero...
-  EXPECT_LT(row(c, "a", "test").lo, 0.0);
-  EXPECT_GT(row(c, "a", "test").hi, 0.0);
-  // ...and is [0, 0] between constant ones (every ood/far score is 0).
-  EXPECT_DOUBLE_EQ(row(c, "a", "ood/far").lo, 0.0);
-  EXPECT_DOUBLE_EQ(row(c, "a", "ood/far").hi, 0.0);
   EXPECT_FALSE(c.regressed());
+  // Unpaired, the two sides are resampled independently: the interval of a
+  // zero difference between spread scores straddles zero...
+  CompareOptions unpaired;
+  unpaired.paired = false;
+  const Comparison u = compare_trials(trials, trials, unpaired);
+  EXPECT_FALSE(row(u, "a", "test").paired);
+  EXPECT_LT(row(u, "a", "test").lo, 0.0);
+  EXPECT_GT(row(u, "a", "test").hi, 0.0);
+  EXPECT_EQ(row(u, "a", "test").note, "unpaired: --unpaired");
+  EXPECT_GT(row(u, "a", "test").detectable, kDefaultTolerance);
+  // ...and is [0, 0] between constant ones (every ood/far score is 0).
+  EXPECT_DOUBLE_EQ(row(u, "a", "ood/far").lo, 0.0);
+  EXPECT_DOUBLE_EQ(row(u, "a", "ood/far").hi, 0.0);
+}
+
+// docs/ci-regression.md: a learner made worse by 0.03 on one budget. Five
+// seeds whose scores spread by far more than 0.03 (the instance each seed
+// draws matters more than the change): the current run's score at each seed
+// index is the baseline's minus 0.03, give or take 0.003. Paired, the
+// differences are -0.03 +- 0.003 and the gate sees the drop; unpaired, the
+// spread between seeds hides it.
+TEST(CompareTrials, ThePairedGateCatchesADropOf003ThatTheUnpairedOneMisses) {
+  const std::vector<double> seeds = {0.55, 0.75, 0.62, 0.88, 0.70};
+  const std::vector<double> jitter = {0.002, -0.003, 0.001, -0.001, 0.0};
+  std::vector<double> worse;
+  for (size_t i = 0; i < seeds.size(); ++i) worse.push_back(seeds[i] - 0.03 + jitter[i]);
+  auto base = population("a", 100, seeds);
+  auto cur = population("a", 100, worse);
+  for (auto* side : {&base, &cur}) {  // budget 1000: unchanged
+    const auto same = population("a", 1000, {0.9, 0.8, 0.85, 0.95, 0.9});
+    side->insert(side->end(), same.begin(), same.end());
+  }
+  for (auto* side : {&base, &cur})
+    for (auto& t : *side) t.seed = 1000 * static_cast<uint64_t>(t.budget) + t.seed_index;
+
+  const Comparison paired = compare_trials(base, cur);
+  const ComparisonRow* r = nullptr;
+  for (const auto& x : paired.rows)
+    if (x.budget == 100 && x.split == "test") r = &x;
+  ASSERT_NE(r, nullptr);
+  EXPECT_TRUE(r->paired);
+  EXPECT_EQ(r->pairs, 5);
+  // mean of the differences: -0.03 + (0.002 - 0.003 + 0.001 - 0.001) / 5 = -0.0302
+  EXPECT_NEAR(r->delta, -0.0302, 1e-12);
+  EXPECT_GE(r->lo, -0.033 - 1e-12);  // the interval lies within the differences
+  EXPECT_LE(r->hi, -0.028 + 1e-12);
+  EXPECT_EQ(r->verdict, Verdict::kRegression);
+  EXPECT_LT(r->detectable, 0.03);  // the gate can see 0.03 at 5 seeds
+  EXPECT_TRUE(paired.regressed());
+  EXPECT_EQ(paired.count(Verdict::kRegression), 1u);  // budget 1000 is unchanged
+
+  CompareOptions options;
+  options.paired = false;
+  const Comparison unpaired = compare_trials(base, cur, options);
+  for (const auto& x : unpaired.rows)
+    if (x.budget == 100 && x.split == "test") r = &x;
+  EXPECT_FALSE(r->paired);
+  EXPECT_NEAR(r->delta, -0.0302, 1e-12);
+  EXPECT_LT(r->lo, -0.0302);
+  EXPECT_GT(r->hi, 0.0);  // the interval covers 0: noise, as far as it can tell
+  EXPECT_EQ(r->verdict, Verdict::kUnchanged);
+  EXPECT_GT(r->detectable, 0.03);  // and it says it cannot see 0.03
+  EXPECT_FALSE(unpaired.regressed());
+}
+
+TEST(CompareTrials, FallsBackToUnpairedAndSaysWhy) {
+  const auto base = population("a", 100, {0.5, 0.6, 0.7});
+  // Other seed indices (a rerun with --seeds 4 keeps 0..2 but adds 3).
+  auto more = population("a", 100, {0.5, 0.6, 0.7, 0.8});
+  const Comparison c = compare_trials(base, more);
+  EXPECT_FALSE(row(c, "a", "test").paired);
+  EXPECT_EQ(row(c, "a", "test").note, "unpaired: the ok seed indices differ");
+  // The same indices with other derived seeds (another suite seed).
+  auto reseeded = base;
+  for (auto& t : reseeded) t.seed = 77 + static_cast<uint64_t>(t.seed_index);
+  const Comparison d = compare_trials(base, reseeded);
+  EXPECT_FALSE(row(d, "a", "test").paired);
+  EXPECT_EQ(row(d, "a", "test").note,
+            "unpaired: seed index 0 has another derived seed (another suite seed)");
+  // A lost trial on one side: its pair is gone, so the row is unpaired too.
+  auto lost = base;
+  lost[1].status = TrialStatus::kFailed;
+  const auto& l = row(compare_trials(base, lost), "a", "test");
+  EXPECT_FALSE(l.paired);
+  EXPECT_NE(l.note.find("unpaired: the ok seed indices differ"), std::string::npos) << l.note;
 }
 
 TEST(CompareTrials, HandComputedRegressionAndImprovement) {
@@ -110,18 +195,25 @@ TEST(CompareTrials, HandComputedRegressionAndImprovement) {
 }
 
 TEST(CompareTrials, ADropWithinNoiseIsNotARegression) {
-  // Seeds spread over [0.2, 1.0]: a drop of the mean by 0.05 is far inside
-  // the interval of the difference, so it is unchanged although it exceeds
-  // the tolerance.
+  // Seeds spread over [0.2, 1.0]: unpaired, a drop of the mean by 0.05 is far
+  // inside the interval of the difference, so it is unchanged although it
+  // exceeds the tolerance.
   const auto base = population("a", 100, {0.2, 1.0, 0.6, 0.4, 0.8});
   const auto cur = population("a", 100, {0.15, 0.95, 0.55, 0.35, 0.75});
-  const Comparison c = compare_trials(base, cur);
+  CompareOptions options;
+  options.paired = false;
+  const Comparison c = compare_trials(base, cur, options);
   const auto& r = row(c, "a", "test");
   EXPECT_NEAR(r.delta, -0.05, 1e-12);
   EXPECT_LT(r.lo, 0.0);
   EXPECT_GT(r.hi, 0.0);
   EXPECT_EQ(r.verdict, Verdict::kUnchanged);
   EXPECT_FALSE(c.regressed());
+  // Paired, every seed lost 0.05: the interval is [-0.05, -0.05].
+  const auto& p = row(compare_trials(base, cur), "a", "test");
+  EXPECT_NEAR(p.lo, -0.05, 1e-12);
+  EXPECT_NEAR(p.hi, -0.05, 1e-12);
+  EXPECT_EQ(p.verdict, Verdict::kRegression);
 }
 
 TEST(CompareTrials, MissingRowsFailUnlessAllowedAndNewRowsNeverDo) {

@@ -465,6 +465,38 @@ INSTANTIATE_TEST_SUITE_P(
                  "task 'sine': parameter 'x' is a reversed range [5, -5] (lower end above upper "
                  "end)"}));
 
+// `reference:` names the agent of the report's practice multiplier; a name
+// that is no agent is a located error (with a suggestion), and an include's
+// key is overridden by the including file.
+TEST_F(LoaderTest, ReferenceNamesAnAgent) {
+  const std::string body =
+      "budgets: [5]\n"
+      "tasks: [{name: t, family: sinusoid}]\n"
+      "agents: [{name: mlp-64, learner: mlp}, {name: ridge, learner: ridge}]\n";
+  const Suite good = load_suite(write("good.yaml", "suite: s\nreference: ridge\n" + body),
+                                test_catalog());
+  EXPECT_EQ(good.reference, "ridge");
+  const Suite none = load_suite(write("none.yaml", "suite: s\n" + body), test_catalog());
+  EXPECT_EQ(none.reference, "");
+
+  const std::string bad = write("bad.yaml", "suite: s\nreference: rigde\n" + body);
+  const auto ds = errors_of(bad);
+  EXPECT_EQ(ds.size(), 1u) << dump(ds);
+  EXPECT_TRUE(has_error(ds, bad + ":2:12",
+                        "key 'reference' names no agent: 'rigde' (did you mean 'ridge'?)"));
+  const std::string far = write("far.yaml", "suite: s\nreference: zzzzzz\n" + body);
+  EXPECT_TRUE(has_error(errors_of(far), far + ":2:12",
+                        "key 'reference' names no agent: 'zzzzzz' (agents: mlp-64, ridge)"));
+  const std::string list = write("list.yaml", "suite: s\nreference: [a]\n" + body);
+  EXPECT_TRUE(has_error(errors_of(list), list + ":2:12", "key 'reference' must be a string"));
+
+  write("base.yaml", "reference: mlp-64\n");
+  const Suite over = load_suite(
+      write("over.yaml", "suite: s\ninclude: [base.yaml]\nreference: ridge\n" + body),
+      test_catalog());
+  EXPECT_EQ(over.reference, "ridge");
+}
+
 TEST_F(LoaderTest, BadTopLevelValues) {
   const std::string path = write("s.yaml",
                                  "suite: has space\n"   // 1

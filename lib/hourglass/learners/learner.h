@@ -210,6 +210,11 @@ struct LearnerInfo {
   // FamilyInfo::image_inputs), as a convolutional network does; flat
   // learners take any input, images included, as rows of input_dim values.
   bool images_only = false;
+  // Whether it is a trivial learner: it scores the trivial reference by
+  // construction (predict the mean, act at random), so it is a floor to
+  // compare against, never the default reference of the practice multiplier
+  // (`hourglass report`, docs/metrics.md).
+  bool trivial = false;
   // Optional: checks the agent's resolved parameters against the shape of a
   // task it will train on, before anything runs (`hourglass validate` and
   // `run`): nullopt when fine, else the parameter at fault and what is wrong,

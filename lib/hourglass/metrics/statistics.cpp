@@ -233,6 +233,20 @@ std::vector<Estimate> stratified_bootstrap(const std::vector<std::vector<double>
   return stratified_bootstrap_named(runs_by_task, statistics, options, "stratified_bootstrap");
 }
 
+double aggregate_mean(const std::vector<std::vector<double>>& runs_by_task) {
+  require_tasks(runs_by_task, "aggregate_mean");
+  double total = 0.0;
+  for (const auto& runs : runs_by_task) total += mean_unchecked(runs);
+  return total / static_cast<double>(runs_by_task.size());
+}
+
+double aggregate_median(const std::vector<std::vector<double>>& runs_by_task) {
+  require_tasks(runs_by_task, "aggregate_median");
+  std::vector<double> task_means;
+  for (const auto& runs : runs_by_task) task_means.push_back(mean_unchecked(runs));
+  return median(std::move(task_means));
+}
+
 AggregateEstimates stratified_bootstrap_aggregates(
     const std::vector<std::vector<double>>& runs_by_task, const BootstrapOptions& options) {
   constexpr const char* kFunction = "stratified_bootstrap";
@@ -244,8 +258,8 @@ AggregateEstimates stratified_bootstrap_aggregates(
     all_runs.insert(all_runs.end(), runs.begin(), runs.end());
     every_task_has_one_run = every_task_has_one_run && runs.size() == 1;
   }
-  const double values[4] = {iqm(all_runs), mean(all_runs), median(all_runs),
-                            optimality_gap(all_runs)};
+  const double values[4] = {iqm(all_runs), aggregate_mean(runs_by_task),
+                            aggregate_median(runs_by_task), optimality_gap(all_runs)};
   for (double v : values)
     if (!std::isfinite(v)) fail(kFunction, "the statistic returned a non-finite value");
   AggregateEstimates out;
@@ -254,33 +268,44 @@ AggregateEstimates stratified_bootstrap_aggregates(
     for (int k = 0; k < 4; ++k) *estimates[k] = {values[k], {values[k], values[k]}};
     return out;
   }
-  // Per replicate, as the four statistics compute it: the mean and the
-  // optimality gap sum in resample order; trim_mean (IQM) sums the sorted
-  // middle in order; the median takes the middle of the sorted values.
+  // Per replicate, as the four statistics compute it: the per-task means sum
+  // each task's resampled runs in resample order, the aggregate mean sums
+  // them in task order, the aggregate median takes the middle of the sorted
+  // task means; the optimality gap sums the clipped runs in resample order;
+  // trim_mean (IQM) sums the sorted middle in order.
   Xoshiro256StarStar rng(options.seed);
   std::vector<double> replicates[4];
   for (auto& r : replicates) r.reserve(static_cast<size_t>(options.reps));
-  std::vector<double> resample;
+  std::vector<double> resample, task_means(runs_by_task.size());
   resample.reserve(all_runs.size());
   const size_t n = all_runs.size();
+  const size_t tasks = runs_by_task.size();
   const size_t cut = static_cast<size_t>(0.25 * static_cast<double>(n));
   if (2 * cut >= n) fail("trim_mean", "nothing left after trimming");
   for (int rep = 0; rep < options.reps; ++rep) {
     resample.clear();
-    for (const std::vector<double>& runs : runs_by_task) append_resample(runs, rng, resample);
-    double total = 0.0, clipped = 0.0;
-    for (double v : resample) {
-      total += v;
-      clipped += std::min(v, 1.0);
+    double clipped = 0.0, mean_of_means = 0.0;
+    for (size_t t = 0; t < tasks; ++t) {
+      const size_t start = resample.size();
+      append_resample(runs_by_task[t], rng, resample);
+      double total = 0.0;
+      for (size_t i = start; i < resample.size(); ++i) {
+        total += resample[i];
+        clipped += std::min(resample[i], 1.0);
+      }
+      task_means[t] = total / static_cast<double>(resample.size() - start);
+      mean_of_means += task_means[t];
     }
     std::sort(resample.begin(), resample.end());
     double middle = 0.0;
     for (size_t i = cut; i < n - cut; ++i) middle += resample[i];
-    const size_t half = n / 2;
     replicates[0].push_back(middle / static_cast<double>(n - 2 * cut));
-    replicates[1].push_back(total / static_cast<double>(n));
-    replicates[2].push_back(n % 2 == 1 ? resample[half]
-                                       : (resample[half - 1] + resample[half]) / 2.0);
+    replicates[1].push_back(mean_of_means / static_cast<double>(tasks));
+    std::vector<double> sorted_means = task_means;
+    std::sort(sorted_means.begin(), sorted_means.end());
+    const size_t half = tasks / 2;
+    replicates[2].push_back(tasks % 2 == 1 ? sorted_means[half]
+                                           : (sorted_means[half - 1] + sorted_means[half]) / 2.0);
     replicates[3].push_back(1.0 - clipped / static_cast<double>(n));
   }
   for (int k = 0; k < 4; ++k)

@@ -142,7 +142,7 @@ struct Estimate {
 };
 
 struct BootstrapOptions {
-  int reps = 2000;           // bootstrap replicates, >= 1
+  int reps = 2000;           // bootstrap replicates, >= 1 (the report's default: 10,000)
   double confidence = 0.95;  // interval coverage, in (0, 1)
   uint64_t seed = 0;         // seeds Xoshiro256StarStar; same seed, same interval
 };
@@ -191,9 +191,25 @@ Estimate bootstrap_mean_difference(const std::vector<double>& baseline,
 Estimate stratified_bootstrap(const std::vector<std::vector<double>>& runs_by_task,
                               const Statistic& statistic,
                               const BootstrapOptions& options = {});
-// rliable's four aggregates over the same replicates, each equal to
-// stratified_bootstrap(runs_by_task, iqm | mean | median | optimality_gap,
-// options) exactly, with one resample and one sort per replicate.
+// rliable's aggregate mean and median (rliable.metrics.aggregate_mean and
+// aggregate_median): the mean, or the median, of the PER-TASK MEANS, so that
+// every task weighs the same whatever its number of runs:
+//   aggregate_mean   = (1 / T) sum_t mean(runs_by_task[t])
+//   aggregate_median = median_t mean(runs_by_task[t])
+// (IQM and the optimality gap pool the runs of all tasks instead, as rliable
+// does.) Throws on no tasks, a task with no runs or non-finite scores.
+double aggregate_mean(const std::vector<std::vector<double>>& runs_by_task);
+double aggregate_median(const std::vector<std::vector<double>>& runs_by_task);
+
+// rliable's four aggregates over the same stratified replicates:
+//   iqm            = iqm(all runs pooled)
+//   mean           = aggregate_mean(runs_by_task)   (mean of per-task means)
+//   median         = aggregate_median(runs_by_task) (median of per-task means)
+//   optimality_gap = optimality_gap(all runs pooled)
+// Each replicate resamples runs within each task exactly as
+// stratified_bootstrap does (so the IQM and optimality gap equal
+// stratified_bootstrap(runs_by_task, iqm | optimality_gap, options) exactly)
+// and recomputes the four statistics, with one sort per replicate.
 struct AggregateEstimates {
   Estimate iqm, mean, median, optimality_gap;
 };

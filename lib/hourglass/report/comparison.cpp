@@ -59,6 +59,11 @@ std::string rule_text(const Comparison& c) {
   return std::string("a regression is a mean normalized score below the baseline's by more "
                      "than ") +
          tol + " whose " + conf + "% bootstrap interval of the difference lies below zero" +
+         (c.options.paired ? "; trials are paired by seed index where both runs have the same "
+                             "seeds (\"paired n\"), else the populations are compared "
+                             "unpaired; detectable: the smallest drop the gate flags at this "
+                             "number of seeds"
+                           : "; unpaired (--unpaired)") +
          (c.options.splits.empty() ? "" : "; splits: " + c.options.splits) +
          (c.options.allow_missing ? "; missing rows allowed" : "");
 }
@@ -90,10 +95,21 @@ bool any_lost(const Comparison& c) {
   return false;
 }
 
+// "paired 5" (seed-index pairs) or "unpaired"; empty without a difference.
+std::string pairing_text(const ComparisonRow& r) {
+  if (!std::isfinite(r.delta)) return "";
+  return r.paired ? "paired " + std::to_string(r.pairs) : "unpaired";
+}
+
+std::string detectable_text(const ComparisonRow& r) {
+  return std::isfinite(r.detectable) ? fixed(r.detectable) : "";
+}
+
 std::vector<std::string> cells(const ComparisonRow& r) {
   return {r.task,          r.agent,          std::to_string(r.budget),
           r.split,         mean_text(r.baseline), mean_text(r.current),
-          difference_text(r), verdict_name(r.verdict), r.note};
+          difference_text(r), verdict_name(r.verdict), r.note,
+          pairing_text(r), detectable_text(r)};
 }
 
 void render_table(const Comparison& c, const ComparisonSource& baseline,
@@ -103,9 +119,13 @@ void render_table(const Comparison& c, const ComparisonSource& baseline,
       << rule_text(c) << "\n\n";
   std::vector<std::vector<std::string>> grid;
   grid.push_back({"task", "agent", "budget", "split", "baseline", "current",
-                  "difference [95% CI]", "verdict", "note"});
-  for (const auto& r : c.rows) grid.push_back(cells(r));
-  write_aligned_table(grid, {false, false, true, false, true, true, false, false, false}, out);
+                  "difference [95% CI]", "test", "detectable", "verdict", "note"});
+  for (const auto& r : c.rows) {
+    const auto x = cells(r);
+    grid.push_back({x[0], x[1], x[2], x[3], x[4], x[5], x[6], x[9], x[10], x[7], x[8]});
+  }
+  write_aligned_table(
+      grid, {false, false, true, false, true, true, false, false, true, false, false}, out);
   if (any_lost(c)) out << "* " << kLostNote << '\n';
   out << '\n' << counts_text(c) << ": " << outcome(c) << '\n';
 }
@@ -121,15 +141,16 @@ std::string md_escape(const std::string& s) {
 
 void md_table(const std::vector<const ComparisonRow*>& rows, std::ostream& out) {
   out << "| verdict | task | agent | budget | split | baseline | current | difference [95% CI] "
-         "| note |\n"
-      << "| --- | --- | --- | ---: | --- | ---: | ---: | --- | --- |\n";
+         "| test | detectable | note |\n"
+      << "| --- | --- | --- | ---: | --- | ---: | ---: | --- | --- | ---: | --- |\n";
   for (const ComparisonRow* r : rows) {
     const auto c = cells(*r);
     const bool bold = r->fails_gate;
     const std::string verdict = bold ? "**" + c[7] + "**" : c[7];
     out << "| " << verdict << " | " << md_escape(c[0]) << " | " << md_escape(c[1]) << " | "
         << c[2] << " | " << md_escape(c[3]) << " | " << md_escape(c[4]) << " | "
-        << md_escape(c[5]) << " | " << c[6] << " | " << md_escape(c[8]) << " |\n";
+        << md_escape(c[5]) << " | " << c[6] << " | " << c[9] << " | " << c[10] << " | "
+        << md_escape(c[8]) << " |\n";
   }
 }
 

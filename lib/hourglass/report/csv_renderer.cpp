@@ -1,6 +1,7 @@
 // csv: one tidy long table, loadable by pandas.read_csv with no options.
 // Every row is one observation: a trial's score on one split, or one
 // statistic of the report. docs/reports.md documents the columns.
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <optional>
@@ -114,6 +115,20 @@ class CsvRenderer final : public Renderer {
         row.statistic = name;
         row.n = a.runs;
         row.estimate(*estimate).write(out);
+      }
+      // The ok runs of each task; unequal_runs = 1 on a task whose count
+      // differs from the most common one (the flag of the text formats).
+      for (const auto& [task, runs] : a.task_runs) {
+        Row row{"aggregate", task, a.agent, "", a.budget, a.split};
+        row.statistic = "ok_runs";
+        row.value = runs;
+        row.write(out);
+        row.statistic = "unequal_runs";
+        row.value = std::find(a.unequal_tasks.begin(), a.unequal_tasks.end(), task) !=
+                            a.unequal_tasks.end()
+                        ? 1.0
+                        : 0.0;
+        row.write(out);
       }
     }
     for (const auto& e : r.sample_efficiency) {

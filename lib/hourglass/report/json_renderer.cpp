@@ -43,7 +43,8 @@ class JsonRenderer final : public Renderer {
       doc["files"].push_back(
           {{"path", f.label}, {"suite", f.suite}, {"sha256", f.sha256}, {"trials", f.trials}});
     doc["options"] = {
-        {"reference", r.options.reference},     {"threshold", r.options.threshold},
+        {"reference", r.options.reference.empty() ? json() : json(r.options.reference)},
+        {"reference_source", r.reference_source}, {"threshold", r.options.threshold},
         {"bootstrap_reps", r.options.reps},     {"confidence", 0.95},
         {"allow_mixed", r.options.allow_mixed}, {"probit_clip", metrics::kProbitClip}};
     doc["trials"] = {{"total", r.trials},
@@ -60,18 +61,23 @@ class JsonRenderer final : public Renderer {
     for (const auto& p : r.populations) doc["populations"].push_back(to_json(p));
 
     doc["aggregates"] = json::array();
-    for (const auto& a : r.aggregates)
+    for (const auto& a : r.aggregates) {
+      json task_runs = json::object();
+      for (const auto& [task, n] : a.task_runs) task_runs[task] = n;
       doc["aggregates"].push_back({{"agent", a.agent},
                                    {"budget", a.budget},
                                    {"split", a.split},
                                    {"tasks", a.tasks},
                                    {"tasks_expected", a.tasks_expected},
                                    {"runs", a.runs},
+                                   {"task_runs", task_runs},
+                                   {"unequal_runs", a.unequal_tasks},
                                    {"bootstrap_seed", a.seed},
                                    {"iqm", estimate(a.iqm)},
                                    {"mean", estimate(a.mean)},
                                    {"median", estimate(a.median)},
                                    {"optimality_gap", estimate(a.optimality_gap)}});
+    }
 
     doc["sample_efficiency"] = json::array();
     for (const auto& e : r.sample_efficiency) {

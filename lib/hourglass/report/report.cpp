@@ -76,11 +76,12 @@ class ReportBuilder {
     merge(inputs);
     if (report_.trial_records.empty()) throw InputError("no trials to report");
     index();
-    resolve_reference();
+    check_reference();
   }
 
   Report build() {
     populations();
+    resolve_reference();
     const ProtocolInfo& protocol = find_protocol(report_.protocol);
     if (protocol.report_rows) {  // the protocol's own tables
       report_.protocol_tables = true;
@@ -187,18 +188,74 @@ class ReportBuilder {
     }
   }
 
-  void resolve_reference() {
-    auto& ref = report_.options.reference;
-    if (ref.empty()) {
-      ref = report_.agents.front();
+  std::string known_agents() const {
+    std::string known;
+    for (const auto& a : report_.agents) known += (known.empty() ? "" : ", ") + a;
+    return known;
+  }
+
+  // --reference, else the suite's `reference:` key: it must name an agent.
+  void check_reference() {
+    auto& r = report_;
+    if (!r.options.reference.empty()) {
+      r.reference_source = "--reference";
+      if (index_of(r.agents, r.options.reference) == r.agents.size())
+        throw InputError("--reference: no agent '" + r.options.reference +
+                         "' in the results (agents: " + known_agents() + ")");
       return;
     }
-    if (index_of(report_.agents, ref) == report_.agents.size()) {
-      std::string known;
-      for (const auto& a : report_.agents) known += (known.empty() ? "" : ", ") + a;
-      throw InputError("--reference: no agent '" + ref + "' in the results (agents: " + known +
-                       ")");
+    for (const auto& config : configs_) {
+      const auto it = config.find("reference");
+      if (it == config.end() || !it->is_string()) continue;
+      const std::string name = it->get<std::string>();
+      if (index_of(r.agents, name) == r.agents.size()) continue;  // filtered out of these results
+      r.options.reference = name;
+      r.reference_source = "suite key 'reference'";
+      return;
     }
+  }
+
+  // Without --reference or a suite key: the agent with the highest mean
+  // (over tasks) AUC of its test curve that is not a trivial learner.
+  void resolve_reference() {
+    auto& r = report_;
+    if (!r.options.reference.empty()) return;
+    std::map<std::string, std::string> learner_of;
+    for (const auto& config : configs_) {
+      const auto agents = config.find("agents");
+      if (agents == config.end() || !agents->is_array()) continue;
+      for (const auto& a : *agents)
+        if (a.is_object() && a.contains("name") && a["name"].is_string() &&
+            a.contains("learner") && a["learner"].is_string())
+          learner_of[a["name"].get<std::string>()] = a["learner"].get<std::string>();
+    }
+    auto trivial = [&](const std::string& agent) {
+      const auto it = learner_of.find(agent);
+      return it != learner_of.end() && r.options.is_trivial_learner &&
+             r.options.is_trivial_learner(it->second);
+    };
+    double best = -std::numeric_limits<double>::infinity();
+    std::string best_agent, first_candidate;
+    for (const auto& agent : r.agents) {
+      if (trivial(agent)) continue;
+      if (first_candidate.empty()) first_candidate = agent;
+      double total = 0.0;
+      int tasks = 0;
+      for (const auto& task : r.tasks) {
+        const EfficiencyRow curve = task_curve(task, agent, "test");
+        if (curve.budgets.empty()) continue;
+        total += metrics::auc_log_budget(as_doubles(curve.budgets), curve.means);
+        ++tasks;
+      }
+      if (tasks > 0 && total / tasks > best) {
+        best = total / tasks;
+        best_agent = agent;
+      }
+    }
+    if (best_agent.empty()) best_agent = first_candidate;  // no test curve at all
+    r.options.reference = best_agent;
+    r.reference_source = best_agent.empty() ? "none: every agent is a trivial learner"
+                                            : "highest AUC on test";
   }
 
   const std::vector<double>* scores(const std::string& task, const std::string& agent,
@@ -249,7 +306,9 @@ class ReportBuilder {
             if (!s || s->empty()) continue;
             runs_by_task.push_back(*s);
             row.runs += static_cast<int>(s->size());
+            row.task_runs.emplace_back(r.tasks[t], static_cast<int>(s->size()));
           }
+          row.unequal_tasks = unequal_tasks(row.task_runs);
           row.tasks = static_cast<int>(runs_by_task.size());
           if (runs_by_task.empty()) continue;
           r.aggregates.push_back(row);
@@ -269,6 +328,24 @@ class ReportBuilder {
       row.median = estimates.median;
       row.optimality_gap = estimates.optimality_gap;
     });
+  }
+
+  // The tasks whose count of ok runs differs from the most common count
+  // (ties: the larger count); empty when all are equal.
+  static std::vector<std::string> unequal_tasks(
+      const std::vector<std::pair<std::string, int>>& task_runs) {
+    std::map<int, int> frequency;
+    for (const auto& [task, n] : task_runs) ++frequency[n];
+    int mode = 0, most = 0;
+    for (const auto& [n, count] : frequency)
+      if (count >= most) {
+        most = count;
+        mode = n;
+      }
+    std::vector<std::string> out;
+    for (const auto& [task, n] : task_runs)
+      if (n != mode) out.push_back(task);
+    return out;
   }
 
   // The curve of one (task, agent, split): every budget with an ok mean.

@@ -7,8 +7,11 @@
 // column):
 //   populations        per (task, agent, budget, split): mean normalized score
 //                      over seeds with a 95% bootstrap interval, and std
-//   aggregates         per (agent, budget, split), across tasks: IQM, mean,
-//                      median, optimality gap with stratified bootstrap intervals
+//   aggregates         per (agent, budget, split), across tasks: IQM and
+//                      optimality gap of the pooled runs, mean and median of the
+//                      per-task means (rliable's definitions), with stratified
+//                      bootstrap intervals, and a flag when tasks have unequal
+//                      numbers of ok runs
 //   sample_efficiency  per (task or all tasks, agent, split): the curve, AUC over
 //                      log budget, samples to threshold, practice multiplier
 //                      against the reference agent at each budget
@@ -26,6 +29,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -51,7 +55,18 @@ enum class ReportDetail { kCompact, kFull };
 ReportDetail parse_report_detail(const std::string& name);
 
 struct ReportOptions {
-  std::string reference;             // agent the practice multiplier is against; "" = first agent
+  // The agent the practice multiplier is against. "" = the suite's
+  // `reference:` key (suite.config.reference) when the results have one, else
+  // the agent with the highest AUC on `test` (the mean over tasks of the AUC
+  // of its test curve) that is not a trivial learner; no reference (no
+  // multipliers) when every agent is trivial.
+  std::string reference;
+  // Whether a learner, by its registered name, is trivial
+  // (LearnerInfo::trivial: it scores the trivial reference by construction,
+  // e.g. constant, random), so that the default reference is never one.
+  // Agents are mapped to learners through suite.config.agents. Unset: no
+  // learner is trivial.
+  std::function<bool(const std::string& learner)> is_trivial_learner;
   double threshold = 0.9;            // tau of samples to threshold (normalized score)
   int reps = kDefaultBootstrapReps;  // bootstrap replicates (>= 1)
   bool allow_mixed = false;          // accept results files of different suites (sha256)
@@ -74,6 +89,12 @@ struct AggregateRow {
   int tasks = 0;           // tasks with at least one ok run
   int tasks_expected = 0;  // tasks that have this split (a shortfall is flagged)
   int runs = 0;            // ok runs over those tasks
+  // Ok runs of each task with runs, in task order. When they differ, the
+  // mean and median (of per-task means) still weigh every task the same but
+  // the pooled IQM and optimality gap do not: the row is flagged, naming the
+  // tasks whose count differs from the most common one (ties: the larger).
+  std::vector<std::pair<std::string, int>> task_runs;
+  std::vector<std::string> unequal_tasks;  // empty when every task has the same count
   uint64_t seed = 0;       // bootstrap seed (the same for all four statistics)
   Estimate iqm, mean, median, optimality_gap;
 };
@@ -181,7 +202,10 @@ struct Report {
   std::vector<TransferRow> transfer;
   std::vector<ContinualRow> continual;
   std::vector<ReportFile> files;
-  ReportOptions options;  // with the reference resolved
+  ReportOptions options;  // with the reference resolved ("" when there is none)
+  // How the reference was chosen: "--reference", "suite key 'reference'",
+  // "highest AUC on test", or "none: every agent is a trivial learner".
+  std::string reference_source;
   size_t trials = 0, failed = 0, diverged = 0;
   std::vector<std::string> tasks, agents;             // in order of first appearance
   std::vector<std::vector<std::string>> task_splits;  // per task: train, test, ood/*

@@ -68,14 +68,30 @@ TextSection scores_section(const Report& r) {
   return section;
 }
 
+// "mlp at 100: task-b 3 runs, others 5".
+std::string unequal_runs_text(const AggregateRow& a) {
+  std::string flagged, others;
+  int other_runs = 0;
+  for (const auto& [task, n] : a.task_runs) {
+    if (std::find(a.unequal_tasks.begin(), a.unequal_tasks.end(), task) != a.unequal_tasks.end())
+      flagged += (flagged.empty() ? "" : ", ") + task + " " + plural(static_cast<size_t>(n), "run");
+    else
+      other_runs = n;
+  }
+  return a.agent + " at " + std::to_string(a.budget) + ": " + flagged + ", others " +
+         std::to_string(other_runs);
+}
+
 TextSection aggregate_section(const Report& r) {
   TextSection section{"aggregate",
                       "Aggregate over tasks",
-                      "Statistics of the normalized scores of all runs (seeds) of all tasks, per "
+                      "Statistics of the normalized scores of the runs (seeds) of all tasks, per "
                       "agent, budget and split, each with a 95% stratified bootstrap interval "
-                      "(runs resampled within each task). IQM: mean of the middle 50% of runs; "
-                      "optimality gap: 1 - mean(min(score, 1)), lower is better. worst-ood: per "
-                      "trial, the lowest score over its OOD splits.",
+                      "(runs resampled within each task), as rliable defines them. IQM: mean of "
+                      "the middle 50% of all runs pooled; mean and median: of the per-task mean "
+                      "scores (every task weighs the same); optimality gap: 1 - mean(min(score, "
+                      "1)) over all runs pooled, lower is better. worst-ood: per trial, the "
+                      "lowest score over its OOD splits.",
                       {}};
   for (const auto& split : r.aggregate_splits) {
     TextTable table;
@@ -84,14 +100,17 @@ TextSection aggregate_section(const Report& r) {
     table.numeric = {false, true, true, true, false, false, false, false};
     int tasks = 0;
     bool short_of_tasks = false;
+    std::vector<std::string> unequal;
     for (const auto& a : r.aggregates) {
       if (a.split != split) continue;
       tasks = std::max(tasks, a.tasks_expected);
       const bool short_row = a.tasks < a.tasks_expected;
       short_of_tasks = short_of_tasks || short_row;
+      if (!a.unequal_tasks.empty()) unequal.push_back(unequal_runs_text(a));
       table.rows.push_back({a.agent, std::to_string(a.budget),
                             std::to_string(a.tasks) + (short_row ? "*" : ""),
-                            std::to_string(a.runs), format_estimate(a.iqm), format_estimate(a.mean),
+                            std::to_string(a.runs) + (a.unequal_tasks.empty() ? "" : "!"),
+                            format_estimate(a.iqm), format_estimate(a.mean),
                             format_estimate(a.median), format_estimate(a.optimality_gap)});
     }
     table.caption =
@@ -100,6 +119,14 @@ TextSection aggregate_section(const Report& r) {
       table.notes.push_back(
           "* some tasks have no ok run of this agent at this budget; the "
           "statistics are over the tasks that do");
+    if (!unequal.empty()) {
+      std::string list;
+      for (const auto& u : unequal) list += (list.empty() ? "" : "; ") + u;
+      table.notes.push_back(
+          "! unequal ok runs per task (mean and median weigh every task the same; IQM and "
+          "optimality gap pool the runs, so a task with more runs weighs more): " +
+          list);
+    }
     section.tables.push_back(std::move(table));
   }
   return section;
@@ -121,11 +148,15 @@ TextSection efficiency_section(const Report& r) {
                   "(the average score, each decade weighing the same); samples to ") +
           tau + " is the smallest budget whose mean reaches " + tau +
           ", interpolated in log budget (> b: not reached by the largest budget b; <= b: "
-          "reached at the smallest). x at b is the practice multiplier against the reference "
-          "agent " +
-          ref + ": how many times more samples " + ref +
-          " needs to match the agent's score at budget b (> m: " + ref +
-          " never gets there within its budgets; <= m: it matches it at its smallest budget). "
+          "reached at the smallest). " +
+          (ref.empty()
+               ? "There is no practice multiplier: every agent is a trivial learner, and none "
+                 "is a reference worth measuring against (pass --reference). "
+               : "x at b is the practice multiplier against the reference agent " + ref + " (" +
+                     r.reference_source + "): how many times more samples " + ref +
+                     " needs to match the agent's score at budget b (> m: " + ref +
+                     " never gets there within its budgets; <= m: it matches it at its smallest "
+                     "budget). ") +
           "The all-tasks table uses the curve of the aggregate IQM.",
       {}};
   std::vector<std::string> titles;
@@ -137,9 +168,10 @@ TextSection efficiency_section(const Report& r) {
     TextTable table;
     table.title = title;
     table.caption = std::string("AUC over log budget, samples to reach ") + tau +
-                    ", practice multiplier against " + ref;
+                    (ref.empty() ? "" : ", practice multiplier against " + ref);
     table.header = {"split", "agent", "AUC", std::string("samples to ") + tau};
-    for (int64_t b : r.budgets) table.header.push_back("x at " + std::to_string(b));
+    if (!ref.empty())
+      for (int64_t b : r.budgets) table.header.push_back("x at " + std::to_string(b));
     table.numeric.assign(table.header.size(), true);
     table.numeric[0] = table.numeric[1] = false;
     for (const auto& row : r.sample_efficiency) {
@@ -148,6 +180,7 @@ TextSection efficiency_section(const Report& r) {
                                     format_score(row.auc),
                                     metrics::format_budget_estimate(row.to_threshold, 0)};
       for (int64_t b : r.budgets) {
+        if (ref.empty()) break;
         const auto at = std::find(row.budgets.begin(), row.budgets.end(), b);
         const size_t i = static_cast<size_t>(at - row.budgets.begin());
         line.push_back(at == row.budgets.end() || i >= row.multiplier.size()
@@ -168,17 +201,21 @@ TextSection generalization_section(const Report& r) {
                       "CI] over the trials of the population. gap = train - test (what was "
                       "memorized rather than learned); drop = test - ood (what the shift "
                       "costs; positive is a drop); worst OOD = the lowest score over the OOD "
-                      "splits.",
+                      "splits; ratio = transfer ratio mean(ood) / mean(test) of the population "
+                      "means (n/a when the test mean is 0).",
                       {}};
   for (size_t t = 0; t < r.tasks.size(); ++t) {
     TextTable table;
     table.title = r.tasks[t];
     table.caption = "differences of normalized scores, mean [95% CI] over trials";
     table.header = {"agent", "budget", "gap (train - test)"};
+    std::vector<std::string> ood;
     for (const auto& split : r.task_splits[t])
-      if (is_ood_split(split)) table.header.push_back("drop " + split);
-    const bool has_ood = table.header.size() > 3;
+      if (is_ood_split(split)) ood.push_back(split);
+    for (const auto& split : ood) table.header.push_back("drop " + split);
+    const bool has_ood = !ood.empty();
     if (has_ood) table.header.push_back("worst OOD");
+    for (const auto& split : ood) table.header.push_back("ratio " + split);
     table.numeric.assign(table.header.size(), false);
     table.numeric[1] = true;
     for (const auto& g : r.generalization) {
@@ -187,10 +224,79 @@ TextSection generalization_section(const Report& r) {
                                     format_estimate(g.gap.estimate)};
       for (const auto& d : g.ood_drop) line.push_back(format_estimate(d.estimate));
       if (has_ood) line.push_back(format_estimate(g.worst_ood.estimate));
+      for (const auto& split : ood) {
+        std::string cell;
+        for (const auto& [name, ratio] : g.transfer_ratio)
+          if (name == split) cell = format_score(ratio);
+        line.push_back(cell);
+      }
       table.rows.push_back(std::move(line));
     }
     section.tables.push_back(std::move(table));
   }
+  return section;
+}
+
+// Per split: one row per ordered pair of agents, one column per budget.
+TextSection improvement_section(const Report& r) {
+  TextSection section{"improvement",
+                      "Probability of improvement",
+                      "P(X > Y): the probability that a random run of X beats a random run of Y "
+                      "on a task (Mann-Whitney U / (n_X n_Y), ties counting half), averaged over "
+                      "the tasks where both have ok runs, with its 95% stratified bootstrap "
+                      "interval. 0.5: no difference; an interval containing 0.5 does not rule "
+                      "out a tie.",
+                      {}};
+  for (const auto& split : r.aggregate_splits) {
+    TextTable table;
+    table.title = split;
+    table.caption = "P(X > Y) [95% CI] by budget";
+    table.header = {"X", "Y"};
+    for (int64_t b : r.budgets) table.header.push_back(std::to_string(b));
+    table.numeric.assign(table.header.size(), true);
+    table.numeric[0] = table.numeric[1] = false;
+    for (const auto& x : r.agents)
+      for (const auto& y : r.agents) {
+        if (x == y) continue;
+        std::vector<std::string> line{x, y};
+        bool any = false;
+        for (int64_t b : r.budgets) {
+          std::string cell;
+          for (const auto& c : r.improvement)
+            if (c.split == split && c.budget == b && c.x == x && c.y == y) {
+              cell = format_estimate(c.p);
+              any = true;
+            }
+          line.push_back(cell);
+        }
+        if (any) table.rows.push_back(std::move(line));
+      }
+    if (!table.rows.empty()) section.tables.push_back(std::move(table));
+  }
+  return section;
+}
+
+// One table: per (task, OOD split) the probit fit of OOD on test.
+TextSection on_the_line_section(const Report& r) {
+  TextSection section{"on-the-line",
+                      "Accuracy on the line",
+                      "Per task and OOD split, over the (agent, budget) populations: the least-"
+                      "squares fit of probit(OOD mean) on probit(test mean), normalized scores "
+                      "clipped into [0.001, 0.999] first (Miller et al. 2021). A slope near 1 "
+                      "and a high R^2: the shift costs every agent alike; a population above "
+                      "the line generalizes better than its test score predicts.",
+                      {}};
+  if (r.on_the_line.empty()) return section;
+  TextTable table;
+  table.title = "probit fit of OOD on test";
+  table.caption = "slope, intercept and R^2 over the populations (points)";
+  table.header = {"task", "split", "points", "slope", "intercept", "R^2"};
+  table.numeric = {false, false, true, true, true, true};
+  auto cell = [](const std::optional<double>& v) { return v ? format_score(*v) : "n/a"; };
+  for (const auto& line : r.on_the_line)
+    table.rows.push_back({line.task, line.split, std::to_string(line.points.size()),
+                          cell(line.slope), cell(line.intercept), cell(line.r2)});
+  section.tables.push_back(std::move(table));
   return section;
 }
 
@@ -336,7 +442,8 @@ TextReport text_report(const Report& r) {
     return out;
   }
   out.sections = {scores_section(r), aggregate_section(r), efficiency_section(r),
-                  generalization_section(r)};
+                  generalization_section(r), improvement_section(r)};
+  if (!r.on_the_line.empty()) out.sections.push_back(on_the_line_section(r));
   return out;
 }
 

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdio>
 #include <map>
+#include <optional>
 #include <regex>
 #include <tuple>
 
@@ -24,6 +25,8 @@ std::string key_name(const Key& key) {
 struct Group {
   int64_t trials = 0;
   std::vector<double> scores;  // normalized scores of ok trials, finite
+  // Per score: its trial's seed index and derived seed (what pairs trials).
+  std::vector<std::pair<int64_t, uint64_t>> seeds;
 };
 
 struct Grouped {
@@ -74,8 +77,10 @@ Grouped group(const std::vector<TrialRecord>& trials, const SplitFilter& filter,
       auto [it, fresh] = out.groups.try_emplace(key);
       if (fresh) out.order.push_back(key);
       ++it->second.trials;
-      if (usable_score(t, s))
+      if (usable_score(t, s)) {
         it->second.scores.push_back(s.normalized);
+        it->second.seeds.emplace_back(t.seed_index, t.seed);
+      }
     }
   }
   return out;
@@ -109,10 +114,43 @@ std::string lost_text(const RowSide& s) {
   return std::to_string(s.trials - s.ok) + " of " + std::to_string(s.trials);
 }
 
+// The per-seed-index differences current - baseline, in seed-index order,
+// when the two sides pair (the same seed indices with ok scores, each with
+// the same derived seed); nullopt and the reason otherwise.
+std::optional<std::vector<double>> paired_differences(const Group& base, const Group& cur,
+                                                      const CompareOptions& options,
+                                                      std::string* why) {
+  if (!options.paired) {
+    *why = "--unpaired";
+    return std::nullopt;
+  }
+  std::map<int64_t, std::pair<uint64_t, double>> baseline;
+  for (size_t i = 0; i < base.scores.size(); ++i)
+    baseline[base.seeds[i].first] = {base.seeds[i].second, base.scores[i]};
+  std::map<int64_t, double> differences;
+  for (size_t i = 0; i < cur.scores.size(); ++i) {
+    const auto it = baseline.find(cur.seeds[i].first);
+    if (it == baseline.end()) break;
+    if (it->second.first != cur.seeds[i].second) {
+      *why = "seed index " + std::to_string(cur.seeds[i].first) +
+             " has another derived seed (another suite seed)";
+      return std::nullopt;
+    }
+    differences[cur.seeds[i].first] = cur.scores[i] - it->second.second;
+  }
+  if (differences.size() != baseline.size() || differences.size() != cur.scores.size()) {
+    *why = "the ok seed indices differ";
+    return std::nullopt;
+  }
+  std::vector<double> out;
+  for (const auto& [index, d] : differences) out.push_back(d);
+  return out;
+}
+
 void decide(ComparisonRow& row, const Group& base, const Group& cur, const Key& key,
             const CompareOptions& options) {
   const double nan = std::nan("");
-  row.delta = row.lo = row.hi = nan;
+  row.delta = row.lo = row.hi = row.detectable = nan;
   if (base.scores.empty() && cur.scores.empty()) {
     row.verdict = Verdict::kUnchanged;
     row.note = "no ok trial on either side";
@@ -133,11 +171,19 @@ void decide(ComparisonRow& row, const Group& base, const Group& cur, const Key& 
   bootstrap.reps = options.bootstrap_reps;
   bootstrap.confidence = options.confidence;
   bootstrap.seed = stable_hash("compare/" + key_name(key));
-  const auto d = metrics::bootstrap_mean_difference(base.scores, cur.scores, bootstrap);
+  std::string unpaired_because;
+  const auto differences = paired_differences(base, cur, options, &unpaired_because);
+  const auto d = differences ? metrics::bootstrap_mean(*differences, bootstrap)
+                             : metrics::bootstrap_mean_difference(base.scores, cur.scores,
+                                                                  bootstrap);
+  row.paired = differences.has_value();
+  row.pairs = differences ? static_cast<int64_t>(differences->size()) : 0;
   row.delta = d.value;
   row.lo = d.ci.lo;
   row.hi = d.ci.hi;
+  row.detectable = std::max(options.tolerance, row.hi - row.delta);
   row.verdict = classify_difference(d, options.tolerance);
+  const std::string pairing = row.paired ? "" : "unpaired: " + unpaired_because;
   if (lost_share(row.current) > lost_share(row.baseline)) {
     row.verdict = Verdict::kRegression;
     row.note = lost_text(row.current) + " current trials failed or diverged (baseline " +
@@ -146,6 +192,7 @@ void decide(ComparisonRow& row, const Group& base, const Group& cur, const Key& 
     row.note = "failed or diverged: baseline " + lost_text(row.baseline) + ", current " +
                lost_text(row.current);
   }
+  if (!pairing.empty()) row.note += (row.note.empty() ? "" : "; ") + pairing;
 }
 
 }  // namespace
@@ -212,7 +259,7 @@ Comparison compare_trials(const std::vector<TrialRecord>& baseline,
     auto it = cur.groups.find(key);
     if (it == cur.groups.end()) {
       row.verdict = Verdict::kMissing;
-      row.delta = row.lo = row.hi = std::nan("");
+      row.delta = row.lo = row.hi = row.detectable = std::nan("");
       row.current.mean = row.current.lo = row.current.hi = std::nan("");
       row.note = "not in the current results";
       row.fails_gate = !options.allow_missing;
@@ -228,7 +275,7 @@ Comparison compare_trials(const std::vector<TrialRecord>& baseline,
     ComparisonRow row = make_row(key);
     row.current = side_of(cur.groups.at(key), key, options);
     row.baseline.mean = row.baseline.lo = row.baseline.hi = std::nan("");
-    row.delta = row.lo = row.hi = std::nan("");
+    row.delta = row.lo = row.hi = row.detectable = std::nan("");
     row.verdict = Verdict::kNew;
     row.note = "not in the baseline";
     out.rows.push_back(std::move(row));
@@ -304,7 +351,10 @@ nlohmann::json to_json(const Comparison& c) {
                           {"current", side_json(r.current)},
                           {"delta", number_or_null(r.delta)},
                           {"delta_ci_low", number_or_null(r.lo)},
-                          {"delta_ci_high", number_or_null(r.hi)}};
+                          {"delta_ci_high", number_or_null(r.hi)},
+                          {"paired", r.paired},
+                          {"pairs", r.pairs},
+                          {"detectable_drop", number_or_null(r.detectable)}};
     if (!r.note.empty()) row["note"] = r.note;
     rows.push_back(row);
   }
@@ -319,6 +369,7 @@ nlohmann::json to_json(const Comparison& c) {
           {"splits", c.options.splits.empty() ? nlohmann::json(nullptr)
                                               : nlohmann::json(c.options.splits)},
           {"allow_missing", c.options.allow_missing},
+          {"paired", c.options.paired},
           {"regressed", c.regressed()},
           {"counts", counts},
           {"rows", rows}};

@@ -4,11 +4,27 @@
 // Trials are matched by (task, agent, budget, split). For each such row the
 // scores compared are the normalized scores of the population's `ok` trials
 // with a finite normalized score (failed and diverged trials are counted, not
-// averaged). A row is
+// averaged).
+//
+// Paired or unpaired. Seed index i of a population meets the same instance
+// (hidden function, levels, evaluation draws) in both runs when both derive
+// it from the same suite seed: the trial's derived seed is the same. When the
+// two sides have ok trials at exactly the same seed indices with the same
+// derived seeds, the row is PAIRED: the difference is the mean of the
+// per-seed-index differences current_i - baseline_i, with the percentile
+// bootstrap interval of that mean (metrics::bootstrap_mean over the
+// differences, seeded by the row's name). Comparing a file with itself gives
+// differences of exactly 0 and the interval [0, 0]. Otherwise (other seed
+// indices, another suite seed, a lost trial on one side, or
+// options.paired == false) the row is UNPAIRED: the two populations are
+// resampled independently (metrics::bootstrap_mean_difference) and the note
+// says why they did not pair.
+//
+// A row is
 //   regression   current mean below the baseline mean by more than the
 //                tolerance AND the 95% bootstrap interval of the difference
-//                of means (metrics::bootstrap_mean_difference, seeded by the
-//                row's name) lies below zero; or the current population lost
+//                (paired or unpaired, as above) lies below zero; or the
+//                current population lost
 //                a larger share of its trials (failed or diverged) than the
 //                baseline's; or every current trial was lost
 //   improvement  the mirror image (above by more than the tolerance, interval
@@ -42,7 +58,8 @@ struct CompareOptions {
   std::string splits;
   bool allow_missing = false;       // missing rows do not fail the gate
   bool allow_suite_change = false;  // compare files of different suite hashes
-  int bootstrap_reps = 2000;
+  bool paired = true;               // pair trials by seed index when they pair (--unpaired: never)
+  int bootstrap_reps = 10000;
   double confidence = 0.95;
 };
 
@@ -73,9 +90,19 @@ struct ComparisonRow {
   int64_t budget = 0;
   std::string split;
   RowSide baseline, current;
-  // current.mean - baseline.mean and its bootstrap interval; NaN when either
-  // side has no ok trial.
+  // current.mean - baseline.mean (paired: the mean of the per-seed
+  // differences) and its bootstrap interval; NaN when either side has no ok
+  // trial.
   double delta = 0.0, lo = 0.0, hi = 0.0;
+  bool paired = false;  // the difference is over seed-index pairs
+  int64_t pairs = 0;    // how many (0 when unpaired)
+  // The smallest drop the gate can detect at this number of seeds: a drop of
+  // the current mean by more than this, from equal means and with this row's
+  // spread, is flagged: max(tolerance, hi - delta), the tolerance or the upper
+  // half of the difference's interval, whichever is larger (shifting every
+  // current score by -x shifts the difference and its interval by -x). NaN
+  // without a difference.
+  double detectable = 0.0;
   Verdict verdict = Verdict::kUnchanged;
   bool fails_gate = false;  // counts towards exit code 1
   std::string note;         // why, when not (only) the numbers decided

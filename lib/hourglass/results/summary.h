@@ -26,7 +26,9 @@ struct PopulationSummary {
   uint64_t seed = 0;       // the seed of the bootstrap interval
 };
 
-inline constexpr int kDefaultBootstrapReps = 2000;
+// Replicates of every bootstrap interval unless --bootstrap says otherwise
+// (rliable uses 50,000; docs/metrics.md gives the cost of the report).
+inline constexpr int kDefaultBootstrapReps = 10000;
 
 // In the order the trials first name them (task, agent, budget, then split).
 // The bootstrap seed of each row is stable_hash("task/agent/budget/split").

@@ -152,6 +152,8 @@ nlohmann::json resolved_config(const Suite& suite, const Catalog& catalog) {
   // Only written for the other protocols: a default-protocol suite's config
   // (and its sha256) is what it was before protocols existed.
   if (!protocol.is_default) config["protocol"] = protocol.name;
+  // Only when written, likewise: the report's practice-multiplier reference.
+  if (!suite.reference.empty()) config["reference"] = suite.reference;
   if (protocol.suite_config) protocol.suite_config(suite, config);
   return config;
 }

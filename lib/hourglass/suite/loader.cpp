@@ -28,7 +28,8 @@ constexpr size_t kMaxIncludeDepth = 16;
 
 const std::vector<std::string> kTopKeys = {"suite",   "version",      "description", "include",
                                            "seed",    "seeds",        "budgets",     "eval_samples",
-                                           "tasks",   "agents",       "protocol",    "pretrain_budget"};
+                                           "tasks",   "agents",       "protocol",    "pretrain_budget",
+                                           "reference"};
 const std::vector<std::string> kTaskKeys = {"name",   "family",  "params", "train",
                                             "ood",    "source",  "targets", "stream"};
 const std::vector<std::string> kAgentKeys = {"name", "learner", "params"};
@@ -200,6 +201,8 @@ class Loader {
     SourceLocation protocol_where;
     std::optional<int64_t> pretrain_budget;
     SourceLocation pretrain_budget_where;
+    std::optional<std::string> reference;  // `reference:` (an agent's name)
+    SourceLocation reference_where;
     // Budgets of 0 as written (allowed by protocol: transfer only): where, and
     // the message to give under the other protocols.
     std::vector<std::pair<SourceLocation, std::string>> zero_budgets;
@@ -733,6 +736,14 @@ void Loader::read_top(const Fields& f, Layer* layer) {
       layer->protocol_where = v->where;
     }
   }
+  if (auto v = value("reference")) {
+    if (auto name = to_string(*v, &tail); !name) {
+      error(v->where, "key 'reference' " + tail + " (expected the name of an agent)");
+    } else {
+      layer->reference = *name;
+      layer->reference_where = v->where;
+    }
+  }
   if (auto v = value("pretrain_budget")) {
     layer->pretrain_budget = read_int(
         *v, ParamSpec::Int("pretrain_budget", 1, 1, kMaxBudget, ""), "key 'pretrain_budget'");
@@ -819,6 +830,10 @@ void Loader::merge(Layer* into, const Layer& from) {
   if (from.pretrain_budget) {
     into->pretrain_budget = from.pretrain_budget;
     into->pretrain_budget_where = from.pretrain_budget_where;
+  }
+  if (from.reference) {
+    into->reference = from.reference;
+    into->reference_where = from.reference_where;
   }
   for (const auto& [name, keys] : from.task_keys) into->task_keys[name] = keys;
   into->keys.insert(from.keys.begin(), from.keys.end());
@@ -1176,6 +1191,14 @@ Suite Loader::load(const std::string& path) {
   }
   check_compatible(layer);
   check_protocol(layer);
+  if (layer.reference) {  // the practice multiplier's reference names an agent
+    std::vector<std::string> agents;
+    for (const auto& a : layer.agents) agents.push_back(a.name);
+    if (std::find(agents.begin(), agents.end(), *layer.reference) == agents.end())
+      error(layer.reference_where, "key 'reference' names no agent: " +
+                                       squote(*layer.reference) +
+                                       hint(*layer.reference, agents, "agents"));
+  }
   // Family checks read resolved parameters: only meaningful once every value is.
   if (diagnostics_.empty()) check_families(layer);
   if (diagnostics_.empty()) check_agents(layer);
@@ -1214,6 +1237,7 @@ Suite Loader::load(const std::string& path) {
   const ProtocolInfo* protocol = protocol_of(layer);
   suite.protocol = protocol ? protocol->name : layer.protocol.value_or("");
   suite.pretrain_budget = layer.pretrain_budget.value_or(0);
+  suite.reference = layer.reference.value_or("");
   return suite;
 }
 

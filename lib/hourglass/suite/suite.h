@@ -123,6 +123,9 @@ struct Suite {
   // loader always sets it; "" means the default protocol.
   std::string protocol;
   int64_t pretrain_budget = 0;  // `pretrain_budget:` (0 when not written)
+  // `reference:`: the agent the report's practice multiplier is against
+  // ("" when not written: the report picks one, docs/metrics.md).
+  std::string reference;
 };
 
 // Limits on the common keys (checked by the loader, documented in docs/suite-format.md).

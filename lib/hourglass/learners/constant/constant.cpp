@@ -37,6 +37,7 @@ LearnerInfo MakeInfo() {
   info.name = "constant";
   info.doc = "predicts the training mean of y or its majority class (the trivial reference)";
   info.kinds = {TaskKind::kRegression, TaskKind::kClassification};
+  info.trivial = true;
   info.make = [](const Params&) { return std::make_unique<ConstantLearner>(); };
   return info;
 }

@@ -38,6 +38,7 @@ LearnerInfo MakeInfo() {
   info.name = "random";
   info.doc = "uniformly random actions (the trivial reference; scores about 0)";
   info.kinds = {TaskKind::kInteractive};
+  info.trivial = true;
   info.make_interactive = [](const Params&) { return std::make_unique<RandomLearner>(); };
   return info;
 }
