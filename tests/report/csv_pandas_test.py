@@ -37,7 +37,7 @@ def main():
     check(df["value"].dtype == np.float64, f"value is {df['value'].dtype}, not float64")
     sections = set(df["section"])
     expected = {"trial", "population", "aggregate", "sample_efficiency", "generalization",
-                "probability_of_improvement", "accuracy_on_the_line"}
+                "probability_of_improvement", "accuracy_on_the_line", "scaling"}
     check(sections == expected, f"sections {sections} != {expected}")
 
     count = lambda section: int((df["section"] == section).sum())  # noqa: E731
@@ -56,6 +56,12 @@ def main():
           "probability_of_improvement rows")
     check(count("accuracy_on_the_line") == 3 * len(doc["accuracy_on_the_line"]),
           "accuracy_on_the_line rows")
+    fits = [s for s in doc["scaling"] if s["ok"]]
+    check(count("scaling") == 6 * len(fits), "scaling rows: six statistics per fit")
+    alphas = df[(df["section"] == "scaling") & (df["statistic"] == "alpha")]
+    for s, row in zip(fits, alphas.itertuples()):
+        check((s["task"], s["agent"], s["split"]) == (row.task, row.agent, row.split), "scaling order")
+        check(abs(s["alpha"]["value"] - row.value) < 1e-12, f"alpha {s['alpha']['value']} != {row.value}")
 
     trial_rows = df[df["section"] == "trial"]
     failed = trial_rows[trial_rows["status"] != "ok"]

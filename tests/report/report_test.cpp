@@ -7,6 +7,7 @@
 
 #include <cmath>
 #include <sstream>
+#include <tuple>
 
 #include "hourglass/core/error.h"
 #include "hourglass/metrics/generalization.h"
@@ -303,6 +304,74 @@ TEST(BuildReport, TextFormatsCarryImprovementProbitFitAndTransferRatio) {
     // a at 100: mean(ood/a) / mean(test) = 0.3 / 0.6 = 0.5
     EXPECT_NE(text.find("0.500"), std::string::npos);
   }
+}
+
+// Scaling fits in the report: synthetic populations whose mean error falls
+// as 3 n^-0.5 + 0.02 (agent "half") and 60 n^-1 + 0.02 ("one") over six
+// budgets, three seeds each (+-1% of the error around the curve): both
+// exponents recovered within 10%, with intervals, in every format.
+TEST(BuildReport, ScalingFitsRecoverTheExponentsInEveryFormat) {
+  std::vector<TrialRecord> trials;
+  const double budgets[] = {100, 300, 1000, 3000, 10000, 30000};
+  const double jitter[] = {-0.01, 0.0, 0.01};
+  for (const auto& [agent, a, alpha] :
+       {std::tuple<std::string, double, double>{"half", 3.0, 0.5}, {"one", 60.0, 1.0}})
+    for (double n : budgets)
+      for (int s = 0; s < 3; ++s) {
+        const double e = (a * std::pow(n, -alpha) + 0.02) * (1 + jitter[s]);
+        trials.push_back(trial("T", agent, static_cast<int64_t>(n), s, 1 - e, 1, 0.5));
+      }
+  const Report r = build_report({input(trials)});
+  for (const auto& [agent, alpha] : {std::pair<std::string, double>{"half", 0.5}, {"one", 1.0}}) {
+    const ScalingRow* row = nullptr;
+    for (const auto& s : r.scaling)
+      if (s.agent == agent && s.split == "test") row = &s;
+    ASSERT_NE(row, nullptr);
+    ASSERT_TRUE(row->fit.ok) << row->fit.why;
+    EXPECT_EQ(row->fit.model, metrics::PowerLawModel::kWithOffset);
+    EXPECT_NEAR(row->fit.alpha, alpha, 0.1 * alpha) << agent;
+    EXPECT_LE(row->alpha_ci.lo, row->fit.alpha);
+    EXPECT_GE(row->alpha_ci.hi, row->fit.alpha);
+    EXPECT_EQ(row->reps, kScalingBootstrapReps);
+    EXPECT_EQ(row->budgets.size(), 6u);
+    EXPECT_NEAR(row->budget_to_threshold,
+                metrics::power_law_budget_to_reach(row->fit, r.options.threshold), 1e-9);
+  }
+  // ood/a is 0.5 at every budget: no fall, no fit, and the report says why.
+  for (const auto& s : r.scaling) {
+    if (s.split == "ood/a") {
+      EXPECT_FALSE(s.fit.ok);
+    }
+  }
+
+  auto render = [&](Format f) {
+    std::ostringstream out;
+    make_renderer(f)->render(r, out);
+    return out.str();
+  };
+  for (Format f : {Format::kTable, Format::kMarkdown, Format::kLatex, Format::kHtml}) {
+    const std::string text = render(f);
+    EXPECT_NE(text.find("Scaling with the budget"), std::string::npos);
+    for (const auto& s : r.scaling) {
+      if (s.fit.ok) {
+        EXPECT_NE(text.find(report::format_estimate({s.fit.alpha, s.alpha_ci})), std::string::npos);
+      }
+    }
+    EXPECT_NE(text.find("* no fit: the error does not fall with the budget (train half, ood/a half, "
+                            "train one, ood/a one)"),
+              std::string::npos);
+  }
+  EXPECT_NE(render(Format::kHtml).find("stroke-dasharray=\"5 3\""), std::string::npos);
+  EXPECT_NE(render(Format::kCsv).find("scaling,T,half,,,test,,,alpha,"), std::string::npos);
+  const auto doc = nlohmann::json::parse(render(Format::kJson));
+  bool found = false;
+  for (const auto& s : doc["scaling"])
+    if (s["agent"] == "one" && s["split"] == "test") {
+      EXPECT_NEAR(s["alpha"]["value"].get<double>(), 1.0, 0.1);
+      EXPECT_EQ(s["model"], "a n^-alpha + c");
+      found = true;
+    }
+  EXPECT_TRUE(found);
 }
 
 TEST(BuildReport, GeneralizationIsComputedPerTrial) {

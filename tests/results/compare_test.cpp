@@ -154,7 +154,8 @@ TEST(CompareTrials, FallsBackToUnpairedAndSaysWhy) {
   // A lost trial on one side: its pair is gone, so the row is unpaired too.
   auto lost = base;
   lost[1].status = TrialStatus::kFailed;
-  const auto& l = row(compare_trials(base, lost), "a", "test");
+  const Comparison with_lost = compare_trials(base, lost);
+  const auto& l = row(with_lost, "a", "test");
   EXPECT_FALSE(l.paired);
   EXPECT_NE(l.note.find("unpaired: the ok seed indices differ"), std::string::npos) << l.note;
 }
@@ -210,7 +211,8 @@ TEST(CompareTrials, ADropWithinNoiseIsNotARegression) {
   EXPECT_EQ(r.verdict, Verdict::kUnchanged);
   EXPECT_FALSE(c.regressed());
   // Paired, every seed lost 0.05: the interval is [-0.05, -0.05].
-  const auto& p = row(compare_trials(base, cur), "a", "test");
+  const Comparison paired = compare_trials(base, cur);
+  const auto& p = row(paired, "a", "test");
   EXPECT_NEAR(p.lo, -0.05, 1e-12);
   EXPECT_NEAR(p.hi, -0.05, 1e-12);
   EXPECT_EQ(p.verdict, Verdict::kRegression);

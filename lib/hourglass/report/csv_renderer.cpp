@@ -220,6 +220,24 @@ class CsvRenderer final : public Renderer {
         }
       }
     }
+    for (const auto& s : r.scaling) {  // n: budgets fitted; no rows without a fit
+      if (!s.fit.ok) continue;
+      auto scaling_row = [&](const char* statistic, double value) {
+        Row row{"scaling", s.task, s.agent, "", std::nullopt, s.split};
+        row.statistic = statistic;
+        row.n = static_cast<int64_t>(s.budgets.size());
+        row.value = value;
+        return row;
+      };
+      scaling_row("alpha", s.fit.alpha).estimate({s.fit.alpha, s.alpha_ci}).write(out);
+      scaling_row("a", s.fit.a).write(out);
+      scaling_row("c", s.fit.c).write(out);  // 0 for the pure power law
+      scaling_row("with_offset", s.fit.model == metrics::PowerLawModel::kWithOffset).write(out);
+      scaling_row("r2", s.fit.r2).write(out);
+      Row to = scaling_row("budget_to_threshold", s.budget_to_threshold);
+      to.threshold = r.options.threshold;
+      to.write(out);
+    }
     for (const auto& line : r.on_the_line) {
       const std::pair<const char*, const std::optional<double>*> stats[] = {
           {"probit_slope", &line.slope},

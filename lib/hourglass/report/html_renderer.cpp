@@ -137,7 +137,8 @@ class HtmlRenderer final : public Renderer {
         << tau
         << " is the threshold of \"samples to threshold\". A curve further left reaches a score "
            "with less practice. worst-ood is, per trial, the lowest score over the OOD splits. "
-           "Scores below "
+           "The thin dashed line of an agent's colour is its fitted power law of the error, "
+           "1 - (a n^-alpha + c) (section Scaling with the budget). Scores below "
         << kScoreFloor << " are drawn at the bottom edge (hover a point for its value).</p>\n"
         << agent_legend(r, 900);
     int id = 0;
@@ -180,6 +181,18 @@ class HtmlRenderer final : public Renderer {
           }
           chart.band(xs, los, his, colour);
           chart.polyline(xs, ms, colour, 2.2);
+          for (const auto& s : r.scaling) {  // the fitted curve, over the fitted budgets
+            if (s.task != task || s.agent != e.agent || s.split != split || !s.fit.ok) continue;
+            std::vector<double> fx, fy;
+            const double lo_n = static_cast<double>(s.budgets.front());
+            const double hi_n = static_cast<double>(s.budgets.back());
+            for (int k = 0; k <= 40; ++k) {
+              const double n = lo_n * std::pow(hi_n / lo_n, k / 40.0);
+              fx.push_back(log_budget(n));
+              fy.push_back(clamp_score(metrics::power_law_score(s.fit, n), clipped));
+            }
+            chart.polyline(fx, fy, colour, 1.2, "5 3");
+          }
           for (size_t i = 0; i < xs.size(); ++i)
             chart.marker(xs[i], ms[i], colour,
                          e.means[i] < kScoreFloor ? svg::Shape::kTriangleDown : svg::Shape::kCircle,

@@ -147,6 +147,28 @@ class JsonRenderer final : public Renderer {
       doc["accuracy_on_the_line"].push_back(
           {{"task", line.task}, {"split", line.split}, {"points", points}, {"probit_fit", fit}});
     }
+    doc["scaling"] = json::array();
+    for (const auto& s : r.scaling) {
+      json row = {{"task", s.task},
+                  {"agent", s.agent},
+                  {"split", s.split},
+                  {"budgets", s.budgets},
+                  {"ok", s.fit.ok},
+                  {"bootstrap_seed", s.seed},
+                  {"bootstrap_reps", s.reps}};
+      if (!s.fit.ok) {
+        row["why"] = s.fit.why;
+      } else {
+        row["model"] = metrics::power_law_model_name(s.fit.model);
+        row["a"] = number(s.fit.a);
+        row["alpha"] = estimate(metrics::Estimate{s.fit.alpha, s.alpha_ci});
+        row["c"] = number(s.fit.c);
+        row["r2"] = number(s.fit.r2);
+        row["bootstrap_kept"] = s.kept;
+        row["budget_to_threshold"] = number(s.budget_to_threshold);  // null: never
+      }
+      doc["scaling"].push_back(row);
+    }
     if (r.protocol_tables) {  // absent from standard reports (unchanged)
       // The protocol's rows under its name (the rows of Report::transfer or
       // Report::continual, whichever it filled).

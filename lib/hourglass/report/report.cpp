@@ -93,6 +93,7 @@ class ReportBuilder {
     generalization();
     improvement();
     on_the_line();
+    scaling();
     return std::move(report_);
   }
 
@@ -544,6 +545,44 @@ class ReportBuilder {
         }
         r.on_the_line.push_back(std::move(line));
       }
+  }
+
+  void scaling() {
+    auto& r = report_;
+    std::vector<std::vector<std::vector<double>>> data;  // runs by budget, per row
+    for (size_t t = 0; t < r.tasks.size(); ++t)
+      for (const auto& agent : r.agents)
+        for (const auto& split : r.task_splits[t]) {
+          ScalingRow row;
+          row.task = r.tasks[t];
+          row.agent = agent;
+          row.split = split;
+          std::vector<std::vector<double>> runs;
+          for (int64_t budget : r.budgets) {
+            const auto* s = scores(row.task, agent, budget, split);
+            if (!s || s->empty()) continue;
+            row.budgets.push_back(budget);
+            runs.push_back(*s);
+          }
+          if (row.budgets.size() < 2) continue;
+          r.scaling.push_back(std::move(row));
+          data.push_back(std::move(runs));
+        }
+    const int reps = std::min(r.options.reps, kScalingBootstrapReps);
+    parallel_for(data.size(), [&](size_t i) {
+      auto& row = r.scaling[i];
+      const auto options = bootstrap_options(
+          reps, "scaling/" + row.task + "/" + row.agent + "/" + row.split);
+      row.seed = options.seed;
+      const auto estimate =
+          metrics::fit_power_law_bootstrap(as_doubles(row.budgets), data[i], options);
+      row.fit = estimate.fit;
+      row.alpha_ci = estimate.alpha_ci;
+      row.reps = reps;
+      row.kept = estimate.kept;
+      row.budget_to_threshold =
+          metrics::power_law_budget_to_reach(row.fit, r.options.threshold);
+    });
   }
 
   // The protocol of every file must be the same; the protocol's report reads

@@ -21,6 +21,10 @@
 //                      improvement with its stratified bootstrap interval
 //   on_the_line        per (task, OOD split): test against OOD population means
 //                      on the probit scale, the linear fit and its R^2
+//   scaling            per (task, agent, split): the power-law fit of the error
+//                      1 - score against the budget, a bootstrap interval on
+//                      its exponent, and the budget it predicts for the
+//                      threshold
 //
 // Only trials with status ok and finite normalized scores enter a statistic;
 // failed and diverged trials are counted (and listed in csv) but never
@@ -34,6 +38,7 @@
 #include <string>
 #include <vector>
 
+#include "hourglass/metrics/power_law.h"
 #include "hourglass/metrics/sample_efficiency.h"
 #include "hourglass/metrics/statistics.h"
 #include "hourglass/results/results.h"
@@ -154,6 +159,27 @@ struct OnTheLine {
   double clip = 0.0;  // scores clipped into [clip, 1 - clip] before the probit
 };
 
+// Per (task, agent, split) with ok runs at 2 budgets or more: the fit of
+// 1 - mean normalized score against the budget (metrics/power_law.h; the
+// pure power law with fewer than 4 budgets), alpha's percentile bootstrap
+// interval (seeds resampled within each budget), and the budget at which the
+// fitted curve reaches the report's threshold (NaN: never, or no fit).
+struct ScalingRow {
+  std::string task, agent, split;
+  std::vector<int64_t> budgets;  // the budgets fitted (with ok runs)
+  metrics::PowerLawFit fit;      // fit.ok false: fit.why says why there is none
+  metrics::Interval alpha_ci{0.0, 0.0};  // NaN when fewer than half the replicates fit
+  int reps = 0, kept = 0;        // bootstrap replicates, and those whose fit is ok
+  double budget_to_threshold = 0.0;
+  uint64_t seed = 0;             // bootstrap seed: stable_hash("scaling/task/agent/split")
+};
+
+// Replicates of the scaling fits' bootstrap: min(--bootstrap, this). Each
+// replicate is a fit (a search over alpha), a thousand times the cost of a
+// mean; 1,000 replicates keep the report fast and the 2.5th and 97.5th
+// percentiles stable to about a hundredth of alpha.
+inline constexpr int kScalingBootstrapReps = 1000;
+
 // protocol: transfer, per (task, target, agent, adaptation budget n): mean
 // normalized scores [95% bootstrap CI] over the population's ok trials.
 struct TransferRow {
@@ -218,6 +244,7 @@ struct Report {
   std::vector<GeneralizationRow> generalization;
   std::vector<ImprovementCell> improvement;
   std::vector<OnTheLine> on_the_line;
+  std::vector<ScalingRow> scaling;
 };
 
 // Builds the report. Throws InputError (exit 2) when the files come from

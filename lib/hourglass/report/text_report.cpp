@@ -300,6 +300,80 @@ TextSection on_the_line_section(const Report& r) {
   return section;
 }
 
+// "12345"; "never" for NaN (the fitted floor is above the target); "> 1e9"
+// beyond a billion samples (infinity included: an exponent near 0), where
+// an extrapolation says nothing but "far"; "< 1" below one sample.
+std::string budget_text(double n) {
+  if (std::isnan(n)) return "never";
+  if (n > 1e9) return "> 1e9";
+  if (n < 1) return "< 1";
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.0f", n);
+  return buf;
+}
+
+std::string general_number(double v) {
+  if (!std::isfinite(v)) return "n/a";
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.3g", v);
+  return buf;
+}
+
+// Per task: one row per (split, agent) with a fit of the error against the budget.
+TextSection scaling_section(const Report& r) {
+  char tau[32];
+  std::snprintf(tau, sizeof tau, "%g", r.options.threshold);
+  int reps = 0;
+  for (const auto& s : r.scaling) reps = std::max(reps, s.reps);
+  TextSection section{
+      "scaling",
+      "Scaling with the budget",
+      std::string("Per task, split and agent: the fit of the error e = 1 - mean normalized score "
+                  "against the budget n, e(n) = a n^-alpha + c with 4 budgets or more, the pure "
+                  "power law a n^-alpha with 2 or 3 (too few to fit the floor c), least squares "
+                  "(model says which). alpha is the scaling exponent: doubling the budget "
+                  "multiplies the reducible error by 2^-alpha. Its interval is a 95% percentile "
+                  "bootstrap (seeds resampled within each budget, ") +
+          std::to_string(reps) + " replicates). n to " + tau +
+          ": the budget at which the fitted curve reaches " + tau +
+          ", an extrapolation when beyond the largest budget; never: the fitted floor c is "
+          "above 1 - " +
+          tau + ".",
+      {}};
+  std::vector<std::string> tasks;
+  for (const auto& s : r.scaling)
+    if (std::find(tasks.begin(), tasks.end(), s.task) == tasks.end()) tasks.push_back(s.task);
+  for (const auto& task : tasks) {
+    TextTable table;
+    table.title = task;
+    table.caption = "power-law fit of 1 - score against the budget, alpha [95% CI]";
+    table.header = {"split", "agent", "model", "alpha", "a", "c", "R^2",
+                    std::string("n to ") + tau};
+    table.numeric = {false, false, false, false, true, true, true, true};
+    std::vector<std::pair<std::string, std::string>> no_fit;  // why, "split agent, ..."
+    for (const auto& s : r.scaling) {
+      if (s.task != task) continue;
+      if (!s.fit.ok) {
+        table.rows.push_back({s.split, s.agent, "no fit*", "", "", "", "", ""});
+        auto it = std::find_if(no_fit.begin(), no_fit.end(),
+                               [&](const auto& x) { return x.first == s.fit.why; });
+        if (it == no_fit.end()) it = no_fit.insert(no_fit.end(), {s.fit.why, ""});
+        it->second += (it->second.empty() ? "" : ", ") + s.split + " " + s.agent;
+        continue;
+      }
+      table.rows.push_back(
+          {s.split, s.agent, metrics::power_law_model_name(s.fit.model),
+           format_estimate({s.fit.alpha, s.alpha_ci}), general_number(s.fit.a),
+           s.fit.model == metrics::PowerLawModel::kPure ? "-" : format_score(s.fit.c),
+           format_score(s.fit.r2), budget_text(s.budget_to_threshold)});
+    }
+    for (const auto& [why, rows] : no_fit)
+      table.notes.push_back("* no fit: " + why + " (" + rows + ")");
+    section.tables.push_back(std::move(table));
+  }
+  return section;
+}
+
 // The compact report's cell: "test / worst OOD" means ("test" alone for a
 // task without OOD splits), "failed" or "diverged" when no trial is left, a
 // "*" when some trials were lost.
@@ -444,6 +518,7 @@ TextReport text_report(const Report& r) {
   out.sections = {scores_section(r), aggregate_section(r), efficiency_section(r),
                   generalization_section(r), improvement_section(r)};
   if (!r.on_the_line.empty()) out.sections.push_back(on_the_line_section(r));
+  if (!r.scaling.empty()) out.sections.push_back(scaling_section(r));
   return out;
 }
 
