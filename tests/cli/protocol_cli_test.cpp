@@ -1,6 +1,8 @@
 // The transfer and continual protocols with the real binary: validate refuses
 // a learner that cannot continue, run prints the protocol's tables, and
 // hourglass report re-renders them from results.json.
+#include <map>
+
 #include "cli_fixture.h"
 
 namespace {
@@ -81,6 +83,78 @@ TEST_F(Cli, ValidateAcceptsTheProtocolSuites) {
   EXPECT_EQ(o.code, 0) << o.err;
   EXPECT_TRUE(contains(o.out, "suites/transfer-sinusoid.yaml: ok")) << o.out;
   EXPECT_TRUE(contains(o.out, "suites/continual-rotations.yaml: ok")) << o.out;
+}
+
+// Interactive families under transfer and continual: contexts as source,
+// targets and stages, budgets in environment steps, every phase on its own
+// budgeted environment.
+TEST_F(Cli, TransferAndContinualRunInteractiveFamilies) {
+  const std::string transfer = write("poles.yaml", R"(suite: small-poles
+protocol: transfer
+seeds: 2
+pretrain_budget: 2048
+budgets: [0, 512, 2048]
+tasks:
+  - name: poles
+    family: cartpole
+    params: {eval_episodes: 4}
+    source: {length: [0.25, 0.75]}
+    targets: {long: {length: [1.0, 2.0]}}
+agents:
+  - name: reinforce
+    learner: reinforce
+    params: {hidden: [16], num_envs: 8, rollout_steps: 32}
+)");
+  const auto o = hourglass("run '" + transfer + "' --quiet --threads 1 --out '" + dir_ + "/t'");
+  ASSERT_EQ(o.code, 0) << o.err;
+  for (const char* s : {"== Transfer ==", "poles -> long", "zero-shot", "adapted", "scratch",
+                        "effective data"})
+    EXPECT_TRUE(contains(o.out, s)) << s << "\n" << o.out;
+  const json doc = json::parse(read(dir_ + "/t/results.json"));
+  ASSERT_EQ(doc["trials"].size(), 6u);
+  for (const auto& t : doc["trials"]) {
+    EXPECT_EQ(t["status"], "ok") << t.dump();
+    // Only the adaptation's steps count: exactly the budget (a multiple of 8 copies).
+    EXPECT_EQ(t["samples_used"], t["budget"]) << t.dump();
+    for (const char* s : {"source", "zero-shot/long", "adapted/long", "scratch/long"})
+      EXPECT_TRUE(t["splits"].contains(s)) << s;
+  }
+  // Pretraining does not depend on the budget: every population of a seed
+  // index scores the same pretrained learner zero-shot.
+  std::map<int, double> zero_shot;
+  for (const auto& t : doc["trials"]) {
+    const int seed = t["seed_index"];
+    const double z = t["splits"]["zero-shot/long"]["raw"];
+    if (zero_shot.count(seed)) {
+      EXPECT_EQ(zero_shot[seed], z) << t.dump();
+    }
+    zero_shot[seed] = z;
+  }
+
+  const std::string continual = write("stages.yaml", R"(suite: small-stages
+protocol: continual
+seeds: 2
+budgets: [1024]
+tasks:
+  - name: poles
+    family: cartpole
+    params: {eval_episodes: 4}
+    stream: {short: {length: [0.25, 0.5]}, long: {length: [1.0, 2.0]}}
+agents:
+  - name: ppo
+    learner: ppo
+    params: {hidden: [16], num_envs: 8, rollout_steps: 32}
+)");
+  const auto c = hourglass("run '" + continual + "' --quiet --threads 1 --out '" + dir_ + "/c'");
+  ASSERT_EQ(c.code, 0) << c.err;
+  const json cdoc = json::parse(read(dir_ + "/c/results.json"));
+  ASSERT_EQ(cdoc["trials"].size(), 2u);
+  for (const auto& t : cdoc["trials"]) {
+    EXPECT_EQ(t["status"], "ok") << t.dump();
+    EXPECT_EQ(t["samples_used"], 2 * 1024);  // both stages
+    for (const char* s : {"untrained/short", "after/short/long", "after/long/short"})
+      EXPECT_TRUE(t["splits"].contains(s)) << s;
+  }
 }
 
 TEST_F(Cli, TransferRunPrintsZeroShotAdaptedScratchAndEffectiveData) {

@@ -87,6 +87,20 @@ void InteractiveLearner::train(InteractiveTrainContext& ctx) {
   trained_ = true;
 }
 
+void InteractiveLearner::continue_training(InteractiveTrainContext& ctx) {
+  if (!trained_) throw std::logic_error("InteractiveLearner::continue_training before train");
+  if (static_cast<int64_t>(ctx.member_seeds.size()) != population_ ||
+      ctx.spec.obs_dim != spec_.obs_dim || ctx.spec.num_actions != spec_.num_actions)
+    throw std::logic_error(
+        "InteractiveLearner::continue_training: the population or the environment's shape changed");
+  ctx.diverged_at.assign(ctx.member_seeds.size(), std::nullopt);
+  do_continue(ctx);
+}
+
+void InteractiveLearner::do_continue(InteractiveTrainContext&) {
+  throw std::logic_error("this learner cannot continue training (LearnerInfo::can_continue)");
+}
+
 at::Tensor InteractiveLearner::act(const at::Tensor& obs) {
   if (!trained_) throw std::logic_error("InteractiveLearner::act before train");
   if (obs.dim() != 3 || obs.size(0) != population_ || obs.size(2) != spec_.obs_dim)

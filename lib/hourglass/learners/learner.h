@@ -16,8 +16,9 @@
 //
 // Interactive families have their own base, InteractiveLearner: train() steps
 // a budgeted EnvironmentSource (the budget counts environment steps per
-// member), act() picks actions for evaluation episodes. A learner may serve
-// both kinds by registering both factories.
+// member), act() picks actions for evaluation episodes, and
+// continue_training() trains further on another environment. A learner may
+// serve both kinds by registering both factories.
 #pragma once
 
 #include <ATen/core/Tensor.h>
@@ -159,6 +160,15 @@ class InteractiveLearner {
 
   // Sizes ctx.diverged_at to P and calls do_train.
   void train(InteractiveTrainContext& ctx);
+  // Trains further from the current state on a new budgeted environment
+  // (other contexts or levels, a new budget; 0: nothing changes), the same
+  // population size, observation size and number of actions. Only after
+  // train(), and only for learners with LearnerInfo::can_continue. What
+  // carries over is the learner's to say (docs/learners.md): the built-in
+  // ones keep their networks' weights and start everything else afresh
+  // (optimizer moments, replay buffer, exploration schedule), as the
+  // supervised learners do. Sizes ctx.diverged_at to P, calls do_continue.
+  void continue_training(InteractiveTrainContext& ctx);
   // obs [P, n, obs_dim] on the training device -> actions [P, n] int64 in
   // [0, num_actions), under no-grad. Only valid after train(). A stochastic
   // policy draws from the learner's own per-member streams (deterministic).
@@ -167,6 +177,9 @@ class InteractiveLearner {
  protected:
   virtual void do_train(InteractiveTrainContext& ctx) = 0;
   virtual at::Tensor do_act(const at::Tensor& obs) = 0;
+  // Learners that declare can_continue override this; the default throws
+  // std::logic_error (the loader refuses such learners beforehand).
+  virtual void do_continue(InteractiveTrainContext& ctx);
 
  private:
   bool trained_ = false;
@@ -183,10 +196,9 @@ struct LearnerInfo {
   std::function<std::unique_ptr<Learner>(const Params& params)> make;
   // For TaskKind::kInteractive.
   std::function<std::unique_ptr<InteractiveLearner>(const Params& params)> make_interactive;
-  // Whether Learner::continue_training works (train further from the
-  // current state on new data): protocols that declare needs_continue
-  // (run/protocol.h) accept only such learners. Interactive learners cannot
-  // continue yet.
+  // Whether continue_training works (train further from the current state
+  // on new data), for every kind the learner trains on: protocols that
+  // declare needs_continue (run/protocol.h) accept only such learners.
   bool can_continue = false;
   // Optional: the estimated compute to train ONE member on `budget` samples
   // with `params` (resolved), in relative units: one example through one

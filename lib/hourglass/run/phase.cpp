@@ -108,22 +108,40 @@ PhaseOutcome continue_phase(Learner& learner, BudgetedSampler& sampler, const Ta
                           shape, learner_seeds, device, data);
 }
 
-PhaseOutcome train_interactive_phase(
-    std::unique_ptr<InteractiveLearner>& learner,
-    const std::function<std::unique_ptr<InteractiveLearner>()>& make, BudgetedEnvironment& env,
-    const std::vector<uint64_t>& learner_seeds, const c10::Device& device) {
+namespace {
+
+PhaseOutcome interactive_phase(const std::function<void(InteractiveTrainContext&)>& train,
+                               BudgetedEnvironment& env,
+                               const std::vector<uint64_t>& learner_seeds,
+                               const c10::Device& device) {
   PhaseOutcome out;
   InteractiveTrainContext ctx{env, env.spec(), device, learner_seeds, 0, {}};
-  guarded(
-      [&] {
-        learner = make();
-        learner->train(ctx);
-      },
-      out);
+  guarded([&] { train(ctx); }, out);
   out.used = env.used();
   out.updates = ctx.updates;
   out.diverged_at = ctx.diverged_at;
   return out;
+}
+
+}  // namespace
+
+PhaseOutcome train_interactive_phase(
+    std::unique_ptr<InteractiveLearner>& learner,
+    const std::function<std::unique_ptr<InteractiveLearner>()>& make, BudgetedEnvironment& env,
+    const std::vector<uint64_t>& learner_seeds, const c10::Device& device) {
+  return interactive_phase(
+      [&](InteractiveTrainContext& ctx) {
+        learner = make();
+        learner->train(ctx);
+      },
+      env, learner_seeds, device);
+}
+
+PhaseOutcome continue_interactive_phase(InteractiveLearner& learner, BudgetedEnvironment& env,
+                                        const std::vector<uint64_t>& learner_seeds,
+                                        const c10::Device& device) {
+  return interactive_phase([&](InteractiveTrainContext& ctx) { learner.continue_training(ctx); },
+                           env, learner_seeds, device);
 }
 
 void mark_failed(const std::string& message, const std::vector<std::string>& all_splits,

@@ -94,6 +94,11 @@ PhaseOutcome train_interactive_phase(
     const std::function<std::unique_ptr<InteractiveLearner>()>& make, BudgetedEnvironment& env,
     const std::vector<uint64_t>& learner_seeds, const c10::Device& device);
 
+// Continues training `learner` (InteractiveLearner::continue_training) on `env`.
+PhaseOutcome continue_interactive_phase(InteractiveLearner& learner, BudgetedEnvironment& env,
+                                        const std::vector<uint64_t>& learner_seeds,
+                                        const c10::Device& device);
+
 // How a phase shows in the trials.
 struct PhaseRecord {
   // "pretraining on the source", "stage s1"; "" for a protocol's only phase.

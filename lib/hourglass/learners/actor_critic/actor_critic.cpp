@@ -22,6 +22,16 @@ class ActorCritic final : public rl::ActorCriticBase {
  protected:
   void do_train(InteractiveTrainContext& ctx) override {
     init_actor_critic(ctx);
+    train_on(ctx);
+  }
+  // The networks' weights carry over; Adam's moments start afresh.
+  void do_continue(InteractiveTrainContext& ctx) override {
+    start_phase(ctx);
+    train_on(ctx);
+  }
+
+ private:
+  void train_on(InteractiveTrainContext& ctx) {
     while (another_rollout_fits(ctx)) {
       const auto ro = collect();
       auto adv = ro.advantages;
@@ -32,7 +42,6 @@ class ActorCritic final : public rl::ActorCriticBase {
     }
   }
 
- private:
   bool normalize_;
 };
 
@@ -45,6 +54,7 @@ LearnerInfo MakeInfo() {
       ParamSpec::Bool("normalize_advantages", false, "standardize advantages per member and update"),
   });
   info.make_interactive = [](const Params& p) { return std::make_unique<ActorCritic>(p); };
+  info.can_continue = true;
   return info;
 }
 

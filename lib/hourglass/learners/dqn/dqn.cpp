@@ -43,7 +43,20 @@ class Dqn final : public InteractiveLearner {
   void do_train(InteractiveTrainContext& ctx) override {
     const auto sizes = rl::layer_sizes(ctx.spec.obs_dim, hidden_, ctx.spec.num_actions);
     q_ = rl::PopulationNet(ctx.member_seeds, "q", sizes, tanh_, 1.0, ctx.device);
+    train_on(ctx);
+  }
+  // The Q-network's weights carry over (the target network starts as a copy
+  // of them); Adam's moments, the replay buffer and the epsilon schedule
+  // (over the new budget) start afresh.
+  void do_continue(InteractiveTrainContext& ctx) override { train_on(ctx); }
+
+  at::Tensor do_act(const at::Tensor& obs) override { return q_.forward(obs).argmax(2); }
+
+ private:
+  void train_on(InteractiveTrainContext& ctx) {
+    const auto sizes = rl::layer_sizes(ctx.spec.obs_dim, hidden_, ctx.spec.num_actions);
     rl::PopulationNet target(ctx.member_seeds, "q", sizes, tanh_, 1.0, ctx.device);
+    target.copy_from(q_);
     rl::PopulationAdam adam({&q_}, lr_, max_grad_norm_);
     auto act_streams = rl::member_streams(ctx.member_seeds, "act");
     auto replay_streams = rl::member_streams(ctx.member_seeds, "dqn/replay");
@@ -118,9 +131,6 @@ class Dqn final : public InteractiveLearner {
     }
   }
 
-  at::Tensor do_act(const at::Tensor& obs) override { return q_.forward(obs).argmax(2); }
-
- private:
   std::vector<int64_t> hidden_;
   bool tanh_;
   double lr_, gamma_, max_grad_norm_;
@@ -156,6 +166,7 @@ LearnerInfo MakeInfo() {
       ParamSpec::Int("max_updates", 1'000'000, 1, 1e9, "compute cap: gradient steps"),
   };
   info.make_interactive = [](const Params& p) { return std::make_unique<Dqn>(p); };
+  info.can_continue = true;
   return info;
 }
 

@@ -247,6 +247,25 @@ class ExternalInteractiveLearner final : public InteractiveLearner {
                                  {"num_actions", ctx.spec.num_actions},
                                  {"max_steps", ctx.spec.max_steps}};
     session_ = std::make_unique<Session>(argv_, timeout_, ctx.member_seeds, task);
+    phase(ctx);
+  }
+  // A further `train` message, on the new environment.
+  void do_continue(InteractiveTrainContext& ctx) override { phase(ctx); }
+
+  at::Tensor do_act(const at::Tensor& obs) override {
+    auto& agent = session_->agent();
+    agent.send({{"type", "act"}}, {{"obs", obs}});
+    const AgentMessage m = agent.receive("its 'action'");
+    session_->expect_type(m, "action", "the answer to 'act'");
+    const auto a = session_->checked(m, "actions", at::kLong, {obs.size(0), obs.size(1)});
+    if ((a < 0).any().item<bool>() || (a >= spec_.num_actions).any().item<bool>())
+      throw agent.failure("message 'action': actions outside [0, " +
+                          std::to_string(spec_.num_actions) + ")");
+    return a.to(obs.device());
+  }
+
+ private:
+  void phase(InteractiveTrainContext& ctx) {
     auto& agent = session_->agent();
     const int64_t P = session_->members();
     const int64_t budget = ctx.env.budget();
@@ -283,19 +302,6 @@ class ExternalInteractiveLearner final : public InteractiveLearner {
     }
   }
 
-  at::Tensor do_act(const at::Tensor& obs) override {
-    auto& agent = session_->agent();
-    agent.send({{"type", "act"}}, {{"obs", obs}});
-    const AgentMessage m = agent.receive("its 'action'");
-    session_->expect_type(m, "action", "the answer to 'act'");
-    const auto a = session_->checked(m, "actions", at::kLong, {obs.size(0), obs.size(1)});
-    if ((a < 0).any().item<bool>() || (a >= spec_.num_actions).any().item<bool>())
-      throw agent.failure("message 'action': actions outside [0, " +
-                          std::to_string(spec_.num_actions) + ")");
-    return a.to(obs.device());
-  }
-
- private:
   std::vector<std::string> argv_;
   double timeout_;
   EnvSpec spec_;
@@ -339,7 +345,7 @@ LearnerInfo MakeInfo() {
   info.doc = "an agent in its own process, any language, speaking hourglass.agent/1 "
              "(docs/agent-protocol.md)";
   info.kinds = {TaskKind::kRegression, TaskKind::kClassification, TaskKind::kInteractive};
-  info.can_continue = true;  // supervised: a further `train` phase
+  info.can_continue = true;  // a further `train` phase, supervised or interactive
   info.params = {
       ParamSpec::Command("command", {},
                          "the agent's argv, run without a shell; elements with a '/' (not "

@@ -27,6 +27,16 @@ class Ppo final : public rl::ActorCriticBase {
  protected:
   void do_train(InteractiveTrainContext& ctx) override {
     init_actor_critic(ctx);
+    train_on(ctx);
+  }
+  // The networks' weights carry over; Adam's moments start afresh.
+  void do_continue(InteractiveTrainContext& ctx) override {
+    start_phase(ctx);
+    train_on(ctx);
+  }
+
+ private:
+  void train_on(InteractiveTrainContext& ctx) {
     auto order = rl::member_streams(ctx.member_seeds, "ppo/order");
     while (another_rollout_fits(ctx)) {
       const auto ro = collect();
@@ -51,7 +61,6 @@ class Ppo final : public rl::ActorCriticBase {
     }
   }
 
- private:
   double clip_;
   int64_t epochs_, minibatches_;
 };
@@ -67,6 +76,7 @@ LearnerInfo MakeInfo() {
       ParamSpec::Int("minibatches", 4, 1, 1 << 20, "minibatches per pass"),
   });
   info.make_interactive = [](const Params& p) { return std::make_unique<Ppo>(p); };
+  info.can_continue = true;
   return info;
 }
 

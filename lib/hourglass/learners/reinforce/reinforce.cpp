@@ -26,6 +26,14 @@ class Reinforce final : public rl::PolicyGradientLearner {
  protected:
   void do_train(InteractiveTrainContext& ctx) override {
     init_policy(ctx);
+    train_on(ctx);
+  }
+  // The policy's weights carry over; Adam's moments and the buffer of steps
+  // start afresh.
+  void do_continue(InteractiveTrainContext& ctx) override { train_on(ctx); }
+
+ private:
+  void train_on(InteractiveTrainContext& ctx) {
     rl::PopulationAdam adam({&policy_}, cfg_.lr, cfg_.max_grad_norm);
     auto streams = rl::member_streams(ctx.member_seeds, "act");
     const int64_t E = cfg_.num_envs;
@@ -125,7 +133,6 @@ class Reinforce final : public rl::PolicyGradientLearner {
     }
   }
 
- private:
   bool mean_baseline_;
 };
 
@@ -139,6 +146,7 @@ LearnerInfo MakeInfo() {
                         "subtract the mean return of the update's steps (not a learned value)"),
   });
   info.make_interactive = [](const Params& p) { return std::make_unique<Reinforce>(p); };
+  info.can_continue = true;
   return info;
 }
 

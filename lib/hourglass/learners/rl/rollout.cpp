@@ -63,6 +63,10 @@ void ActorCriticBase::init_actor_critic(const InteractiveTrainContext& ctx) {
   init_policy(ctx);
   value_ = PopulationNet(ctx.member_seeds, "value", layer_sizes(ctx.spec.obs_dim, cfg_.hidden, 1),
                          cfg_.tanh, 1.0, ctx.device);
+  start_phase(ctx);
+}
+
+void ActorCriticBase::start_phase(const InteractiveTrainContext& ctx) {
   adam_ = std::make_unique<PopulationAdam>(std::vector<PopulationNet*>{&policy_, &value_},
                                            cfg_.lr, cfg_.max_grad_norm);
   collector_ = std::make_unique<RolloutCollector>(ctx.env, cfg_.num_envs, ctx.member_seeds,

@@ -48,7 +48,11 @@ class RolloutCollector {
 class ActorCriticBase : public PolicyGradientLearner {
  protected:
   explicit ActorCriticBase(const Params& p);  // reads gae_lambda and vf_coef
+  // New policy and value networks (from the member seeds), then start_phase.
   void init_actor_critic(const InteractiveTrainContext& ctx);
+  // A fresh Adam (no moments) and rollout collector on ctx.env; the
+  // networks as they are (continue_training starts here).
+  void start_phase(const InteractiveTrainContext& ctx);
   // Whether another rollout fits in the budget and the compute cap.
   bool another_rollout_fits(const InteractiveTrainContext& ctx) const {
     return collector_->can_step() && ctx.updates < cfg_.max_updates;

@@ -27,7 +27,7 @@ ProtocolInfo continual_info() {
   info.is_split = [](const std::string& name) {
     return has_suffix_after(name, kUntrainedPrefix) || has_suffix_after(name, kAfterPrefix);
   };
-  info.family_kinds = {"regression", "classification"};
+  info.family_kinds = {"regression", "classification", "interactive"};
   info.finite_tables = false;
   info.needs_continue = true;
   info.min_budget = 1;

@@ -2,7 +2,7 @@
 // source, score it (zero-shot), adapt it on n target samples, score it again;
 // train a fresh learner on the same n target samples and score it (scratch).
 // Every phase runs through the phase engine (run/phase.h) with its own
-// budgeted sampler.
+// budgeted sampler (environment, for interactive families).
 #include <torch/torch.h>
 
 #include "hourglass/core/random.h"
@@ -10,11 +10,89 @@
 #include "hourglass/protocols/transfer/transfer.h"
 #include "hourglass/report/text_report.h"
 #include "hourglass/run/budgeted_sampler.h"
+#include "hourglass/run/episodes.h"
 #include "hourglass/run/phase.h"
 #include "hourglass/tasks/family.h"
 
 namespace hg {
 namespace {
+
+// Interactive families: the same phases on budgeted environments. Source and
+// targets are the task's parameters under their overrides (other contexts,
+// other physics); budgets count environment steps per member. Pretraining
+// steps environments of the pretraining seeds (the same pretrained learner in
+// every budget's population), adapting and scratch both step those of the
+// trial seeds, and every score is the return on fresh episodes (held-out
+// levels) of the instance seeds, as `test` is under the standard protocol.
+std::vector<TrialRecord> run_transfer_interactive(const ProtocolRun& run,
+                                                  const std::vector<uint64_t>& pretrain_seeds) {
+  const Suite& suite = run.suite;
+  const Population& population = run.population;
+  const TaskSpec& task = suite.tasks.at(population.task);
+  const AgentSpec& agent = suite.agents.at(population.agent);
+  const FamilyInfo& family = run.family;
+  const LearnerInfo& info = run.learner;
+  const c10::Device device(run.device);
+  const auto& instances = population.instance_seeds;
+  const auto splits = transfer_split_names(task);
+  std::vector<TrialRecord> trials = blank_trials(suite, population);
+  const auto pretrain_learner = member_seeds(pretrain_seeds, "learner");
+  const auto adapt_learner = member_seeds(population.trial_seeds, "adapt/learner");
+  const auto scratch_learner = member_seeds(population.trial_seeds, "scratch/learner");
+  const Params learner_params = resolve_params(info.params, {&agent.params});
+  const auto make = [&] {
+    if (!info.make_interactive)
+      throw std::logic_error("learner '" + info.name + "' has no interactive factory");
+    return info.make_interactive(learner_params);
+  };
+  const Params source = resolve_params(family.params, {&task.params, &task.source.overrides});
+  const int64_t source_levels = source.integer("levels");
+
+  for (size_t k = 0; k < task.targets.size(); ++k) {
+    const SplitSpec& spec = task.targets[k];
+    const std::string target_name = strip_prefix(spec.name, kTargetPrefix);
+    const Params target = resolve_params(family.params, {&task.params, &spec.overrides});
+    const int64_t target_levels = target.integer("levels");
+    auto score_target = [&](InteractiveLearner& learner, const std::string& prefix) {
+      return guarded_evaluation(
+          [&] {
+            score_episodes(learner, family, target, instances, false, target_levels,
+                           prefix + target_name, device, trials);
+          },
+          splits, trials);
+    };
+
+    std::unique_ptr<InteractiveLearner> learner;
+    BudgetedEnvironment pretraining(family, source, pretrain_seeds, source_levels,
+                                    suite.pretrain_budget, device);
+    auto phase =
+        train_interactive_phase(learner, make, pretraining, pretrain_learner, device);
+    if (!record_phase(phase, {"pretraining on the source", false}, splits, trials)) return trials;
+    if (k == 0 && !guarded_evaluation(
+                      [&] {
+                        score_episodes(*learner, family, source, instances, false, source_levels,
+                                       kSourceSplit, device, trials);
+                      },
+                      splits, trials))
+      return trials;
+    if (!score_target(*learner, kZeroShotPrefix)) return trials;
+    BudgetedEnvironment adapting(family, target, population.trial_seeds, target_levels,
+                                 population.budget, device);
+    phase = continue_interactive_phase(*learner, adapting, adapt_learner, device);
+    if (!record_phase(phase, {"adapting to " + spec.name, true}, splits, trials)) return trials;
+    if (!score_target(*learner, kAdaptedPrefix)) return trials;
+
+    std::unique_ptr<InteractiveLearner> scratch;
+    BudgetedEnvironment from_scratch(family, target, population.trial_seeds, target_levels,
+                                     population.budget, device);
+    phase = train_interactive_phase(scratch, make, from_scratch, scratch_learner, device);
+    if (!record_phase(phase, {"training from scratch on " + spec.name, false}, splits, trials))
+      return trials;
+    if (!score_target(*scratch, kScratchPrefix)) return trials;
+  }
+  mark_not_finite("return", trials);
+  return trials;
+}
 
 std::vector<TrialRecord> run_transfer(const ProtocolRun& run) {
   const Suite& suite = run.suite;
@@ -35,6 +113,7 @@ std::vector<TrialRecord> run_transfer(const ProtocolRun& run) {
   for (size_t i = 0; i < instances.size(); ++i)
     pretrain_seeds.push_back(mix_seed(
         derive_seed(suite.seed, task.name, agent.name, 0, static_cast<int64_t>(i)), "pretrain"));
+  if (family.kind == TaskKind::kInteractive) return run_transfer_interactive(run, pretrain_seeds);
   const auto pretrain_learner = member_seeds(pretrain_seeds, "learner");
   const auto adapt_learner = member_seeds(population.trial_seeds, "adapt/learner");
   const auto scratch_learner = member_seeds(population.trial_seeds, "scratch/learner");

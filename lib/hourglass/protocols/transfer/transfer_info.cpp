@@ -32,7 +32,7 @@ ProtocolInfo transfer_info() {
     return name == kSourceSplit || has_suffix_after(name, kZeroShotPrefix) ||
            has_suffix_after(name, kAdaptedPrefix) || has_suffix_after(name, kScratchPrefix);
   };
-  info.family_kinds = {"regression", "classification"};
+  info.family_kinds = {"regression", "classification", "interactive"};
   info.finite_tables = false;
   info.needs_continue = true;
   info.min_budget = 0;

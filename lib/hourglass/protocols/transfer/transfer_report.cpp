@@ -90,7 +90,8 @@ std::vector<TextSection> transfer_sections(const Report& r) {
   TextSection section{
       "transfer",
       "Transfer",
-      "Per target and adaptation budget n (target samples): zero-shot is the pretrained "
+      "Per target and adaptation budget n (target samples; environment steps per member for "
+      "interactive tasks): zero-shot is the pretrained "
       "learner before adapting, adapted the pretrained learner after training on n target "
       "samples, scratch a fresh learner trained on the same n samples; mean normalized score "
       "[95% bootstrap CI] over seeds. Effective data transferred (Hernandez et al. 2021) = "
@@ -120,7 +121,8 @@ std::vector<TextSection> transfer_sections(const Report& r) {
            std::isfinite(row.transfer_ratio) ? format_score(row.transfer_ratio) : "n/a"});
     }
     table.caption = "normalized score, mean [95% CI] over " + std::to_string(seeds) +
-                    " seeds; effective data transferred in target samples";
+                    " seeds; effective data transferred in target samples (environment steps "
+                    "for interactive tasks)";
     if (r.failed + r.diverged > 0)
       table.notes.push_back("! " + std::to_string(r.failed + r.diverged) +
                             " trial(s) failed or diverged; means are over the rest");
