@@ -144,6 +144,26 @@ PhaseOutcome continue_interactive_phase(InteractiveLearner& learner, BudgetedEnv
                            env, learner_seeds, device);
 }
 
+RunParts::RunParts(const ProtocolRun& run)
+    : suite(run.suite),
+      population(run.population),
+      task(run.suite.tasks.at(run.population.task)),
+      agent(run.suite.agents.at(run.population.agent)),
+      family(run.family),
+      info(run.learner),
+      device(run.device) {}
+
+std::unique_ptr<Learner> RunParts::make_learner() const {
+  if (!info.make) throw std::logic_error("learner '" + info.name + "' has no factory");
+  return info.make(resolve_params(info.params, {&agent.params}));
+}
+
+std::unique_ptr<InteractiveLearner> RunParts::make_interactive_learner() const {
+  if (!info.make_interactive)
+    throw std::logic_error("learner '" + info.name + "' has no interactive factory");
+  return info.make_interactive(resolve_params(info.params, {&agent.params}));
+}
+
 void mark_failed(const std::string& message, const std::vector<std::string>& all_splits,
                  std::vector<TrialRecord>& trials) {
   for (auto& t : trials) {

@@ -54,6 +54,7 @@
 #include "hourglass/learners/learner.h"
 #include "hourglass/results/results.h"
 #include "hourglass/run/plan.h"
+#include "hourglass/run/protocol.h"
 #include "hourglass/suite/suite.h"
 #include "hourglass/tasks/family.h"
 
@@ -61,6 +62,25 @@ namespace hg {
 
 class BudgetedSampler;
 class BudgetedEnvironment;
+
+// What a protocol's run reads from its ProtocolRun, unpacked once: the
+// population's task and agent, the family and learner, the device.
+struct RunParts {
+  explicit RunParts(const ProtocolRun& run);
+  const Suite& suite;
+  const Population& population;
+  const TaskSpec& task;
+  const AgentSpec& agent;
+  const FamilyInfo& family;
+  const LearnerInfo& info;
+  c10::Device device;
+  // A fresh learner of the agent (its parameters resolved), for
+  // train_phase / train_interactive_phase: called inside the phase, so that
+  // what it throws fails the phase. std::logic_error when the learner has
+  // no factory of that kind.
+  std::unique_ptr<Learner> make_learner() const;
+  std::unique_ptr<InteractiveLearner> make_interactive_learner() const;
+};
 
 // What one phase did. `failure` is empty on success.
 struct PhaseOutcome {

@@ -20,18 +20,7 @@ class ActorCritic final : public rl::ActorCriticBase {
       : ActorCriticBase(p), normalize_(p.boolean("normalize_advantages")) {}
 
  protected:
-  void do_train(InteractiveTrainContext& ctx) override {
-    init_actor_critic(ctx);
-    train_on(ctx);
-  }
-  // The networks' weights carry over; Adam's moments start afresh.
-  void do_continue(InteractiveTrainContext& ctx) override {
-    start_phase(ctx);
-    train_on(ctx);
-  }
-
- private:
-  void train_on(InteractiveTrainContext& ctx) {
+  void train_on(InteractiveTrainContext& ctx) override {
     while (another_rollout_fits(ctx)) {
       const auto ro = collect();
       auto adv = ro.advantages;
@@ -42,6 +31,7 @@ class ActorCritic final : public rl::ActorCriticBase {
     }
   }
 
+ private:
   bool normalize_;
 };
 

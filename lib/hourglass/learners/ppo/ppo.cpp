@@ -25,18 +25,7 @@ class Ppo final : public rl::ActorCriticBase {
         minibatches_(p.integer("minibatches")) {}
 
  protected:
-  void do_train(InteractiveTrainContext& ctx) override {
-    init_actor_critic(ctx);
-    train_on(ctx);
-  }
-  // The networks' weights carry over; Adam's moments start afresh.
-  void do_continue(InteractiveTrainContext& ctx) override {
-    start_phase(ctx);
-    train_on(ctx);
-  }
-
- private:
-  void train_on(InteractiveTrainContext& ctx) {
+  void train_on(InteractiveTrainContext& ctx) override {
     auto order = rl::member_streams(ctx.member_seeds, "ppo/order");
     while (another_rollout_fits(ctx)) {
       const auto ro = collect();
@@ -61,6 +50,7 @@ class Ppo final : public rl::ActorCriticBase {
     }
   }
 
+ private:
   double clip_;
   int64_t epochs_, minibatches_;
 };

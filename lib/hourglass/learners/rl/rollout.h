@@ -48,6 +48,19 @@ class RolloutCollector {
 class ActorCriticBase : public PolicyGradientLearner {
  protected:
   explicit ActorCriticBase(const Params& p);  // reads gae_lambda and vf_coef
+  // New networks, then train_on; continuing keeps the networks' weights and
+  // starts Adam's moments and the collector afresh (start_phase), then
+  // train_on.
+  void do_train(InteractiveTrainContext& ctx) final {
+    init_actor_critic(ctx);
+    train_on(ctx);
+  }
+  void do_continue(InteractiveTrainContext& ctx) final {
+    start_phase(ctx);
+    train_on(ctx);
+  }
+  // The learner's updates until the budget or the compute cap ends.
+  virtual void train_on(InteractiveTrainContext& ctx) = 0;
   // New policy and value networks (from the member seeds), then start_phase.
   void init_actor_critic(const InteractiveTrainContext& ctx);
   // A fresh Adam (no moments) and rollout collector on ctx.env; the

@@ -19,48 +19,38 @@ namespace {
 // trial seeds; every score is the return on fresh episodes (held-out levels)
 // of the instance seeds, as `test` is under the standard protocol.
 std::vector<TrialRecord> run_continual_interactive(const ProtocolRun& run) {
-  const Suite& suite = run.suite;
-  const Population& population = run.population;
-  const TaskSpec& task = suite.tasks.at(population.task);
-  const AgentSpec& agent = suite.agents.at(population.agent);
-  const FamilyInfo& family = run.family;
-  const LearnerInfo& info = run.learner;
-  const c10::Device device(run.device);
-  const auto splits = continual_split_names(task);
-  std::vector<TrialRecord> trials = blank_trials(suite, population);
-  const auto learner_seeds = member_seeds(population.trial_seeds, "learner");
+  const RunParts r(run);
+  const auto splits = continual_split_names(r.task);
+  std::vector<TrialRecord> trials = blank_trials(r.suite, r.population);
+  const auto learner_seeds = member_seeds(r.population.trial_seeds, "learner");
   std::vector<Params> stages;
-  for (const auto& stage : task.stream)
-    stages.push_back(resolve_params(family.params, {&task.params, &stage.overrides}));
+  for (const auto& stage : r.task.stream)
+    stages.push_back(resolve_params(r.family.params, {&r.task.params, &stage.overrides}));
   auto score_all = [&](InteractiveLearner& learner, const std::string& prefix) {
     return guarded_evaluation(
         [&] {
           for (size_t j = 0; j < stages.size(); ++j)
-            score_episodes(learner, family, stages[j], population.instance_seeds, false,
-                           stages[j].integer("levels"), prefix + task.stream[j].name, device,
+            score_episodes(learner, r.family, stages[j], r.population.instance_seeds, false,
+                           stages[j].integer("levels"), prefix + r.task.stream[j].name, r.device,
                            trials);
         },
         splits, trials);
   };
 
   std::unique_ptr<InteractiveLearner> learner;
-  BudgetedEnvironment initializing(family, stages[0], population.trial_seeds,
-                                   stages[0].integer("levels"), 0, device);
+  BudgetedEnvironment initializing(r.family, stages[0], r.population.trial_seeds,
+                                   stages[0].integer("levels"), 0, r.device);
   auto phase = train_interactive_phase(
       learner,
-      [&] {
-        if (!info.make_interactive)
-          throw std::logic_error("learner '" + info.name + "' has no interactive factory");
-        return info.make_interactive(resolve_params(info.params, {&agent.params}));
-      },
-      initializing, learner_seeds, device);
+      [&] { return r.make_interactive_learner(); },
+      initializing, learner_seeds, r.device);
   if (!record_phase(phase, {"initializing", true}, splits, trials)) return trials;
   if (!score_all(*learner, kUntrainedPrefix)) return trials;
   for (size_t i = 0; i < stages.size(); ++i) {
-    const std::string& name = task.stream[i].name;
-    BudgetedEnvironment stage(family, stages[i], population.trial_seeds,
-                              stages[i].integer("levels"), population.budget, device);
-    phase = continue_interactive_phase(*learner, stage, learner_seeds, device);
+    const std::string& name = r.task.stream[i].name;
+    BudgetedEnvironment stage(r.family, stages[i], r.population.trial_seeds,
+                              stages[i].integer("levels"), r.population.budget, r.device);
+    phase = continue_interactive_phase(*learner, stage, learner_seeds, r.device);
     if (!record_phase(phase, {"stage " + name, true}, splits, trials)) return trials;
     if (!score_all(*learner, kAfterPrefix + name + "/")) return trials;
   }
@@ -70,26 +60,20 @@ std::vector<TrialRecord> run_continual_interactive(const ProtocolRun& run) {
 
 std::vector<TrialRecord> run_continual(const ProtocolRun& run) {
   if (run.family.kind == TaskKind::kInteractive) return run_continual_interactive(run);
-  const Suite& suite = run.suite;
-  const Population& population = run.population;
-  const TaskSpec& task = suite.tasks.at(population.task);
-  const AgentSpec& agent = suite.agents.at(population.agent);
-  const FamilyInfo& family = run.family;
-  const LearnerInfo& info = run.learner;
-  const c10::Device device(run.device);
-  const auto& instances = population.instance_seeds;
-  const auto splits = continual_split_names(task);
-  std::vector<TrialRecord> trials = blank_trials(suite, population);
-  const auto learner_seeds = member_seeds(population.trial_seeds, "learner");
+  const RunParts r(run);
+  const auto& instances = r.population.instance_seeds;
+  const auto splits = continual_split_names(r.task);
+  std::vector<TrialRecord> trials = blank_trials(r.suite, r.population);
+  const auto learner_seeds = member_seeds(r.population.trial_seeds, "learner");
 
   std::vector<std::unique_ptr<SupervisedSplit>> stages;
   std::vector<Batch> evals;
   if (!guarded_evaluation(
           [&] {
-            for (const auto& stage : task.stream) {
-              stages.push_back(make_split(family, task, {&stage.overrides}, instances));
+            for (const auto& stage : r.task.stream) {
+              stages.push_back(make_split(r.family, r.task, {&stage.overrides}, instances));
               evals.push_back(evaluation_draws(*stages.back(), instances, "eval/" + stage.name,
-                                               suite.eval_samples));
+                                               r.suite.eval_samples));
             }
           },
           splits, trials))
@@ -98,24 +82,24 @@ std::vector<TrialRecord> run_continual(const ProtocolRun& run) {
     return guarded_evaluation(
         [&] {
           for (size_t j = 0; j < stages.size(); ++j)
-            score_split(learner, *stages[j], evals[j], prefix + task.stream[j].name, device,
+            score_split(learner, *stages[j], evals[j], prefix + r.task.stream[j].name, r.device,
                         trials);
         },
         splits, trials);
   };
 
   std::unique_ptr<Learner> learner;
-  BudgetedSampler initializing(*stages[0], population.trial_seeds, 0, device, "train/untrained");
+  BudgetedSampler initializing(*stages[0], r.population.trial_seeds, 0, r.device, "train/untrained");
   auto phase = train_phase(
-      learner, [&] { return info.make(resolve_params(info.params, {&agent.params})); },
-      initializing, stages[0]->shape(), learner_seeds, device);
+      learner, [&] { return r.make_learner(); },
+      initializing, stages[0]->shape(), learner_seeds, r.device);
   if (!record_phase(phase, {"initializing", true}, splits, trials)) return trials;
   if (!score_all(*learner, kUntrainedPrefix)) return trials;
   for (size_t i = 0; i < stages.size(); ++i) {
-    const std::string& name = task.stream[i].name;
-    BudgetedSampler stage(*stages[i], population.trial_seeds, population.budget, device,
+    const std::string& name = r.task.stream[i].name;
+    BudgetedSampler stage(*stages[i], r.population.trial_seeds, r.population.budget, r.device,
                           "train/" + name);
-    phase = continue_phase(*learner, stage, stages[i]->shape(), learner_seeds, device);
+    phase = continue_phase(*learner, stage, stages[i]->shape(), learner_seeds, r.device);
     if (!record_phase(phase, {"stage " + name, true}, splits, trials)) return trials;
     if (!score_all(*learner, kAfterPrefix + name + "/")) return trials;
   }

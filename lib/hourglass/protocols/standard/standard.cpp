@@ -25,42 +25,32 @@ namespace hg {
 namespace {
 
 std::vector<TrialRecord> run_interactive(const ProtocolRun& run) {
-  const Suite& suite = run.suite;
-  const Population& population = run.population;
-  const TaskSpec& task = suite.tasks.at(population.task);
-  const AgentSpec& agent = suite.agents.at(population.agent);
-  const FamilyInfo& family = run.family;
-  const LearnerInfo& info = run.learner;
-  const c10::Device device(run.device);
-  const Params train_params = resolve_params(family.params, {&task.params, &task.train});
+  const RunParts r(run);
+  const Params train_params = resolve_params(r.family.params, {&r.task.params, &r.task.train});
   const int64_t levels = train_params.integer("levels");
-  const auto splits = standard_split_names(task);
-  std::vector<TrialRecord> trials = blank_trials(suite, population);
+  const auto splits = standard_split_names(r.task);
+  std::vector<TrialRecord> trials = blank_trials(r.suite, r.population);
 
-  BudgetedEnvironment env(family, train_params, population.instance_seeds, levels,
-                          population.budget, device);
+  BudgetedEnvironment env(r.family, train_params, r.population.instance_seeds, levels,
+                          r.population.budget, r.device);
   std::unique_ptr<InteractiveLearner> learner;
   const auto phase = train_interactive_phase(
       learner,
-      [&] {
-        if (!info.make_interactive)
-          throw std::logic_error("learner '" + info.name + "' has no interactive factory");
-        return info.make_interactive(resolve_params(info.params, {&agent.params}));
-      },
-      env, member_seeds(population.trial_seeds, "learner"), device);
+      [&] { return r.make_interactive_learner(); },
+      env, member_seeds(r.population.trial_seeds, "learner"), r.device);
   if (!record_phase(phase, {}, splits, trials)) return trials;
 
   const bool scored = guarded_evaluation(
       [&] {
-        score_episodes(*learner, family, train_params, population.instance_seeds, true, levels,
-                       "train", device, trials);
-        score_episodes(*learner, family, train_params, population.instance_seeds, false, levels,
-                       "test", device, trials);
-        for (const auto& ood : task.ood)
+        score_episodes(*learner, r.family, train_params, r.population.instance_seeds, true, levels,
+                       "train", r.device, trials);
+        score_episodes(*learner, r.family, train_params, r.population.instance_seeds, false, levels,
+                       "test", r.device, trials);
+        for (const auto& ood : r.task.ood)
           score_episodes(
-              *learner, family,
-              resolve_params(family.params, {&task.params, &task.train, &ood.overrides}),
-              population.instance_seeds, false, levels, ood.name, device, trials);
+              *learner, r.family,
+              resolve_params(r.family.params, {&r.task.params, &r.task.train, &ood.overrides}),
+              r.population.instance_seeds, false, levels, ood.name, r.device, trials);
       },
       splits, trials);
   if (scored) mark_not_finite("return", trials);
@@ -69,46 +59,37 @@ std::vector<TrialRecord> run_interactive(const ProtocolRun& run) {
 
 std::vector<TrialRecord> run_standard(const ProtocolRun& run) {
   if (run.family.kind == TaskKind::kInteractive) return run_interactive(run);
-  const Suite& suite = run.suite;
-  const Population& population = run.population;
-  const TaskSpec& task = suite.tasks.at(population.task);
-  const AgentSpec& agent = suite.agents.at(population.agent);
-  const FamilyInfo& family = run.family;
-  const LearnerInfo& info = run.learner;
-  const c10::Device device(run.device);
-  const auto& instances = population.instance_seeds;
-  const auto splits = standard_split_names(task);
-  std::vector<TrialRecord> trials = blank_trials(suite, population);
+  const RunParts r(run);
+  const auto& instances = r.population.instance_seeds;
+  const auto splits = standard_split_names(r.task);
+  std::vector<TrialRecord> trials = blank_trials(r.suite, r.population);
 
-  const auto train_split = make_split(family, task, {&task.train}, instances);
-  BudgetedSampler sampler(*train_split, population.trial_seeds, population.budget, device);
+  const auto train_split = make_split(r.family, r.task, {&r.task.train}, instances);
+  BudgetedSampler sampler(*train_split, r.population.trial_seeds, r.population.budget, r.device);
   std::unique_ptr<Learner> learner;
   const auto phase = train_phase(
       learner,
-      [&] {
-        if (!info.make) throw std::logic_error("learner '" + info.name + "' has no factory");
-        return info.make(resolve_params(info.params, {&agent.params}));
-      },
-      sampler, train_split->shape(), member_seeds(population.trial_seeds, "learner"), device,
-      "the train split of task '" + task.name + "' (family '" + task.family +
+      [&] { return r.make_learner(); },
+      sampler, train_split->shape(), member_seeds(r.population.trial_seeds, "learner"), r.device,
+      "the train split of task '" + r.task.name + "' (family '" + r.task.family +
           "' draws without replacement from a finite table)");
   if (!record_phase(phase, {}, splits, trials)) return trials;
 
   const bool scored = guarded_evaluation(
       [&] {
         if (const Batch drawn = sampler.all_drawn(); drawn.x.defined())
-          score_split(*learner, *train_split, drawn, "train", device, trials);
+          score_split(*learner, *train_split, drawn, "train", r.device, trials);
         auto score_fresh = [&](const SupervisedSplit& split, const std::string& name) {
           // A split with held-out examples (a dataset's test files) is scored on those.
           const SupervisedSplit& source = split.held_out() ? *split.held_out() : split;
           // From the trial seeds (run/phase.h says why).
-          const Batch batch = evaluation_draws(source, population.trial_seeds, "split/" + name,
-                                               suite.eval_samples, &sampler);
-          if (batch.x.defined()) score_split(*learner, source, batch, name, device, trials);
+          const Batch batch = evaluation_draws(source, r.population.trial_seeds, "split/" + name,
+                                               r.suite.eval_samples, &sampler);
+          if (batch.x.defined()) score_split(*learner, source, batch, name, r.device, trials);
         };
         score_fresh(*train_split, "test");
-        for (const auto& ood : task.ood)
-          score_fresh(*make_split(family, task, {&task.train, &ood.overrides}, instances),
+        for (const auto& ood : r.task.ood)
+          score_fresh(*make_split(r.family, r.task, {&r.task.train, &ood.overrides}, instances),
                       ood.name);
       },
       splits, trials);

@@ -26,66 +26,55 @@ namespace {
 // levels) of the instance seeds, as `test` is under the standard protocol.
 std::vector<TrialRecord> run_transfer_interactive(const ProtocolRun& run,
                                                   const std::vector<uint64_t>& pretrain_seeds) {
-  const Suite& suite = run.suite;
-  const Population& population = run.population;
-  const TaskSpec& task = suite.tasks.at(population.task);
-  const AgentSpec& agent = suite.agents.at(population.agent);
-  const FamilyInfo& family = run.family;
-  const LearnerInfo& info = run.learner;
-  const c10::Device device(run.device);
-  const auto& instances = population.instance_seeds;
-  const auto splits = transfer_split_names(task);
-  std::vector<TrialRecord> trials = blank_trials(suite, population);
+  const RunParts r(run);
+  const auto& instances = r.population.instance_seeds;
+  const auto splits = transfer_split_names(r.task);
+  std::vector<TrialRecord> trials = blank_trials(r.suite, r.population);
   const auto pretrain_learner = member_seeds(pretrain_seeds, "learner");
-  const auto adapt_learner = member_seeds(population.trial_seeds, "adapt/learner");
-  const auto scratch_learner = member_seeds(population.trial_seeds, "scratch/learner");
-  const Params learner_params = resolve_params(info.params, {&agent.params});
-  const auto make = [&] {
-    if (!info.make_interactive)
-      throw std::logic_error("learner '" + info.name + "' has no interactive factory");
-    return info.make_interactive(learner_params);
-  };
-  const Params source = resolve_params(family.params, {&task.params, &task.source.overrides});
+  const auto adapt_learner = member_seeds(r.population.trial_seeds, "adapt/learner");
+  const auto scratch_learner = member_seeds(r.population.trial_seeds, "scratch/learner");
+  const auto make = [&] { return r.make_interactive_learner(); };
+  const Params source = resolve_params(r.family.params, {&r.task.params, &r.task.source.overrides});
   const int64_t source_levels = source.integer("levels");
 
-  for (size_t k = 0; k < task.targets.size(); ++k) {
-    const SplitSpec& spec = task.targets[k];
+  for (size_t k = 0; k < r.task.targets.size(); ++k) {
+    const SplitSpec& spec = r.task.targets[k];
     const std::string target_name = strip_prefix(spec.name, kTargetPrefix);
-    const Params target = resolve_params(family.params, {&task.params, &spec.overrides});
+    const Params target = resolve_params(r.family.params, {&r.task.params, &spec.overrides});
     const int64_t target_levels = target.integer("levels");
     auto score_target = [&](InteractiveLearner& learner, const std::string& prefix) {
       return guarded_evaluation(
           [&] {
-            score_episodes(learner, family, target, instances, false, target_levels,
-                           prefix + target_name, device, trials);
+            score_episodes(learner, r.family, target, instances, false, target_levels,
+                           prefix + target_name, r.device, trials);
           },
           splits, trials);
     };
 
     std::unique_ptr<InteractiveLearner> learner;
-    BudgetedEnvironment pretraining(family, source, pretrain_seeds, source_levels,
-                                    suite.pretrain_budget, device);
+    BudgetedEnvironment pretraining(r.family, source, pretrain_seeds, source_levels,
+                                    r.suite.pretrain_budget, r.device);
     auto phase =
-        train_interactive_phase(learner, make, pretraining, pretrain_learner, device);
+        train_interactive_phase(learner, make, pretraining, pretrain_learner, r.device);
     if (!record_phase(phase, {"pretraining on the source", false}, splits, trials)) return trials;
     if (k == 0 && !guarded_evaluation(
                       [&] {
-                        score_episodes(*learner, family, source, instances, false, source_levels,
-                                       kSourceSplit, device, trials);
+                        score_episodes(*learner, r.family, source, instances, false, source_levels,
+                                       kSourceSplit, r.device, trials);
                       },
                       splits, trials))
       return trials;
     if (!score_target(*learner, kZeroShotPrefix)) return trials;
-    BudgetedEnvironment adapting(family, target, population.trial_seeds, target_levels,
-                                 population.budget, device);
-    phase = continue_interactive_phase(*learner, adapting, adapt_learner, device);
+    BudgetedEnvironment adapting(r.family, target, r.population.trial_seeds, target_levels,
+                                 r.population.budget, r.device);
+    phase = continue_interactive_phase(*learner, adapting, adapt_learner, r.device);
     if (!record_phase(phase, {"adapting to " + spec.name, true}, splits, trials)) return trials;
     if (!score_target(*learner, kAdaptedPrefix)) return trials;
 
     std::unique_ptr<InteractiveLearner> scratch;
-    BudgetedEnvironment from_scratch(family, target, population.trial_seeds, target_levels,
-                                     population.budget, device);
-    phase = train_interactive_phase(scratch, make, from_scratch, scratch_learner, device);
+    BudgetedEnvironment from_scratch(r.family, target, r.population.trial_seeds, target_levels,
+                                     r.population.budget, r.device);
+    phase = train_interactive_phase(scratch, make, from_scratch, scratch_learner, r.device);
     if (!record_phase(phase, {"training from scratch on " + spec.name, false}, splits, trials))
       return trials;
     if (!score_target(*scratch, kScratchPrefix)) return trials;
@@ -95,77 +84,70 @@ std::vector<TrialRecord> run_transfer_interactive(const ProtocolRun& run,
 }
 
 std::vector<TrialRecord> run_transfer(const ProtocolRun& run) {
-  const Suite& suite = run.suite;
-  const Population& population = run.population;
-  const TaskSpec& task = suite.tasks.at(population.task);
-  const AgentSpec& agent = suite.agents.at(population.agent);
-  const FamilyInfo& family = run.family;
-  const LearnerInfo& info = run.learner;
-  const c10::Device device(run.device);
-  const int64_t n = population.budget;
-  const auto& instances = population.instance_seeds;
-  const auto splits = transfer_split_names(task);
-  std::vector<TrialRecord> trials = blank_trials(suite, population);
+  const RunParts r(run);
+  const int64_t n = r.population.budget;
+  const auto& instances = r.population.instance_seeds;
+  const auto splits = transfer_split_names(r.task);
+  std::vector<TrialRecord> trials = blank_trials(r.suite, r.population);
 
   // Pretraining does not depend on the budget: the same pretrained learner
   // in every population of this (task, agent).
   std::vector<uint64_t> pretrain_seeds;
   for (size_t i = 0; i < instances.size(); ++i)
     pretrain_seeds.push_back(mix_seed(
-        derive_seed(suite.seed, task.name, agent.name, 0, static_cast<int64_t>(i)), "pretrain"));
-  if (family.kind == TaskKind::kInteractive) return run_transfer_interactive(run, pretrain_seeds);
+        derive_seed(r.suite.seed, r.task.name, r.agent.name, 0, static_cast<int64_t>(i)), "pretrain"));
+  if (r.family.kind == TaskKind::kInteractive) return run_transfer_interactive(run, pretrain_seeds);
   const auto pretrain_learner = member_seeds(pretrain_seeds, "learner");
-  const auto adapt_learner = member_seeds(population.trial_seeds, "adapt/learner");
-  const auto scratch_learner = member_seeds(population.trial_seeds, "scratch/learner");
-  const Params learner_params = resolve_params(info.params, {&agent.params});
-  const LearnerFactory make = [&] { return info.make(learner_params); };
+  const auto adapt_learner = member_seeds(r.population.trial_seeds, "adapt/learner");
+  const auto scratch_learner = member_seeds(r.population.trial_seeds, "scratch/learner");
+  const LearnerFactory make = [&] { return r.make_learner(); };
 
   std::unique_ptr<SupervisedSplit> source;
   Batch source_eval;
   if (!guarded_evaluation(
           [&] {
-            source = make_split(family, task, {&task.source.overrides}, instances);
+            source = make_split(r.family, r.task, {&r.task.source.overrides}, instances);
             source_eval = evaluation_draws(*source, instances, std::string("eval/") + kSourceSplit,
-                                           suite.eval_samples);
+                                           r.suite.eval_samples);
           },
           splits, trials))
     return trials;
-  for (size_t k = 0; k < task.targets.size(); ++k) {
-    const SplitSpec& spec = task.targets[k];
+  for (size_t k = 0; k < r.task.targets.size(); ++k) {
+    const SplitSpec& spec = r.task.targets[k];
     const std::string target_name = strip_prefix(spec.name, kTargetPrefix);
     const std::string data_label = "train/" + spec.name;
     std::unique_ptr<SupervisedSplit> target;
     Batch target_eval;
     if (!guarded_evaluation(
             [&] {
-              target = make_split(family, task, {&spec.overrides}, instances);
+              target = make_split(r.family, r.task, {&spec.overrides}, instances);
               target_eval =
-                  evaluation_draws(*target, instances, "eval/" + spec.name, suite.eval_samples);
+                  evaluation_draws(*target, instances, "eval/" + spec.name, r.suite.eval_samples);
             },
             splits, trials))
       return trials;
 
     // Pretrained, then adapted (one learner object throughout).
     std::unique_ptr<Learner> learner;
-    BudgetedSampler pretraining(*source, pretrain_seeds, suite.pretrain_budget, device,
+    BudgetedSampler pretraining(*source, pretrain_seeds, r.suite.pretrain_budget, r.device,
                                 "train/source");
     auto phase =
-        train_phase(learner, make, pretraining, source->shape(), pretrain_learner, device);
+        train_phase(learner, make, pretraining, source->shape(), pretrain_learner, r.device);
     if (!record_phase(phase, {"pretraining on the source", false}, splits, trials)) return trials;
     if (!guarded_evaluation(
             [&] {
-              if (k == 0) score_split(*learner, *source, source_eval, kSourceSplit, device, trials);
-              score_split(*learner, *target, target_eval, kZeroShotPrefix + target_name, device,
+              if (k == 0) score_split(*learner, *source, source_eval, kSourceSplit, r.device, trials);
+              score_split(*learner, *target, target_eval, kZeroShotPrefix + target_name, r.device,
                           trials);
             },
             splits, trials))
       return trials;
-    BudgetedSampler adapting(*target, population.trial_seeds, n, device, data_label);
-    phase = continue_phase(*learner, adapting, target->shape(), adapt_learner, device);
+    BudgetedSampler adapting(*target, r.population.trial_seeds, n, r.device, data_label);
+    phase = continue_phase(*learner, adapting, target->shape(), adapt_learner, r.device);
     if (!record_phase(phase, {"adapting to " + spec.name, true}, splits, trials)) return trials;
     if (!guarded_evaluation(
             [&] {
-              score_split(*learner, *target, target_eval, kAdaptedPrefix + target_name, device,
+              score_split(*learner, *target, target_eval, kAdaptedPrefix + target_name, r.device,
                           trials);
             },
             splits, trials))
@@ -173,13 +155,13 @@ std::vector<TrialRecord> run_transfer(const ProtocolRun& run) {
 
     // From scratch on the same target samples.
     std::unique_ptr<Learner> scratch;
-    BudgetedSampler from_scratch(*target, population.trial_seeds, n, device, data_label);
-    phase = train_phase(scratch, make, from_scratch, target->shape(), scratch_learner, device);
+    BudgetedSampler from_scratch(*target, r.population.trial_seeds, n, r.device, data_label);
+    phase = train_phase(scratch, make, from_scratch, target->shape(), scratch_learner, r.device);
     if (!record_phase(phase, {"training from scratch on " + spec.name, false}, splits, trials))
       return trials;
     if (!guarded_evaluation(
             [&] {
-              score_split(*scratch, *target, target_eval, kScratchPrefix + target_name, device,
+              score_split(*scratch, *target, target_eval, kScratchPrefix + target_name, r.device,
                           trials);
             },
             splits, trials))
