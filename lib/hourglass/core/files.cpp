@@ -154,24 +154,26 @@ int OutputDir::open_for_writing(const std::string& name, bool append) const {
   return fd;
 }
 
+int read_to_end(int fd, std::string& out, size_t max_bytes) {
+  char chunk[1 << 16];
+  for (;;) {
+    const ssize_t n = ::read(fd, chunk, sizeof chunk);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return errno;
+    if (n == 0) return 0;
+    if (out.size() > max_bytes || static_cast<size_t>(n) > max_bytes - out.size()) return EFBIG;
+    out.append(chunk, static_cast<size_t>(n));
+  }
+}
+
 std::string OutputDir::read(const std::string& name) const {
   const int fd = ::openat(fd_, name.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
   if (fd < 0) throw InputError(open_error(child(name), errno, "read"));
   require_regular(fd, child(name));
   std::string text;
-  char chunk[1 << 16];
-  for (;;) {
-    const ssize_t n = ::read(fd, chunk, sizeof chunk);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      const int err = errno;
-      ::close(fd);
-      throw InputError(child(name) + ": cannot read: " + why(err));
-    }
-    if (n == 0) break;
-    text.append(chunk, static_cast<size_t>(n));
-  }
+  const int err = read_to_end(fd, text);
   ::close(fd);
+  if (err != 0) throw InputError(child(name) + ": cannot read: " + why(err));
   return text;
 }
 

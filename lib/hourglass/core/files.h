@@ -32,6 +32,12 @@ namespace hg {
 // naming `what` on failure.
 void write_all(int fd, const std::string& data, const std::string& what);
 
+// Reads `fd` to its end, appending to `out` (retrying EINTR), at most `max_bytes`:
+// 0 when done, EFBIG when the data would pass `max_bytes` (out then holds
+// what fit), otherwise the failed read's errno. The caller closes fd and
+// words the error.
+int read_to_end(int fd, std::string& out, size_t max_bytes = static_cast<size_t>(-1));
+
 // An opened output directory. Created (with its parents) when missing; the
 // path itself may be a symbolic link the user made (it is what they named),
 // nothing inside it is followed.

@@ -299,23 +299,10 @@ std::string read_capped(const std::string& path, uint64_t max_bytes) {
   }
   std::string text;
   if (S_ISREG(st.st_mode)) text.reserve(static_cast<size_t>(st.st_size));
-  char chunk[1 << 16];
-  for (;;) {
-    const ssize_t n = ::read(fd, chunk, sizeof chunk);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      const int err = errno;
-      ::close(fd);
-      throw InputError(path + ": cannot read results file: " + std::strerror(err));
-    }
-    if (n == 0) break;
-    if (text.size() + static_cast<size_t>(n) > max_bytes) {
-      ::close(fd);
-      throw InputError(too_large);
-    }
-    text.append(chunk, static_cast<size_t>(n));
-  }
+  const int err = read_to_end(fd, text, static_cast<size_t>(max_bytes));
   ::close(fd);
+  if (err == EFBIG) throw InputError(too_large);
+  if (err != 0) throw InputError(path + ": cannot read results file: " + std::strerror(err));
   return text;
 }
 
