@@ -229,6 +229,7 @@ void score_episodes(InteractiveLearner& learner, const FamilyInfo& family, const
                     const std::vector<uint64_t>& instance_seeds, bool training_levels,
                     int64_t levels, const std::string& name, const c10::Device& device,
                     std::vector<TrialRecord>& trials) {
+  learner.begin_episodes(name);  // member i's actions on this split are its own
   const Policy policy = [&](const at::Tensor& obs) { return learner.act(obs.to(device)); };
   const auto scores =
       evaluate_episodes(family, params, instance_seeds, training_levels, levels, name, policy);
