@@ -42,6 +42,7 @@ int compare(CompareArgs args) {
   const Results current = read_results(args.current, max_bytes);
   const Comparison comparison = compare_results(baseline, current, args.options);
 
+  for (const auto& note : comparison.notes) std::cerr << "note: " << note << "\n";
   std::ostringstream text;
   render_comparison(comparison, comparison_source(args.baseline, baseline),
                     comparison_source(args.current, current), format, text);

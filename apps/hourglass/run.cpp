@@ -18,6 +18,7 @@
 #include <optional>
 #include <sstream>
 #include <cstdio>
+#include <cstdlib>
 #include <thread>
 
 #include "commands.h"
@@ -33,6 +34,7 @@
 #include "hourglass/run/plan.h"
 #include "hourglass/run/protocol.h"
 #include "hourglass/run/runner.h"
+#include "hourglass/run/seal.h"
 #include "hourglass/run/shard.h"
 #include "hourglass_git_commit.h"  // generated at build time
 #include "progress.h"
@@ -71,6 +73,7 @@ struct RunArgs {
   bool quiet = false;
   std::string shard;
   std::vector<std::string> plugins;
+  std::string seal_key_file;  // --seal-key-file (else HOURGLASS_SEAL_KEY_FILE); the path only
 };
 
 std::atomic<int> g_signal{0};
@@ -152,6 +155,8 @@ std::string run_command(const RunArgs& args, const std::string& out) {
   if (args.threads != 0) cmd += " --threads " + std::to_string(args.threads);
   if (!args.shard.empty()) cmd += " --shard " + shell_word(args.shard);
   for (const auto& p : args.plugins) cmd += " --plugin " + shell_word(p);
+  // The key file's path (never its content); from the environment it stays there.
+  if (!args.seal_key_file.empty()) cmd += " --seal-key-file " + shell_word(args.seal_key_file);
   return cmd;
 }
 
@@ -230,6 +235,34 @@ int run(RunArgs args) {
       shard ? select_shard(suite, full_plan, catalog, *shard) : full_plan;
   check_population_seconds(suite, plan, args.max_population_seconds);  // before anything is written
 
+  // Sealed splits (run/seal.h): the key is read, and checked, before anything
+  // is written; only its fingerprint and derived secret are kept.
+  std::vector<std::string> sealed;  // "task ood/name"
+  for (const auto& task : suite.tasks)
+    for (const auto& ood : task.ood)
+      if (ood.sealed) sealed.push_back(task.name + " " + ood.name);
+  std::string key_file = args.seal_key_file;
+  if (key_file.empty())
+    if (const char* env = std::getenv("HOURGLASS_SEAL_KEY_FILE"); env && *env) key_file = env;
+  std::optional<SealKey> seal;
+  if (!key_file.empty()) {
+    seal = read_seal_key_file(key_file);
+    if (sealed.empty()) {
+      spdlog::warn("a seal key was given, but suite '{}' seals no split; the key is not used",
+                   suite.name);
+      seal.reset();
+    }
+  }
+  if (!sealed.empty() && !seal) {
+    std::string names;
+    for (const auto& n : sealed) names += (names.empty() ? "" : ", ") + n;
+    spdlog::warn("no seal key (--seal-key-file or HOURGLASS_SEAL_KEY_FILE): skipping {} sealed "
+                 "split(s): {}",
+                 sealed.size(), names);
+  }
+  // The journal's "seal": resuming with another key, or none, is refused.
+  const std::string journal_seal = sealed.empty() ? "" : seal ? seal->fingerprint : "none";
+
   const std::string out =
       args.out.empty() ? "runs/" + suite.name + "/" + utc_now("%Y%m%d-%H%M%S") : args.out;
   const std::unique_ptr<OutputDir> out_dir = prepare_out_dir(out, args.resume, args.overwrite);
@@ -240,7 +273,7 @@ int run(RunArgs args) {
   // Populations finished by an earlier, interrupted run.
   std::map<std::string, std::vector<TrialRecord>> finished;
   if (args.resume && out_dir->kind(kJournalFile) == 0) {
-    for (auto& e : Journal::read(*out_dir, kJournalFile, sha))
+    for (auto& e : Journal::read(*out_dir, kJournalFile, sha, journal_seal))
       finished[e.population_key] = std::move(e.trials);
     spdlog::info("resuming: {} of {} population(s) already finished in {}", finished.size(),
                  plan.size(), journal_path);
@@ -297,7 +330,12 @@ int run(RunArgs args) {
         {"index", shard->index}, {"count", shard->count}, {"populations", keys}};
   }
 
-  Journal journal(*out_dir, kJournalFile, sha, /*append=*/args.resume);
+  if (!sealed.empty())
+    results.environment["seal"] = {
+        {"fingerprint", seal ? nlohmann::json(seal->fingerprint) : nlohmann::json(nullptr)},
+        {"splits", sealed}};
+
+  Journal journal(*out_dir, kJournalFile, sha, /*append=*/args.resume, journal_seal);
   // The bar counts finished populations by weight and those in flight by the
   // share of their samples or updates done (core/progress.h).
   std::vector<ProgressBar::Item> items;
@@ -343,7 +381,7 @@ int run(RunArgs args) {
   std::thread runner([&] {
     try {
       run_plan(
-          suite, todo, {device.str(), jobs, threads, in_flight.data()},
+          suite, todo, {device.str(), jobs, threads, in_flight.data(), seal ? &*seal : nullptr},
           [&](size_t i, const std::vector<TrialRecord>& trials) {
             std::lock_guard<std::mutex> lock(saved);
             if (closed) return;
@@ -471,6 +509,10 @@ void add_run(CLI::App& app, Action& action) {
                   "never splitting a population); default from SLURM_ARRAY_TASK_ID/_COUNT/_MIN "
                   "when set. Combine the shards' results with `hourglass merge`");
   add_plugin_option(cmd, &args->plugins);
+  cmd->add_option("--seal-key-file", args->seal_key_file,
+                  "file holding the key of the suite's sealed splits (default: the file named "
+                  "by HOURGLASS_SEAL_KEY_FILE); without one they are skipped. Only the key's "
+                  "fingerprint is recorded (docs/ci-regression.md)");
   cmd->callback([&action, args, seeds, budgets] {
     args->seeds_given = seeds->count() > 0;
     args->budgets_given = budgets->count() > 0;

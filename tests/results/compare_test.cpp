@@ -345,6 +345,47 @@ TEST(CompareResults, RefusesDifferentSuitesUnlessAllowed) {
   EXPECT_THROW(compare_results(a, b, allow), InputError);
 }
 
+// Sealed splits (docs/ci-regression.md): fingerprints that differ are
+// refused, naming both; one side without a key leaves the sealed rows out.
+TEST(CompareResults, SealedSplitsOfDifferentKeysAreRefused) {
+  const std::string fa(64, 'a'), fb(64, 'b');
+  Results a, b;
+  a.suite = b.suite = {{"name", "s"},
+                       {"sha256", "same"},
+                       {"config", {{"tasks", {{{"name", "t"}, {"sealed", {"ood/far"}}}}}}}};
+  a.environment = {{"seal", {{"fingerprint", fa}}}};
+  b.environment = {{"seal", {{"fingerprint", fb}}}};
+  a.trials = b.trials = population("a", 100, {0.5, 0.6});
+  try {
+    compare_results(a, b);
+    FAIL();
+  } catch (const InputError& e) {
+    EXPECT_EQ(std::string(e.what()),
+              "the sealed splits were drawn with different seal keys: baseline fingerprint " +
+                  fa + ", current fingerprint " + fb +
+                  "; compare runs made with the same --seal-key-file (docs/ci-regression.md)");
+  }
+  b.environment = a.environment;  // the same key: every row
+  const Comparison same = compare_results(a, b);
+  EXPECT_EQ(same.rows.size(), 2u);
+  EXPECT_TRUE(same.notes.empty());
+
+  // The current run had no key: its trials lack ood/far, which is not missing.
+  b.environment = {{"seal", {{"fingerprint", nullptr}}}};
+  for (auto& t : b.trials) t.splits.pop_back();
+  const Comparison partial = compare_results(a, b);
+  ASSERT_EQ(partial.rows.size(), 1u);
+  EXPECT_EQ(partial.rows[0].split, "test");
+  EXPECT_FALSE(partial.regressed());
+  ASSERT_EQ(partial.notes.size(), 1u);
+  EXPECT_EQ(partial.notes[0],
+            "sealed split(s) not compared (t ood/far): the current run had no seal key");
+  EXPECT_EQ(to_json(partial)["notes"], nlohmann::json::array({partial.notes[0]}));
+
+  b.environment = {{"seal", {{"fingerprint", "not hex"}}}};
+  EXPECT_THROW(compare_results(a, b), InputError);
+}
+
 TEST(CompareJson, CarriesEveryRowAndTheOutcome) {
   const auto base = population("a", 100, {0.8, 0.8});
   const auto cur = population("a", 100, {0.5, 0.5});

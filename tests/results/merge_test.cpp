@@ -60,6 +60,30 @@ TEST(MergeShards, PutsTrialsInPlanOrder) {
   EXPECT_EQ(merged.environment["finished_at"], "2026-02-02");
 }
 
+// Shards whose sealed splits were drawn with different seal keys (or skipped
+// in one) do not merge; the same key merges and keeps its fingerprint.
+TEST(MergeShards, RefusesShardsOfDifferentSealKeys) {
+  const std::string fa(64, 'a'), fb(64, 'b');
+  auto sealed = [](ShardFile f, const json& fingerprint) {
+    f.results.environment["seal"] = {{"fingerprint", fingerprint}, {"splits", {"t ood/x"}}};
+    return f;
+  };
+  const ShardFile s0 = shard("s0.json", 0, {"t/b/10", "t/a/10"},
+                             {trial("b", 10, 0), trial("a", 10, 0)});
+  const ShardFile s1 = shard("s1.json", 1, {"t/a/20"}, {trial("a", 20, 0)});
+  EXPECT_EQ(merge_shards({sealed(s0, fa), sealed(s1, fa)}).environment["seal"]["fingerprint"],
+            fa);
+  const std::string other = error_of({sealed(s0, fa), sealed(s1, fb)});
+  EXPECT_NE(other.find("s1.json: its sealed splits have seal key fingerprint " + fb +
+                       ", s0.json has " + fa),
+            std::string::npos)
+      << other;
+  const std::string none = error_of({sealed(s0, fa), sealed(s1, nullptr)});
+  EXPECT_NE(none.find("s1.json: its sealed splits have seal key fingerprint none"),
+            std::string::npos)
+      << none;
+}
+
 TEST(MergeShards, ListsMissingOverlappingAndMixedShards) {
   const auto missing = error_of({shard("s0.json", 0, {"t/a/10"}, {trial("a", 10, 0)})});
   EXPECT_NE(missing.find("2 of 3 population(s) missing"), std::string::npos) << missing;

@@ -105,6 +105,36 @@ TEST(Journal, AppendsAndReadsBackIgnoringATornLastLine) {
   EXPECT_THROW(Journal::read(path, "other-sha"), InputError);
 }
 
+// A suite with sealed splits: the header records the seal key's fingerprint
+// (or "none"), and reading it back under another one is refused.
+TEST(Journal, RefusesAnotherSealKey) {
+  testing::TempDir dir;
+  const std::string path = dir.path() + "/journal.jsonl";
+  const std::string fa(64, 'a'), fb(64, 'b');
+  { Journal j(path, "sha", /*append=*/false, fa); }
+  EXPECT_TRUE(Journal::read(path, "sha", fa).empty());
+  auto refusal = [&](const std::string& seal) {
+    try {
+      Journal::read(path, "sha", seal);
+    } catch (const InputError& e) {
+      return std::string(e.what());
+    }
+    return std::string("accepted");
+  };
+  EXPECT_EQ(refusal(fb), path + ": this journal was written with seal key fingerprint " + fa +
+                             ", and this run has seal key fingerprint " + fb +
+                             "; resume with the same seal key (--seal-key-file), or start a "
+                             "fresh run");
+  EXPECT_NE(refusal("none").find("and this run has no seal key (sealed splits skipped)"),
+            std::string::npos);
+  EXPECT_NE(refusal("").find("and this run has no sealed splits"), std::string::npos);
+  // A journal without sealed splits refuses a run that has some.
+  const std::string plain = dir.path() + "/plain.jsonl";
+  { Journal j(plain, "sha", /*append=*/false); }
+  EXPECT_TRUE(Journal::read(plain, "sha").empty());
+  EXPECT_THROW(Journal::read(plain, "sha", "none"), InputError);
+}
+
 TEST(Journal, ResumingCutsOffATornLineBeforeAppending) {
   testing::TempDir dir;
   const std::string path = dir.path() + "/journal.jsonl";

@@ -10,6 +10,7 @@
 #include "hourglass/core/error.h"
 #include "hourglass/learners/learner.h"
 #include "hourglass/run/runner.h"
+#include "hourglass/run/seal.h"
 #include "hourglass/tasks/maze/maze.h"
 
 namespace hg {
@@ -122,6 +123,36 @@ agents: [{name: r, learner: random}]
   for (const char* split : {"train", "test", "ood/big", "ood/dense"})
     EXPECT_NEAR(mean_normalized(trials, split), 0.0, 0.1) << split;
   EXPECT_EQ(trials[0].samples_used, 0);
+}
+
+// A sealed split of an interactive family: its levels come from the key.
+TEST(InteractiveRunner, SealedSplitsAreDrawnFromTheKey) {
+  const Suite suite = suite_from_yaml(R"(
+suite: t
+budgets: [100]
+seeds: 3
+tasks:
+  - name: m
+    family: maze
+    params: {size: 7, eval_episodes: 20, levels: 5}
+    ood: {dense: {density: 0.45}, hidden: {density: 0.45}}
+    sealed: [hidden]
+agents: [{name: r, learner: random}]
+)");
+  const auto population = expand(suite)[0];
+  const SealKey a = seal_key_from_bytes("key a"), b = seal_key_from_bytes("key b");
+  const auto none = run_population(suite, population, "cpu");
+  const auto with_a = run_population(suite, population, "cpu", &a);
+  const auto with_b = run_population(suite, population, "cpu", &b);
+  double differ = 0;
+  for (size_t i = 0; i < none.size(); ++i) {
+    ASSERT_EQ(none[i].splits.size(), 3u);
+    ASSERT_EQ(with_a[i].splits.size(), 4u);
+    EXPECT_EQ(with_a[i].splits[3].split, "ood/hidden");
+    for (size_t s = 0; s < 3; ++s) EXPECT_EQ(with_b[i].splits[s].raw, none[i].splits[s].raw);
+    differ += with_a[i].splits[3].raw != with_b[i].splits[3].raw;
+  }
+  EXPECT_GT(differ, 0);
 }
 
 TEST(InteractiveRunner, TheBreadthFirstAgentScoresExactlyOne) {

@@ -8,6 +8,7 @@
 #include "hourglass/core/error.h"
 #include "hourglass/learners/learner.h"
 #include "hourglass/run/runner.h"
+#include "hourglass/run/seal.h"
 
 namespace hg {
 namespace {
@@ -126,6 +127,46 @@ TEST(RunPopulation, ScoresEverySplitAndUsesExactlyTheBudget) {
       EXPECT_TRUE(std::isfinite(s.raw));
       EXPECT_TRUE(std::isfinite(s.normalized));
     }
+  }
+}
+
+// A sealed split (run/seal.h) is skipped without a key, drawn from the key
+// with one (other keys, other draws: instances and inputs), and the public
+// splits are bit-identical whatever the key.
+TEST(RunPopulation, SealedSplitsAreDrawnFromTheKeyAndSkippedWithoutOne) {
+  const Suite suite = suite_from_yaml(R"(
+suite: sealed
+budgets: [40]
+seeds: 3
+eval_samples: 100
+tasks:
+  - name: lin
+    family: linear-regression
+    params: {dim: 3}
+    ood: {wide: {x_scale: 3.0}, hidden: {x_scale: 3.0}}
+    sealed: [hidden]
+agents: [{name: r, learner: ridge}]
+)");
+  ASSERT_TRUE(suite.tasks[0].ood[1].sealed);
+  const auto population = expand(suite)[0];
+  const SealKey a = seal_key_from_bytes("key a"), b = seal_key_from_bytes("key b");
+  const auto none = run_population(suite, population, "cpu");
+  const auto with_a = run_population(suite, population, "cpu", &a);
+  const auto again_a = run_population(suite, population, "cpu", &a);
+  const auto with_b = run_population(suite, population, "cpu", &b);
+  for (size_t i = 0; i < none.size(); ++i) {
+    ASSERT_EQ(none[i].splits.size(), 3u);  // train, test, ood/wide
+    ASSERT_EQ(with_a[i].splits.size(), 4u);
+    EXPECT_EQ(with_a[i].splits[3].split, "ood/hidden");
+    for (size_t s = 0; s < 3; ++s) {
+      EXPECT_EQ(with_a[i].splits[s].split, none[i].splits[s].split);
+      EXPECT_EQ(with_a[i].splits[s].raw, none[i].splits[s].raw);
+      EXPECT_EQ(with_b[i].splits[s].raw, none[i].splits[s].raw);
+    }
+    EXPECT_EQ(again_a[i].splits[3].raw, with_a[i].splits[3].raw);
+    EXPECT_NE(with_b[i].splits[3].raw, with_a[i].splits[3].raw);
+    // The same parameters as ood/wide, other draws.
+    EXPECT_NE(with_a[i].splits[3].raw, with_a[i].splits[2].raw);
   }
 }
 

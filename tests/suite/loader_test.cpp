@@ -597,6 +597,64 @@ TEST_F(LoaderTest, DuplicateTaskAndAgentNames) {
   EXPECT_TRUE(has_error(ds, path + ":10:12", "agent 'a': duplicate agent name (first at line 9)"));
 }
 
+// `sealed:` names OOD splits of the task (docs/suite-format.md): each is
+// marked sealed; a name that is no OOD split of the task, a name given twice,
+// or a value that is not a list is a located error; other protocols refuse it.
+TEST_F(LoaderTest, SealedNamesOodSplitsOfTheTask) {
+  const std::string good = write("good.yaml",
+                                 "suite: s\nbudgets: [1]\n"
+                                 "tasks:\n"
+                                 "  - name: t\n    family: sinusoid\n"
+                                 "    ood: {near: {x: [5, 6]}, far: {x: [9, 10]}}\n"
+                                 "    sealed: [far]\n"
+                                 "agents: [{name: a, learner: mlp}]\n");
+  const Suite s = load_suite(good, test_catalog());
+  ASSERT_EQ(s.tasks[0].ood.size(), 2u);
+  EXPECT_FALSE(s.tasks[0].ood[0].sealed);
+  EXPECT_EQ(s.tasks[0].ood[1].name, "ood/far");
+  EXPECT_TRUE(s.tasks[0].ood[1].sealed);
+
+  const std::string path = write("s.yaml",
+                                 "suite: s\nbudgets: [1]\n"
+                                 "tasks:\n"
+                                 "  - name: t\n    family: sinusoid\n"
+                                 "    ood: {near: {x: [5, 6]}, far: {x: [9, 10]}}\n"
+                                 "    sealed: [far, fra, far, zzz]\n"  // 7
+                                 "  - name: u\n    family: sinusoid\n"
+                                 "    sealed: far\n"  // 10
+                                 "  - name: v\n    family: sinusoid\n"
+                                 "    sealed: [far]\n"  // 13
+                                 "agents: [{name: a, learner: mlp}]\n");
+  const auto ds = errors_of(path);
+  EXPECT_EQ(ds.size(), 5u) << dump(ds);
+  EXPECT_TRUE(has_error(ds, path + ":7:19",
+                        "task 't': key 'sealed': 'fra' is not an ood split of the task (did you "
+                        "mean 'far'?)"));
+  EXPECT_TRUE(
+      has_error(ds, path + ":7:24", "task 't': split 'far' is sealed twice (first at line 7)"));
+  EXPECT_TRUE(has_error(ds, path + ":7:29",
+                        "task 't': key 'sealed': 'zzz' is not an ood split of the task (its ood "
+                        "splits: near, far)"));
+  EXPECT_TRUE(has_error(ds, path + ":10:13",
+                        "task 'u': key 'sealed' must be a list of the task's ood split names, "
+                        "got far"));
+  EXPECT_TRUE(has_error(ds, path + ":13:14",
+                        "task 'v': key 'sealed': 'far' is not an ood split of the task (its ood "
+                        "splits: none)"));
+
+  // A key of the standard protocol: other protocols name its owner.
+  const std::string transfer = write("transfer.yaml",
+                                     "suite: s\nprotocol: transfer\nbudgets: [1]\n"
+                                     "pretrain_budget: 5\n"
+                                     "tasks:\n"
+                                     "  - name: t\n    family: sinusoid\n"
+                                     "    targets: {near: {x: [5, 6]}}\n"
+                                     "    sealed: []\n"  // 9
+                                     "agents: [{name: a, learner: mlp}]\n");
+  EXPECT_TRUE(has_error(errors_of(transfer), transfer + ":9:5",
+                        "task 't': key 'sealed' belongs to protocol 'standard'"));
+}
+
 TEST_F(LoaderTest, OodSplits) {
   const std::string path = write("s.yaml",
                                  "suite: s\nbudgets: [1]\n"

@@ -80,6 +80,16 @@ class CsvRenderer final : public Renderer {
  public:
   void render(const Report& r, std::ostream& out) const override {
     out << kHeader;
+    // Sealed splits first: one row per (task, split) a task seals, status
+    // "scored" (drawn from the seal key) or "skipped" (no key); join on
+    // (task, split) to mark the scores below.
+    for (const auto& [task, splits] : r.sealed)
+      for (const auto& split : splits) {
+        Row row{"sealed", task, "", "", std::nullopt, split};
+        row.status = r.seal_fingerprint.empty() ? "skipped" : "scored";
+        row.statistic = "sealed";
+        row.write(out);
+      }
     for (const auto& t : r.trial_records)
       for (const auto& s : t.splits) {
         Row row{"trial", t.task, t.agent, "", t.budget, s.split};

@@ -52,13 +52,25 @@ class JsonRenderer final : public Renderer {
                      {"failed", r.failed},
                      {"diverged", r.diverged}};
     doc["tasks"] = json::array();
-    for (size_t t = 0; t < r.tasks.size(); ++t)
-      doc["tasks"].push_back({{"name", r.tasks[t]}, {"splits", r.task_splits[t]}});
+    for (size_t t = 0; t < r.tasks.size(); ++t) {
+      json task = {{"name", r.tasks[t]}, {"splits", r.task_splits[t]}};
+      if (auto it = r.sealed.find(r.tasks[t]); it != r.sealed.end()) task["sealed"] = it->second;
+      doc["tasks"].push_back(std::move(task));
+    }
+    // Sealed splits (present only when a task seals one; never the key).
+    if (!r.sealed.empty())
+      doc["sealed"] = {{"fingerprint", r.seal_fingerprint.empty() ? json(nullptr)
+                                                                  : json(r.seal_fingerprint)},
+                       {"skipped", r.sealed_skipped}};
     doc["agents"] = r.agents;
     doc["budgets"] = r.budgets;
 
     doc["populations"] = json::array();
-    for (const auto& p : r.populations) doc["populations"].push_back(to_json(p));
+    for (const auto& p : r.populations) {
+      json row = to_json(p);
+      if (r.is_sealed(p.task, p.split)) row["sealed"] = true;
+      doc["populations"].push_back(std::move(row));
+    }
 
     doc["aggregates"] = json::array();
     for (const auto& a : r.aggregates) {

@@ -115,6 +115,7 @@ class ReportBuilder {
       }
       add_unique(names, file.suite);
       read_protocol(in);
+      read_seal(in);
       for (const auto& t : in.results.trials) {
         const auto key = std::make_tuple(t.task, t.agent, t.budget, t.seed_index);
         auto [it, fresh] = seen.emplace(key, in.label);
@@ -603,6 +604,20 @@ class ReportBuilder {
                        report_.protocol + "' of " + report_.files.front().label +
                        "; report results of different protocols separately");
     }
+  }
+
+  // Sealed splits: scores drawn with different seal keys never meet in one report.
+  void read_seal(const ReportInput& in) {
+    const std::string fingerprint = seal_fingerprint_of(in.results);
+    for (const auto& [task, splits] : sealed_splits_of(in.results.suite))
+      report_.sealed[task].insert(splits.begin(), splits.end());
+    if (fingerprint == "none") report_.sealed_skipped = true;
+    if (fingerprint.empty() || fingerprint == "none") return;
+    if (!report_.seal_fingerprint.empty() && report_.seal_fingerprint != fingerprint)
+      throw InputError(in.label + ": its sealed splits were drawn with seal key fingerprint " +
+                       fingerprint + ", an earlier file's with " + report_.seal_fingerprint +
+                       "; report runs made with the same seal key together");
+    report_.seal_fingerprint = fingerprint;
   }
 
   Report report_;

@@ -34,7 +34,9 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -245,6 +247,18 @@ struct Report {
   std::vector<ImprovementCell> improvement;
   std::vector<OnTheLine> on_the_line;
   std::vector<ScalingRow> scaling;
+  // Sealed splits (docs/results-format.md): per task, the split names the
+  // files' resolved configs mark sealed (every format marks their scores);
+  // the fingerprint of the seal key they were drawn with ("" when no file
+  // had a key); and whether some file skipped them (it had no key).
+  std::map<std::string, std::set<std::string>> sealed;
+  std::string seal_fingerprint;
+  bool sealed_skipped = false;
+
+  bool is_sealed(const std::string& task, const std::string& split) const {
+    auto it = sealed.find(task);
+    return it != sealed.end() && it->second.count(split) > 0;
+  }
 };
 
 // Builds the report. Throws InputError (exit 2) when the files come from

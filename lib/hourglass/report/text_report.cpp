@@ -22,6 +22,28 @@ std::string population_cell(const PopulationSummary& s) {
   return out;
 }
 
+// A split's column title: marked when the task seals it.
+std::string split_title(const Report& r, const std::string& task, const std::string& split) {
+  return r.is_sealed(task, split) ? split + " (sealed)" : split;
+}
+
+// Preamble lines about sealed splits: which, and whether they were scored.
+std::vector<std::string> seal_lines(const Report& r) {
+  if (r.sealed.empty()) return {};
+  std::string names;
+  for (const auto& [task, splits] : r.sealed)
+    for (const auto& split : splits) names += (names.empty() ? "" : ", ") + task + " " + split;
+  std::vector<std::string> out;
+  if (!r.seal_fingerprint.empty())
+    out.push_back("sealed splits: " + names + " (columns marked \"(sealed)\"); drawn from the "
+                  "seal key with fingerprint " + r.seal_fingerprint);
+  if (r.sealed_skipped)
+    out.push_back("sealed splits " + names + ": skipped" +
+                  (r.seal_fingerprint.empty() ? std::string() : std::string(" in some files")) +
+                  ", the run had no seal key (--seal-key-file); not scored there");
+  return out;
+}
+
 // Per task: agents x budgets as rows, the task's splits as columns.
 TextSection scores_section(const Report& r) {
   TextSection section{"scores",
@@ -49,7 +71,7 @@ TextSection scores_section(const Report& r) {
     table.title = task;
     table.caption = "normalized score, mean [95% CI] over " + std::to_string(seeds) + " seeds";
     table.header = {"agent", "budget"};
-    table.header.insert(table.header.end(), splits.begin(), splits.end());
+    for (const auto& split : splits) table.header.push_back(split_title(r, task, split));
     table.numeric.assign(table.header.size(), false);
     table.numeric[1] = true;
     for (const auto& row : rows) {
@@ -212,10 +234,12 @@ TextSection generalization_section(const Report& r) {
     std::vector<std::string> ood;
     for (const auto& split : r.task_splits[t])
       if (is_ood_split(split)) ood.push_back(split);
-    for (const auto& split : ood) table.header.push_back("drop " + split);
+    for (const auto& split : ood)
+      table.header.push_back("drop " + split_title(r, r.tasks[t], split));
     const bool has_ood = !ood.empty();
     if (has_ood) table.header.push_back("worst OOD");
-    for (const auto& split : ood) table.header.push_back("ratio " + split);
+    for (const auto& split : ood)
+      table.header.push_back("ratio " + split_title(r, r.tasks[t], split));
     table.numeric.assign(table.header.size(), false);
     table.numeric[1] = true;
     for (const auto& g : r.generalization) {
@@ -500,6 +524,7 @@ TextReport text_report(const Report& r) {
   out.preamble.push_back("trials: " + std::to_string(r.trials) + " (" + std::to_string(ok) +
                          " ok, " + std::to_string(r.failed) + " failed, " +
                          std::to_string(r.diverged) + " diverged)");
+  for (auto& line : seal_lines(r)) out.preamble.push_back(std::move(line));
   if (r.options.detail == ReportDetail::kCompact && !r.protocol_tables) {
     out.preamble.push_back("normalized scores (0 = trivial reference, 1 = optimal)");
     out.sections = compact_sections(r);

@@ -311,7 +311,36 @@ Comparison compare_results(const Results& baseline, const Results& current,
                      "(docs/ci-regression.md), or pass --allow-suite-change to compare "
                      "matching rows anyway");
   }
-  return compare_trials(baseline.trials, current.trials, options);
+  const std::string fa = seal_fingerprint_of(baseline), fb = seal_fingerprint_of(current);
+  const bool keyed_a = !fa.empty() && fa != "none", keyed_b = !fb.empty() && fb != "none";
+  if (keyed_a && keyed_b && fa != fb)
+    throw InputError("the sealed splits were drawn with different seal keys: baseline "
+                     "fingerprint " + fa + ", current fingerprint " + fb +
+                     "; compare runs made with the same --seal-key-file (docs/ci-regression.md)");
+  if (keyed_a == keyed_b) return compare_trials(baseline.trials, current.trials, options);
+  // One side scored its sealed splits, the other had no key: leave them out.
+  const Results& keyed = keyed_a ? baseline : current;
+  const auto sealed = sealed_splits_of(keyed.suite);
+  auto public_only = [&](std::vector<TrialRecord> trials) {
+    for (auto& t : trials) {
+      auto it = sealed.find(t.task);
+      if (it == sealed.end()) continue;
+      const auto& names = it->second;
+      t.splits.erase(std::remove_if(t.splits.begin(), t.splits.end(),
+                                    [&](const SplitScore& s) { return names.count(s.split) > 0; }),
+                     t.splits.end());
+    }
+    return trials;
+  };
+  Comparison c = compare_trials(keyed_a ? public_only(baseline.trials) : baseline.trials,
+                                keyed_b ? public_only(current.trials) : current.trials, options);
+  std::string names;
+  for (const auto& [task, splits] : sealed)
+    for (const auto& split : splits) names += (names.empty() ? "" : ", ") + task + " " + split;
+  c.notes.push_back("sealed split(s) not compared (" + names + "): the " +
+                    (keyed_a ? std::string("current") : std::string("baseline")) +
+                    " run had no seal key");
+  return c;
 }
 
 namespace {
@@ -362,7 +391,7 @@ nlohmann::json to_json(const Comparison& c) {
   for (Verdict v : {Verdict::kRegression, Verdict::kImprovement, Verdict::kUnchanged,
                     Verdict::kMissing, Verdict::kNew})
     counts[verdict_name(v)] = c.count(v);
-  return {{"schema", kCompareSchema},
+  nlohmann::json out = {{"schema", kCompareSchema},
           {"tolerance", c.options.tolerance},
           {"confidence", c.options.confidence},
           {"bootstrap_reps", c.options.bootstrap_reps},
@@ -373,6 +402,8 @@ nlohmann::json to_json(const Comparison& c) {
           {"regressed", c.regressed()},
           {"counts", counts},
           {"rows", rows}};
+  if (!c.notes.empty()) out["notes"] = c.notes;
+  return out;
 }
 
 nlohmann::json github_action_benchmark(const Comparison& c) {

@@ -111,6 +111,8 @@ struct ComparisonRow {
 struct Comparison {
   CompareOptions options;
   std::vector<ComparisonRow> rows;  // baseline order, then new rows in current order
+  // What was left out and why (e.g. sealed splits one side skipped).
+  std::vector<std::string> notes;
 
   size_t count(Verdict verdict) const;
   // True when a row fails the gate (a regression, or a missing row unless allowed).
@@ -125,7 +127,10 @@ Comparison compare_trials(const std::vector<TrialRecord>& baseline,
                           const CompareOptions& options = {});
 
 // Compares two results files: refuses (InputError) files of different suites
-// (suite.sha256) unless options.allow_suite_change, then compare_trials.
+// (suite.sha256) unless options.allow_suite_change, and files whose sealed
+// splits were drawn with different seal keys (both fingerprints named, never
+// a key); when only one side has a key, its sealed splits are left out (a
+// note says so) and the public splits are compared; then compare_trials.
 Comparison compare_results(const Results& baseline, const Results& current,
                            const CompareOptions& options = {});
 

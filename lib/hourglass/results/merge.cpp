@@ -53,6 +53,19 @@ Results merge_shards(const std::vector<ShardFile>& shards) {
     if (text(env, "version") != version)
       problems.push_back(shard.path + ": written by hourglass " + text(env, "version") + ", " +
                          first.path + " by " + version);
+    // Sealed splits drawn with different keys (or skipped in some shards) do not mix.
+    if (const std::string seal = seal_fingerprint_of(shard.results),
+        seal0 = seal_fingerprint_of(first.results);
+        seal != seal0) {
+      auto told = [](const std::string& s) {
+        return s.empty() ? std::string("(no sealed splits)")
+               : s == "none" ? std::string("none (no key: skipped)")
+                             : s;
+      };
+      problems.push_back(shard.path + ": its sealed splits have seal key fingerprint " +
+                         told(seal) + ", " + first.path + " has " + told(seal0) +
+                         " (run every shard with the same --seal-key-file)");
+    }
     if (string_list(env.value("plan", json())) != plan && &shard != &first)
       problems.push_back(shard.path + ": its plan differs from " + first.path +
                          " (other --tasks/--agents filters?)");

@@ -446,11 +446,41 @@ std::pair<std::string, std::string> split_path(const std::string& path) {
 
 }  // namespace
 
-Journal::Journal(const std::string& path, const std::string& suite_sha256, bool append)
-    : Journal(OutputDir(split_path(path).first), split_path(path).second, suite_sha256, append) {}
+std::string seal_fingerprint_of(const Results& results) {
+  const auto& env = results.environment;
+  if (!env.is_object() || !env.contains("seal")) return "";
+  const auto& seal = env["seal"];
+  if (!seal.is_object() || !seal.contains("fingerprint"))
+    throw InputError("environment.seal must be an object with a fingerprint");
+  const auto& fp = seal["fingerprint"];
+  if (fp.is_null()) return "none";
+  if (!fp.is_string() || fp.get<std::string>().size() != 64 ||
+      fp.get<std::string>().find_first_not_of("0123456789abcdef") != std::string::npos)
+    throw InputError("environment.seal.fingerprint must be 64 lowercase hex digits or null");
+  return fp.get<std::string>();
+}
+
+std::map<std::string, std::set<std::string>> sealed_splits_of(const nlohmann::json& suite) {
+  std::map<std::string, std::set<std::string>> out;
+  if (!suite.is_object() || !suite.contains("config") || !suite["config"].is_object()) return out;
+  const auto& config = suite["config"];
+  if (!config.contains("tasks") || !config["tasks"].is_array()) return out;
+  for (const auto& task : config["tasks"]) {
+    if (!task.is_object() || !task.contains("sealed") || !task["sealed"].is_array()) continue;
+    if (!task.contains("name") || !task["name"].is_string()) continue;
+    for (const auto& split : task["sealed"])
+      if (split.is_string()) out[task["name"].get<std::string>()].insert(split.get<std::string>());
+  }
+  return out;
+}
+
+Journal::Journal(const std::string& path, const std::string& suite_sha256, bool append,
+                 const std::string& seal)
+    : Journal(OutputDir(split_path(path).first), split_path(path).second, suite_sha256, append,
+              seal) {}
 
 Journal::Journal(const OutputDir& dir, const std::string& name, const std::string& suite_sha256,
-                 bool append) {
+                 bool append, const std::string& seal) {
   shown_ = dir.child(name);
   fd_ = dir.open_for_writing(name, append);
   off_t size = ::lseek(fd_, 0, SEEK_END);
@@ -470,7 +500,8 @@ Journal::Journal(const OutputDir& dir, const std::string& name, const std::strin
     size = static_cast<off_t>(keep);
   }
   if (size == 0) {
-    const json header = {{"schema", kJournalSchema}, {"suite_sha256", suite_sha256}};
+    json header = {{"schema", kJournalSchema}, {"suite_sha256", suite_sha256}};
+    if (!seal.empty()) header["seal"] = seal;
     write_all(fd_, header.dump() + "\n", shown_);
     ::fsync(fd_);
   }
@@ -488,21 +519,24 @@ void Journal::append(const std::string& population_key, const std::vector<TrialR
 }
 
 std::vector<Journal::Entry> Journal::read(const std::string& path,
-                                          const std::string& suite_sha256) {
+                                          const std::string& suite_sha256,
+                                          const std::string& seal) {
   const auto [dir, name] = split_path(path);
   std::error_code ec;
   if (!std::filesystem::is_directory(dir, ec))
     throw InputError(path + ": cannot open journal: no such directory");
-  return read(OutputDir(dir), name, suite_sha256);
+  return read(OutputDir(dir), name, suite_sha256, seal);
 }
 
 std::vector<Journal::Entry> Journal::read(const OutputDir& dir, const std::string& name,
-                                          const std::string& suite_sha256) {
-  return parse(dir.read(name), dir.child(name), suite_sha256);
+                                          const std::string& suite_sha256,
+                                          const std::string& seal) {
+  return parse(dir.read(name), dir.child(name), suite_sha256, seal);
 }
 
 std::vector<Journal::Entry> Journal::parse(const std::string& text, const std::string& path,
-                                           const std::string& suite_sha256) {
+                                           const std::string& suite_sha256,
+                                           const std::string& seal) {
   // Complete lines only: whatever follows the last newline is a line torn by a
   // kill while it was written, and that population simply runs again.
   std::vector<std::string> lines;
@@ -521,6 +555,21 @@ std::vector<Journal::Entry> Journal::parse(const std::string& text, const std::s
     throw InputError(path + ": the suite changed since this journal was written (suite sha256 " +
                      header.value("suite_sha256", "?") + ", now " + suite_sha256 +
                      "); start a fresh run instead of --resume");
+  // "seal": the fingerprint of the key the sealed splits were drawn with, or
+  // "none" (skipped); absent for a suite without sealed splits.
+  const std::string was = header.contains("seal") && header["seal"].is_string()
+                              ? header["seal"].get<std::string>()
+                              : header.contains("seal") ? std::string("?") : std::string();
+  if (was != seal) {
+    auto told = [](const std::string& s) {
+      return s.empty() ? std::string("no sealed splits")
+             : s == "none" ? std::string("no seal key (sealed splits skipped)")
+                           : "seal key fingerprint " + s;
+    };
+    throw InputError(path + ": this journal was written with " + told(was) +
+                     ", and this run has " + told(seal) +
+                     "; resume with the same seal key (--seal-key-file), or start a fresh run");
+  }
   std::vector<Entry> entries;
   for (size_t i = 1; i < lines.size(); ++i) {
     const std::string where = path + ":" + std::to_string(i + 1);

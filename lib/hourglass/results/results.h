@@ -9,7 +9,9 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -87,6 +89,15 @@ struct Results {
 
 // The document, with `summary` derived from the trials (see summary.h).
 nlohmann::json to_json(const Results& results);
+// Sealed splits (docs/results-format.md). The fingerprint of the seal key a
+// run's sealed splits were drawn with (environment.seal.fingerprint): "" when
+// the suite seals no split, "none" when the run had no key (they were
+// skipped). InputError when environment.seal is malformed.
+std::string seal_fingerprint_of(const Results& results);
+// Per task name, the split names ("ood/<name>") its resolved config
+// (suite.config.tasks[].sealed) marks sealed; empty when none.
+std::map<std::string, std::set<std::string>> sealed_splits_of(const nlohmann::json& suite);
+
 // Reads and validates a results file; InputError (exit 2) on anything wrong:
 // not JSON, a number outside the double range (located file:line:col), a
 // file above `max_bytes` (before parsing), a score or timing beyond
@@ -110,11 +121,14 @@ class Journal {
  public:
   // Opens `name` in `dir` (creating or truncating unless `append`; never
   // through a symbolic link) and, when new, writes the header line
-  // {"schema", "suite_sha256"}. With `append`, a torn last line is cut off.
+  // {"schema", "suite_sha256"} (and "seal" when `seal` is not empty: the
+  // fingerprint of the run's seal key, or "none", for a suite with sealed
+  // splits; never the key). With `append`, a torn last line is cut off.
   Journal(const OutputDir& dir, const std::string& name, const std::string& suite_sha256,
-          bool append);
+          bool append, const std::string& seal = "");
   // The same for a path (its folder opened as an OutputDir).
-  Journal(const std::string& path, const std::string& suite_sha256, bool append);
+  Journal(const std::string& path, const std::string& suite_sha256, bool append,
+          const std::string& seal = "");
   ~Journal();
   Journal(const Journal&) = delete;
   Journal& operator=(const Journal&) = delete;
@@ -127,13 +141,16 @@ class Journal {
     std::vector<TrialRecord> trials;
   };
   // Reads a journal; a torn last line (from a kill) is ignored. Throws
-  // InputError when the header's suite hash differs from `suite_sha256`.
-  static std::vector<Entry> read(const std::string& path, const std::string& suite_sha256);
+  // InputError when the header's suite hash differs from `suite_sha256`, or
+  // its "seal" (absent: "") from `seal` (a run resumed with another seal
+  // key, or without one, would mix sealed draws).
+  static std::vector<Entry> read(const std::string& path, const std::string& suite_sha256,
+                                 const std::string& seal = "");
   static std::vector<Entry> read(const OutputDir& dir, const std::string& name,
-                                 const std::string& suite_sha256);
+                                 const std::string& suite_sha256, const std::string& seal = "");
   // The entries of a journal's text; `shown` names it in errors.
   static std::vector<Entry> parse(const std::string& text, const std::string& shown,
-                                  const std::string& suite_sha256);
+                                  const std::string& suite_sha256, const std::string& seal = "");
 
  private:
   int fd_ = -1;

@@ -42,6 +42,7 @@ namespace hg {
 
 struct Population;
 struct Report;
+struct SealKey;  // run/seal.h
 struct FamilyInfo;
 struct LearnerInfo;
 namespace report {
@@ -56,6 +57,10 @@ struct ProtocolRun {
   const FamilyInfo& family;
   const LearnerInfo& learner;
   const std::string& device;  // "cpu" or "cuda"
+  // The run's seal key (derived secrets only, never the key's bytes), or
+  // null when none was given: a protocol draws what a sealed split is scored
+  // on from it, and skips sealed splits without it.
+  const SealKey* seal = nullptr;
 };
 
 // A key a protocol reads, for `validate` and `list protocols`.

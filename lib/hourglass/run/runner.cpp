@@ -16,7 +16,7 @@
 namespace hg {
 
 std::vector<TrialRecord> run_population(const Suite& suite, const Population& population,
-                                        const std::string& device) {
+                                        const std::string& device, const SealKey* seal) {
   const ProtocolInfo& protocol =
       suite.protocol.empty() ? default_protocol() : find_protocol(suite.protocol);
   const TaskSpec& task = suite.tasks.at(population.task);
@@ -25,7 +25,7 @@ std::vector<TrialRecord> run_population(const Suite& suite, const Population& po
   const LearnerInfo* learner = LearnerRegistry::instance().find(agent.learner);
   if (!family || !learner) throw std::logic_error("unregistered family or learner");
   if (!protocol.run) throw std::logic_error("protocol '" + protocol.name + "' cannot run");
-  return protocol.run({suite, population, *family, *learner, device});
+  return protocol.run({suite, population, *family, *learner, device, seal});
 }
 
 std::vector<TrialRecord> run_plan(
@@ -45,7 +45,7 @@ std::vector<TrialRecord> run_plan(
       if (i >= plan.size()) return;
       try {
         const ScopedPopulationProgress progress(options.progress ? &options.progress[i] : nullptr);
-        auto trials = run_population(suite, plan[i], options.device);
+        auto trials = run_population(suite, plan[i], options.device, options.seal);
         std::lock_guard<std::mutex> lock(mutex);
         if (error) return;
         on_done(i, trials);

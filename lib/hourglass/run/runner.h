@@ -25,6 +25,7 @@
 namespace hg {
 
 struct PopulationProgress;  // core/progress.h
+struct SealKey;             // run/seal.h
 
 struct RunnerOptions {
   std::string device = "cpu";  // resolved: "cpu" or "cuda"
@@ -33,12 +34,16 @@ struct RunnerOptions {
   // Optional, one entry per plan entry: the counters its population's
   // training fills in as it goes (core/progress.h), for a progress bar.
   PopulationProgress* progress = nullptr;
+  // The seal key for sealed splits (ProtocolRun::seal); null: none given.
+  const SealKey* seal = nullptr;
 };
 
 // Trials of one population, seed index order. Never throws for a learner's
 // failure (that is recorded); throws only for bugs in the harness.
+// `seal`: see ProtocolRun::seal.
 std::vector<TrialRecord> run_population(const Suite& suite, const Population& population,
-                                        const std::string& device);
+                                        const std::string& device,
+                                        const SealKey* seal = nullptr);
 
 // Runs `plan` (skipping nothing: resume filters the plan before), calling
 // `on_done(index, trials)` from the worker thread, serialized by a mutex, as

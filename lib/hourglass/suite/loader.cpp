@@ -30,8 +30,8 @@ const std::vector<std::string> kTopKeys = {"suite",   "version",      "descripti
                                            "seed",    "seeds",        "budgets",     "eval_samples",
                                            "tasks",   "agents",       "protocol",    "pretrain_budget",
                                            "plugins",     "reference"};
-const std::vector<std::string> kTaskKeys = {"name",   "family",  "params", "train",
-                                            "ood",    "source",  "targets", "stream"};
+const std::vector<std::string> kTaskKeys = {"name",   "family",  "params", "train",  "ood",
+                                            "sealed", "source",  "targets", "stream"};
 const std::vector<std::string> kAgentKeys = {"name", "learner", "params"};
 
 // Quotes a token. Long tokens are cut: an error about a file (an included one
@@ -235,6 +235,7 @@ class Loader {
   void read_agent(const YamlNode& node, size_t index, Layer* layer,
                   std::map<std::string, int>* seen);
   std::optional<std::string> read_name(const YamlNode& node, const std::string& what);
+  void read_sealed(const YamlNode& node, const std::string& prefix, TaskSpec* task);
   std::optional<int64_t> read_int(const YamlNode& node, const ParamSpec& spec,
                                   const std::string& what);
   ParamMap read_params(const YamlNode& node, const std::vector<ParamSpec>* specs,
@@ -589,13 +590,14 @@ void Loader::read_task(const YamlNode& node, size_t index, Layer* layer,
       }
     }
   }
+  if (f.count("sealed") && !f["sealed"]->is_null()) read_sealed(*f["sealed"], prefix, &task);
   // Keys of the transfer and continual protocols (check_protocol checks
   // which ones the suite's protocol allows).
   std::map<std::string, SourceLocation> protocol_keys;
   for (const auto& [key, value] : node.entries)
     if (key.is_scalar() && f.count(key.text) &&
-        (key.text == "train" || key.text == "ood" || key.text == "source" ||
-         key.text == "targets" || key.text == "stream"))
+        (key.text == "train" || key.text == "ood" || key.text == "sealed" ||
+         key.text == "source" || key.text == "targets" || key.text == "stream"))
       protocol_keys[key.text] = key.where;
   if (f.count("source")) {
     task.source.where = protocol_keys["source"];
@@ -612,6 +614,38 @@ void Loader::read_task(const YamlNode& node, size_t index, Layer* layer,
   (*seen)[*name] = f["name"]->where.line;
   layer->task_keys[*name] = std::move(protocol_keys);
   layer->tasks.push_back(std::move(task));
+}
+
+// `sealed:`: a list of names of the task's OOD splits (written in its `ood:`),
+// each at most once; marks them SplitSpec::sealed.
+void Loader::read_sealed(const YamlNode& node, const std::string& prefix, TaskSpec* task) {
+  if (!node.is_sequence()) {
+    error(node.where, prefix + "key 'sealed' must be a list of the task's ood split names, got " +
+                          describe_node(node));
+    return;
+  }
+  std::map<std::string, int> lines;
+  for (const auto& item : node.items) {
+    auto name = read_name(item, prefix + "sealed split name");
+    if (!name) continue;
+    if (lines.count(*name)) {
+      error(item.where, prefix + "split " + squote(*name) + " is sealed twice (first at line " +
+                            std::to_string(lines[*name]) + ")");
+      continue;
+    }
+    lines[*name] = item.where.line;
+    auto it = std::find_if(task->ood.begin(), task->ood.end(),
+                           [&](const SplitSpec& o) { return o.name == kOodPrefix + *name; });
+    if (it != task->ood.end()) {
+      it->sealed = true;
+      continue;
+    }
+    std::vector<std::string> known;
+    for (const auto& o : task->ood) known.push_back(strip_prefix(o.name, kOodPrefix));
+    error(item.where, prefix + "key 'sealed': " + squote(*name) +
+                          " is not an ood split of the task" +
+                          hint(*name, known, "its ood splits"));
+  }
 }
 
 // `targets:` and `stream:`: a map of split name: parameter overrides, in file

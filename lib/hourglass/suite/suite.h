@@ -80,6 +80,10 @@ struct SplitSpec {
   std::string name;    // "ood/<name>" for OOD splits
   ParamMap overrides;  // on top of the task's params and its `train` overrides
   SourceLocation where;
+  // protocol: standard. Named in the task's `sealed:` list: its instance and
+  // evaluation draws come from the run's seal key (run/seal.h), and it is
+  // skipped when the run has none.
+  bool sealed = false;
 };
 
 struct TaskSpec {

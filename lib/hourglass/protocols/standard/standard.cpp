@@ -10,7 +10,18 @@
 // on items the member was not handed (a split with none left is not scored).
 // Interactive families train on a BudgetedEnvironment over the train levels
 // and are scored by evaluation episodes on every split (run/episodes.h).
+// A sealed OOD split (the task's `sealed:` list) draws what it evaluates on
+// from seeds mixed with the run's seal key (run/seal.h), so only a holder of
+// the key can reproduce or look at it; without a key it is skipped (not in
+// the trials). Supervised families: the evaluation inputs (the trial seeds
+// mixed with the key); the member's instance, the function it learned, is
+// the one it trained on, as for every OOD split. Interactive families: the
+// evaluation levels (and contexts), which are drawn from the instance seeds,
+// so the instance seeds are mixed with the key. Public splits never see the
+// key: their draws are as before.
 #include <torch/torch.h>
+
+#include <algorithm>
 
 #include "hourglass/core/random.h"
 #include "hourglass/learners/learner.h"
@@ -19,16 +30,36 @@
 #include "hourglass/run/budgeted_sampler.h"
 #include "hourglass/run/episodes.h"
 #include "hourglass/run/phase.h"
+#include "hourglass/run/seal.h"
 #include "hourglass/tasks/family.h"
 
 namespace hg {
 namespace {
 
+// The splits this run scores: every split of the task, less the sealed ones
+// when the run has no seal key.
+std::vector<std::string> scored_split_names(const ProtocolRun& run, const TaskSpec& task) {
+  std::vector<std::string> names;
+  for (const auto& name : standard_split_names(task)) {
+    const bool skipped = !run.seal && std::any_of(task.ood.begin(), task.ood.end(), [&](auto& o) {
+      return o.sealed && o.name == name;
+    });
+    if (!skipped) names.push_back(name);
+  }
+  return names;
+}
+
+// A sealed split's seeds (mixed with the key), or `seeds` for a public one.
+std::vector<uint64_t> split_seeds(const ProtocolRun& run, const SplitSpec& split,
+                                  const std::vector<uint64_t>& seeds) {
+  return split.sealed ? sealed_seeds(seeds, *run.seal) : seeds;
+}
+
 std::vector<TrialRecord> run_interactive(const ProtocolRun& run) {
   const RunParts r(run);
   const Params train_params = resolve_params(r.family.params, {&r.task.params, &r.task.train});
   const int64_t levels = train_params.integer("levels");
-  const auto splits = standard_split_names(r.task);
+  const auto splits = scored_split_names(run, r.task);
   std::vector<TrialRecord> trials = blank_trials(r.suite, r.population);
 
   BudgetedEnvironment env(r.family, train_params, r.population.instance_seeds, levels,
@@ -46,11 +77,14 @@ std::vector<TrialRecord> run_interactive(const ProtocolRun& run) {
                        "train", r.device, trials);
         score_episodes(*learner, r.family, train_params, r.population.instance_seeds, false, levels,
                        "test", r.device, trials);
-        for (const auto& ood : r.task.ood)
+        for (const auto& ood : r.task.ood) {
+          if (ood.sealed && !run.seal) continue;
           score_episodes(
               *learner, r.family,
               resolve_params(r.family.params, {&r.task.params, &r.task.train, &ood.overrides}),
-              r.population.instance_seeds, false, levels, ood.name, r.device, trials);
+              split_seeds(run, ood, r.population.instance_seeds), false, levels, ood.name,
+              r.device, trials);
+        }
       },
       splits, trials);
   if (scored) mark_not_finite("return", trials);
@@ -61,7 +95,7 @@ std::vector<TrialRecord> run_standard(const ProtocolRun& run) {
   if (run.family.kind == TaskKind::kInteractive) return run_interactive(run);
   const RunParts r(run);
   const auto& instances = r.population.instance_seeds;
-  const auto splits = standard_split_names(r.task);
+  const auto splits = scored_split_names(run, r.task);
   std::vector<TrialRecord> trials = blank_trials(r.suite, r.population);
 
   const auto train_split = make_split(r.family, r.task, {&r.task.train}, instances);
@@ -79,18 +113,23 @@ std::vector<TrialRecord> run_standard(const ProtocolRun& run) {
       [&] {
         if (const Batch drawn = sampler.all_drawn(); drawn.x.defined())
           score_split(*learner, *train_split, drawn, "train", r.device, trials);
-        auto score_fresh = [&](const SupervisedSplit& split, const std::string& name) {
+        auto score_fresh = [&](const SupervisedSplit& split, const std::string& name,
+                               const std::vector<uint64_t>& trial_seeds) {
           // A split with held-out examples (a dataset's test files) is scored on those.
           const SupervisedSplit& source = split.held_out() ? *split.held_out() : split;
           // From the trial seeds (run/phase.h says why).
-          const Batch batch = evaluation_draws(source, r.population.trial_seeds, "split/" + name,
-                                               r.suite.eval_samples, &sampler);
+          const Batch batch =
+              evaluation_draws(source, trial_seeds, "split/" + name, r.suite.eval_samples,
+                               &sampler);
           if (batch.x.defined()) score_split(*learner, source, batch, name, r.device, trials);
         };
-        score_fresh(*train_split, "test");
-        for (const auto& ood : r.task.ood)
+        score_fresh(*train_split, "test", r.population.trial_seeds);
+        for (const auto& ood : r.task.ood) {
+          if (ood.sealed && !run.seal) continue;
+          // The member's instance (the function it learned) stays; the inputs are sealed.
           score_fresh(*make_split(r.family, r.task, {&r.task.train, &ood.overrides}, instances),
-                      ood.name);
+                      ood.name, split_seeds(run, ood, r.population.trial_seeds));
+        }
       },
       splits, trials);
   if (scored) mark_not_finite("prediction", trials);

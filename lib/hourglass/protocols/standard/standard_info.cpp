@@ -17,10 +17,14 @@ ProtocolInfo standard_info() {
   info.is_default = true;
   info.task_keys = {
       {"train", "map of parameter overrides for the train and test splits", false},
-      {"ood", "map of OOD split name: parameter overrides (on top of train)", false}};
+      {"ood", "map of OOD split name: parameter overrides (on top of train)", false},
+      {"sealed",
+       "list of the task's OOD split names drawn from the run's seal key (--seal-key-file); "
+       "skipped without one",
+       false}};
   info.splits = {{"train", "the samples the learner trained on"},
                  {"test", "fresh draws from the train distribution"},
-                 {"ood/<name>", "draws from an OOD split"}};
+                 {"ood/<name>", "draws from an OOD split (sealed: from the run's seal key)"}};
   info.is_split = [](const std::string& name) {
     return name == kTrainSplit || name == kTestSplit || is_ood_split(name);
   };
@@ -38,8 +42,14 @@ ProtocolInfo standard_info() {
   info.task_config = [](const TaskSpec& task, const SplitResolver& resolve,
                         nlohmann::json& entry) {
     nlohmann::json splits = {{kTrainSplit, resolve({&task.train})}};
-    for (const auto& ood : task.ood) splits[ood.name] = resolve({&task.train, &ood.overrides});
+    nlohmann::json sealed = nlohmann::json::array();
+    for (const auto& ood : task.ood) {
+      splits[ood.name] = resolve({&task.train, &ood.overrides});
+      if (ood.sealed) sealed.push_back(ood.name);
+    }
     entry["splits"] = splits;
+    // Only when the task seals a split: public suites' configs (and hashes) are unchanged.
+    if (!sealed.empty()) entry["sealed"] = sealed;
   };
   info.split_names = standard_split_names;
   return info;
