@@ -20,6 +20,7 @@ set(HOURGLASS_LOADER_SOURCES
   protocols/standard/standard_info.cpp
   protocols/transfer/transfer_info.cpp
   protocols/continual/continual_info.cpp
+  protocols/deployment/deployment_info.cpp
 )
 
 # Everything else that does not use LibTorch: files, progress, metrics,

@@ -469,7 +469,7 @@ agents:
   errors = errors_of("suite: s\nprotocol: continuous\nbudgets: [1]\ntasks: [{name: a, family: "
                      "sinusoid}]\nagents: [{name: m, learner: mlp}]\n");
   // The registered protocols (by name), this binary's test protocol too.
-  EXPECT_NE(errors.find(":2:11: error: key 'protocol' must be one of continual, standard, "),
+  EXPECT_NE(errors.find(":2:11: error: key 'protocol' must be one of continual, deployment, standard, "),
             std::string::npos)
       << errors;
   EXPECT_NE(errors.find("transfer, got 'continuous' (did you mean 'continual'?)"),
@@ -538,7 +538,9 @@ ProtocolInfo train_twice_info() {
   info.is_split = [](const std::string& s) { return s == "once" || s == "twice"; };
   info.family_kinds = {"regression"};
   info.needs_continue = true;
-  info.split_names = [](const TaskSpec&) { return std::vector<std::string>{"once", "twice"}; };
+  info.split_names = [](const Suite&, const TaskSpec&) {
+    return std::vector<std::string>{"once", "twice"};
+  };
   info.checked_splits = [](const TaskSpec& task) {
     return std::vector<CheckedSplit>{{"", {&task.train}, task.where, "budgets"}};
   };

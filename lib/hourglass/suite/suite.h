@@ -82,6 +82,19 @@ struct SplitSpec {
   SourceLocation where;
 };
 
+// protocol: deployment. One segment of the deployment stream: `samples`
+// samples (environment steps) drawn from the task's params under
+// `overrides`, and, for a drift, the parameters of `drift_from` moving
+// linearly to `drift_to` across the segment's chunks (deployment_chunk_params).
+struct SegmentSpec {
+  std::string name;
+  int64_t samples = 0;
+  ParamMap overrides;  // `params:`
+  ParamMap drift_from, drift_to;  // `drift: {p: [from, to]}` (same keys, numeric)
+  SourceLocation where;           // of the entry
+  SourceLocation samples_where;   // of its `samples:` value
+};
+
 struct TaskSpec {
   std::string name;
   std::string family;
@@ -97,6 +110,8 @@ struct TaskSpec {
   // protocol: continual. `stream:` stages in file order (names are the
   // stage names as written).
   std::vector<SplitSpec> stream;
+  // protocol: deployment. `segments:` in file order.
+  std::vector<SegmentSpec> segments;
 };
 
 struct AgentSpec {
@@ -133,6 +148,12 @@ struct Suite {
   // `reference:`: the agent the report's practice multiplier is against
   // ("" when not written: the report picks one, docs/metrics.md).
   std::string reference;
+  // `deployment:` (protocol: deployment): samples (environment steps) per
+  // chunk of the stream, and the recovery fraction of the report.
+  struct Deployment {
+    int64_t chunk = 0;  // 0 when not written
+    double recovery_fraction = 0.9;
+  } deployment;
 };
 
 // Limits on the common keys (checked by the loader, documented in docs/suite-format.md).

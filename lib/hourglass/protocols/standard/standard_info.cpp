@@ -41,7 +41,9 @@ ProtocolInfo standard_info() {
     for (const auto& ood : task.ood) splits[ood.name] = resolve({&task.train, &ood.overrides});
     entry["splits"] = splits;
   };
-  info.split_names = standard_split_names;
+  info.split_names = [](const Suite&, const TaskSpec& task) {
+    return standard_split_names(task);
+  };
   return info;
 }
 
