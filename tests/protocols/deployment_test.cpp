@@ -212,6 +212,18 @@ TEST(DeploymentProtocol, SplitNamesListEveryChunkFrozenThenLearning) {
   EXPECT_DOUBLE_EQ(suite.deployment.recovery_fraction, 0.9);
 }
 
+TEST(DeploymentProtocol, ATasksOwnChunkOverridesTheSuitesAndIsInTheConfig) {
+  std::string yaml = kBlobs;
+  yaml.replace(yaml.find("    segments:"), 0, "    chunk: 5\n");
+  const Suite suite = suite_from_yaml(yaml);
+  EXPECT_EQ(deployment_chunk(suite, suite.tasks[0]), 5);
+  EXPECT_EQ(deployment_split_names(suite.tasks[0], 5).size(), 2u + 2u * 10u);
+  const auto config = resolved_config(suite, registered_catalog());
+  EXPECT_EQ(config["tasks"][0]["chunk"], 5);
+  EXPECT_EQ(config["deployment"]["chunk"], 10);
+  EXPECT_EQ(config["tasks"][0]["segments"][1]["params"]["rotation"], 90.0);
+}
+
 TEST(DeploymentProtocol, AnMlpThatLearnsOnTheJobBeatsItsFrozenSelfOnARotatedStream) {
   const Suite suite = suite_from_yaml(R"(
 suite: d

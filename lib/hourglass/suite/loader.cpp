@@ -32,7 +32,7 @@ const std::vector<std::string> kTopKeys = {"suite",   "version",      "descripti
                                            "plugins",     "reference",    "deployment"};
 const std::vector<std::string> kTaskKeys = {"name",   "family",  "params", "train",
                                             "ood",    "source",  "targets", "stream",
-                                            "segments"};
+                                            "segments", "chunk"};
 const std::vector<std::string> kAgentKeys = {"name", "learner", "params"};
 
 // Quotes a token. Long tokens are cut: an error about a file (an included one
@@ -601,7 +601,8 @@ void Loader::read_task(const YamlNode& node, size_t index, Layer* layer,
   for (const auto& [key, value] : node.entries)
     if (key.is_scalar() && f.count(key.text) &&
         (key.text == "train" || key.text == "ood" || key.text == "source" ||
-         key.text == "targets" || key.text == "stream" || key.text == "segments"))
+         key.text == "targets" || key.text == "stream" || key.text == "segments" ||
+         key.text == "chunk"))
       protocol_keys[key.text] = key.where;
   if (f.count("source")) {
     task.source.where = protocol_keys["source"];
@@ -614,6 +615,10 @@ void Loader::read_task(const YamlNode& node, size_t index, Layer* layer,
   if (f.count("stream"))
     task.stream = read_split_map(*f["stream"], specs, owner, entity, "stream", "stage", "");
   if (f.count("segments")) task.segments = read_segments(*f["segments"], specs, owner, entity);
+  if (f.count("chunk"))
+    task.chunk = read_int(*f["chunk"], ParamSpec::Int("chunk", 100, 1, kMaxBudget, ""),
+                          prefix + "key 'chunk'")
+                     .value_or(0);
   if (!name) return;
   task.name = *name;
   (*seen)[*name] = f["name"]->where.line;
@@ -1238,13 +1243,16 @@ void Loader::check_protocol(const Layer& layer) {
         error(task.where, prefix + under + " needs key " + squote(key.name) + ": " + key.spec);
     }
     // A segment is a whole number of chunks (the deployment protocol's).
-    if (layer.deployment && layer.deployment->chunk > 0)
+    const int64_t chunk =
+        task.chunk > 0 ? task.chunk : layer.deployment ? layer.deployment->chunk : 0;
+    if (chunk > 0)
       for (const auto& segment : task.segments)
-        if (segment.samples > 0 && segment.samples % layer.deployment->chunk != 0)
+        if (segment.samples > 0 && segment.samples % chunk != 0)
           error(segment.samples_where,
                 prefix + "segment " + squote(segment.name) + ": samples " +
                     std::to_string(segment.samples) + " is not a multiple of the chunk (" +
-                    std::to_string(layer.deployment->chunk) + ", key 'deployment')");
+                    std::to_string(chunk) + ", key " +
+                    (task.chunk > 0 ? "'chunk' of the task" : "'deployment'") + ")");
     auto family = catalog_.families.find(task.family);
     if (family == catalog_.families.end()) continue;
     const auto& kinds = info->family_kinds;

@@ -110,8 +110,10 @@ struct TaskSpec {
   // protocol: continual. `stream:` stages in file order (names are the
   // stage names as written).
   std::vector<SplitSpec> stream;
-  // protocol: deployment. `segments:` in file order.
+  // protocol: deployment. `segments:` in file order, and `chunk:` (0 when
+  // not written: the suite's deployment.chunk; see deployment_chunk).
   std::vector<SegmentSpec> segments;
+  int64_t chunk = 0;
 };
 
 struct AgentSpec {
@@ -151,7 +153,7 @@ struct Suite {
   // `deployment:` (protocol: deployment): samples (environment steps) per
   // chunk of the stream, and the recovery fraction of the report.
   struct Deployment {
-    int64_t chunk = 0;  // 0 when not written
+    int64_t chunk = 0;  // 0 when not written; a task's `chunk:` overrides it
     double recovery_fraction = 0.9;
   } deployment;
 };

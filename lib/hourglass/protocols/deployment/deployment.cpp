@@ -44,7 +44,7 @@ std::vector<Chunk> stream_chunks(const TaskSpec& task, int64_t chunk) {
 std::vector<TrialRecord> run_deployment_interactive(const ProtocolRun& run) {
   const RunParts r(run);
   const auto& instances = r.population.instance_seeds;
-  const int64_t chunk = r.suite.deployment.chunk;
+  const int64_t chunk = deployment_chunk(r.suite, r.task);
   const auto splits = deployment_split_names(r.task, chunk);
   std::vector<TrialRecord> trials = blank_trials(r.suite, r.population);
   const auto chunks = stream_chunks(r.task, chunk);
@@ -101,7 +101,7 @@ std::vector<TrialRecord> run_deployment(const ProtocolRun& run) {
   if (run.family.kind == TaskKind::kInteractive) return run_deployment_interactive(run);
   const RunParts r(run);
   const auto& instances = r.population.instance_seeds;
-  const int64_t chunk = r.suite.deployment.chunk;
+  const int64_t chunk = deployment_chunk(r.suite, r.task);
   const auto splits = deployment_split_names(r.task, chunk);
   std::vector<TrialRecord> trials = blank_trials(r.suite, r.population);
   const auto chunks = stream_chunks(r.task, chunk);

@@ -37,6 +37,9 @@ namespace hg {
 // Everything but `run` and the report hooks (LibTorch-free).
 ProtocolInfo deployment_info();
 
+// The task's chunk: its own `chunk:`, else the suite's deployment.chunk.
+int64_t deployment_chunk(const Suite& suite, const TaskSpec& task);
+
 // retention/pretrained, frozen/<s>/<k> for every chunk in stream order, the
 // same for learning/, then retention/end.
 std::vector<std::string> deployment_split_names(const TaskSpec& task, int64_t chunk);

@@ -29,6 +29,10 @@ std::vector<ParamMap> deployment_chunk_params(const SegmentSpec& segment, int64_
   return out;
 }
 
+int64_t deployment_chunk(const Suite& suite, const TaskSpec& task) {
+  return task.chunk > 0 ? task.chunk : suite.deployment.chunk;
+}
+
 std::vector<std::string> deployment_split_names(const TaskSpec& task, int64_t chunk) {
   std::vector<std::string> names{kRetentionPretrained};
   for (const char* prefix : {kFrozenPrefix, kLearningPrefix})
@@ -48,7 +52,11 @@ ProtocolInfo deployment_info() {
   info.task_keys = {{"segments",
                      "a list of segments {name, samples, params, drift}, deployed in order "
                      "(at least one)",
-                     true, 1}};
+                     true, 1},
+                    {"chunk",
+                     "samples (environment steps) per chunk of this task's stream (default: the "
+                     "suite's deployment.chunk)",
+                     false}};
   info.suite_keys = {{"deployment",
                       "{chunk: samples (environment steps) per chunk, recovery_fraction: the "
                       "report's recovery threshold, default 0.9}",
@@ -103,9 +111,12 @@ ProtocolInfo deployment_info() {
   info.suite_config = [](const Suite& suite, nlohmann::json& config) {
     config["deployment"] = {{"chunk", suite.deployment.chunk},
                             {"recovery_fraction", suite.deployment.recovery_fraction}};
+    // Every task's own chunk (its `chunk:`, else the suite's), for the report.
+    for (size_t i = 0; i < suite.tasks.size() && i < config["tasks"].size(); ++i)
+      config["tasks"][i]["chunk"] = deployment_chunk(suite, suite.tasks[i]);
   };
   info.split_names = [](const Suite& suite, const TaskSpec& task) {
-    return deployment_split_names(task, suite.deployment.chunk);
+    return deployment_split_names(task, deployment_chunk(suite, task));
   };
   return info;
 }
