@@ -44,6 +44,7 @@ set(HOURGLASS_TORCH_FREE_SOURCES
   metrics/generalization.cpp
   metrics/probit_fit.cpp
   metrics/power_law.cpp
+  metrics/deployment.cpp
   results/results.cpp
   results/summary.cpp
   results/compare.cpp
