@@ -38,6 +38,7 @@ set(HOURGLASS_TORCH_FREE_SOURCES
   run/protocol.cpp
   protocols/transfer/transfer_report.cpp
   protocols/continual/continual_report.cpp
+  protocols/deployment/deployment_report.cpp
   tasks/interactive.cpp
   metrics/statistics.cpp
   metrics/sample_efficiency.cpp
