@@ -51,6 +51,16 @@ TEST(RecoverySamplesTest, FirstChunkAtTheThreshold) {
   EXPECT_DOUBLE_EQ(r.samples, 200.0);
 }
 
+TEST(RecoverySamplesTest, TheWorkedExampleOfTheDocs) {
+  // docs/metrics.md, "Deployment": pre = (0.5 + 0.75) / 2 = 0.625, threshold
+  // 0.3125, first reached at k = 2: 200 samples.
+  const Recovery r = recovery_samples({0.25, 0.5, 0.75}, {0.0, 0.25, 0.5, 0.75}, 100, 0.5);
+  EXPECT_EQ(r.status, RecoveryStatus::kRecovered);
+  EXPECT_DOUBLE_EQ(r.pre, 0.625);
+  EXPECT_DOUBLE_EQ(r.threshold, 0.3125);
+  EXPECT_DOUBLE_EQ(r.samples, 200.0);
+}
+
 TEST(RecoverySamplesTest, NoDropIsZero) {
   // pre = 0.5, default fraction 0.9: threshold 0.45; the first chunk has 0.5.
   const Recovery r = recovery_samples({0.5, 0.5}, {0.5, 0.0}, 50);
