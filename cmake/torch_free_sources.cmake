@@ -39,12 +39,14 @@ set(HOURGLASS_TORCH_FREE_SOURCES
   run/protocol.cpp
   protocols/transfer/transfer_report.cpp
   protocols/continual/continual_report.cpp
+  protocols/deployment/deployment_report.cpp
   tasks/interactive.cpp
   metrics/statistics.cpp
   metrics/sample_efficiency.cpp
   metrics/generalization.cpp
   metrics/probit_fit.cpp
   metrics/power_law.cpp
+  metrics/deployment.cpp
   results/results.cpp
   results/summary.cpp
   results/compare.cpp
