@@ -398,3 +398,32 @@ agents:
 
 }  // namespace
 }  // namespace hg
+
+namespace hg {
+namespace {
+
+TEST(AgentTasks, SelectWhichPopulationsThePlanHolds) {
+  const Suite suite = testing::suite_from_yaml(R"(
+suite: s
+budgets: [10, 20]
+tasks:
+  - {name: a, family: sinusoid}
+  - {name: b, family: sinusoid}
+agents:
+  - {name: only-b, learner: mlp, tasks: [b]}
+  - {name: both, learner: mlp}
+)");
+  EXPECT_EQ(suite.agents[0].tasks, std::vector<std::string>{"b"});
+  EXPECT_FALSE(suite.agents[0].runs_on("a"));
+  EXPECT_TRUE(suite.agents[1].runs_on("a"));
+  std::vector<std::string> keys;
+  for (const auto& p : expand(suite)) keys.push_back(p.key);
+  EXPECT_EQ(keys, (std::vector<std::string>{"a/both/10", "a/both/20", "b/only-b/10",
+                                            "b/only-b/20", "b/both/10", "b/both/20"}));
+  const auto config = resolved_config(suite, registered_catalog());
+  EXPECT_EQ(config["agents"][0]["tasks"], nlohmann::json::array({"b"}));
+  EXPECT_FALSE(config["agents"][1].contains("tasks"));
+}
+
+}  // namespace
+}  // namespace hg

@@ -5,6 +5,7 @@
 // and their report hooks.
 #include "hourglass/protocols/continual/continual.h"
 #include "hourglass/protocols/deployment/deployment.h"
+#include "hourglass/protocols/deployment/deployment_report.h"
 #include "hourglass/protocols/standard/standard.h"
 #include "hourglass/protocols/transfer/transfer.h"
 #include "hourglass/report/text_report.h"
@@ -26,11 +27,17 @@ ProtocolInfo continual_with_report() {
   return info;
 }
 
+ProtocolInfo deployment_with_report() {
+  ProtocolInfo info = deployment_info();
+  info.report_rows = deployment_rows;
+  info.report_sections = report::deployment_sections;
+  return info;
+}
+
 const ProtocolRegistrar kStandard(standard_info());
 const ProtocolRegistrar kTransfer(transfer_with_report());
 const ProtocolRegistrar kContinual(continual_with_report());
-// The report hooks join when the deployment report lands (deployment_report.h).
-const ProtocolRegistrar kDeployment(deployment_info());
+const ProtocolRegistrar kDeployment(deployment_with_report());
 
 }  // namespace
 }  // namespace hg

@@ -33,7 +33,7 @@ const std::vector<std::string> kTopKeys = {"suite",   "version",      "descripti
 const std::vector<std::string> kTaskKeys = {"name",   "family",  "params", "train",
                                             "ood",    "source",  "targets", "stream",
                                             "segments", "chunk"};
-const std::vector<std::string> kAgentKeys = {"name", "learner", "params"};
+const std::vector<std::string> kAgentKeys = {"name", "learner", "params", "tasks"};
 
 // Quotes a token. Long tokens are cut: an error about a file (an included one
 // may be anything readable) echoes at most a short piece of it.
@@ -834,6 +834,23 @@ void Loader::read_agent(const YamlNode& node, size_t index, Layer* layer,
   if (f.count("params"))
     agent.params = read_params(*f["params"], specs, "learner " + squote(agent.learner),
                                "key 'params'", prefix);
+  if (f.count("tasks")) {
+    // Names only here; that each names a task is checked once includes are merged.
+    const YamlNode& v = *f["tasks"];
+    agent.tasks_where = v.where;
+    if (!v.is_sequence() || v.items.empty()) {
+      error(v.where, prefix + "key 'tasks' must be a non-empty list of task names, got " +
+                         describe_node(v));
+    } else {
+      for (const auto& item : v.items)
+        if (auto task = read_name(item, prefix + "key 'tasks' entry")) {
+          if (std::find(agent.tasks.begin(), agent.tasks.end(), *task) != agent.tasks.end())
+            error(item.where, prefix + "key 'tasks' names " + squote(*task) + " twice");
+          else
+            agent.tasks.push_back(*task);
+        }
+    }
+  }
   if (!name) return;
   agent.name = *name;
   (*seen)[*name] = f["name"]->where.line;
@@ -1126,11 +1143,30 @@ std::string Loader::image_families() const {
 }
 
 void Loader::check_compatible(const Layer& layer) {
+  // Agents' `tasks:` name tasks of the suite, and every task has an agent.
+  std::vector<std::string> task_names;
+  for (const auto& task : layer.tasks) task_names.push_back(task.name);
+  std::set<std::string> run;
+  for (const auto& agent : layer.agents) {
+    for (const auto& name : agent.tasks)
+      if (std::find(task_names.begin(), task_names.end(), name) == task_names.end())
+        error(agent.tasks_where, "agent " + squote(agent.name) + ": key 'tasks' names " +
+                                     squote(name) + ", which is not a task of the suite" +
+                                     hint(name, task_names, "tasks"));
+    for (const auto& name : task_names)
+      if (agent.runs_on(name)) run.insert(name);
+  }
+  if (!layer.agents.empty())
+    for (const auto& task : layer.tasks)
+      if (!run.count(task.name))
+        error(task.where, "task " + squote(task.name) +
+                              ": no agent runs on it (every agent's key 'tasks' leaves it out)");
   for (const auto& agent : layer.agents) {
     auto learner = catalog_.learners.find(agent.learner);
     if (learner == catalog_.learners.end()) continue;
     const auto& kinds = learner->second.kinds;
     for (const auto& task : layer.tasks) {
+      if (!agent.runs_on(task.name)) continue;
       auto family = catalog_.families.find(task.family);
       if (family == catalog_.families.end()) continue;
       const std::string& kind = family->second.kind;
@@ -1345,6 +1381,7 @@ void Loader::check_agents(const Layer& layer) {
     if (learner == catalog_.learners.end() || !learner->second.check_task) continue;
     const Params params = resolve_params(learner->second.params, {&agent.params});
     for (const auto& task : layer.tasks) {
+      if (!agent.runs_on(task.name)) continue;
       auto family = catalog_.families.find(task.family);
       if (family == catalog_.families.end()) continue;
       // The task's first split under the protocol (it plays `train`: the

@@ -121,6 +121,12 @@ struct AgentSpec {
   std::string learner;
   ParamMap params;
   SourceLocation where;
+  // `tasks:` the names of the tasks it runs on, in file order; empty (not
+  // written): every task of the suite. A suite can then mix learners of
+  // different family kinds (a supervised stream and an interactive one).
+  std::vector<std::string> tasks;
+  SourceLocation tasks_where;
+  bool runs_on(const std::string& task) const;
 };
 
 // A shared library named by a suite's `plugins:` key (hourglass/core/plugin.h).

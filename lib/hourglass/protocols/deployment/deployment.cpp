@@ -7,6 +7,8 @@
 #include "hourglass/core/random.h"
 #include "hourglass/learners/learner.h"
 #include "hourglass/protocols/deployment/deployment.h"
+#include "hourglass/protocols/deployment/deployment_report.h"
+#include "hourglass/report/text_report.h"
 #include "hourglass/run/budgeted_sampler.h"
 #include "hourglass/run/episodes.h"
 #include "hourglass/run/phase.h"
@@ -188,6 +190,8 @@ std::vector<TrialRecord> run_deployment(const ProtocolRun& run) {
 
 ProtocolInfo MakeInfo() {
   ProtocolInfo info = deployment_info();
+  info.report_rows = deployment_rows;
+  info.report_sections = report::deployment_sections;
   info.run = run_deployment;
   return info;
 }

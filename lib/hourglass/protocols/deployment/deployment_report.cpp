@@ -67,14 +67,22 @@ std::map<std::string, StreamPlan> stream_plans(const std::vector<nlohmann::json>
   std::map<std::string, StreamPlan> out;
   for (const auto& config : configs) {
     if (!config.is_object()) continue;
-    const auto [chunk, fraction] = deployment_keys(config);
+    const auto [suite_chunk, fraction] = deployment_keys(config);
     auto tasks = config.find("tasks");
-    if (chunk == 0 || tasks == config.end() || !tasks->is_array()) continue;
+    if (suite_chunk == 0 || tasks == config.end() || !tasks->is_array()) continue;
     for (const auto& task : *tasks) {
       if (!task.is_object() || !task.contains("segments") || !task["segments"].is_array() ||
           !task.contains("name") || !task["name"].is_string())
         continue;
       const std::string name = task["name"].get<std::string>();
+      // The task's own chunk (tasks[i].chunk, its `chunk:` or the suite's).
+      int64_t chunk = suite_chunk;
+      if (auto c = task.find("chunk"); c != task.end()) {
+        if (!c->is_number_integer() || c->get<int64_t>() < 1)
+          throw InputError("results config: task '" + name +
+                           "': chunk: expected an integer >= 1, got " + c->dump());
+        chunk = c->get<int64_t>();
+      }
       StreamPlan plan;
       plan.chunk = chunk;
       plan.fraction = fraction;
