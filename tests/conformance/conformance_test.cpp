@@ -290,14 +290,6 @@ TEST_P(EveryLearnerEverywhere, IsDeterministic) {
   EXPECT_TRUE(v.empty()) << GetParam().learner << " on " << GetParam().family << ":" << joined(v);
 }
 
-// Families on which member a's scores depend on the other members whatever
-// the learner (found by this check: even `random` on cartpole scores member 0
-// differently alone and beside member 1, on test and the OOD splits, so the
-// dependence is in the family or the interactive evaluation, not in the
-// learners). Left out of the sweep until fixed; KnownIssue below fails once
-// it is, so that the exclusion is removed.
-bool known_entangled(const std::string& family) { return family == "cartpole"; }
-
 // Learners whose members cannot be bit-for-bit independent by design: `cnn`
 // runs the population as ONE grouped convolution (groups = P, DESIGN.md:
 // "convolutions batch members as groups"), and ATen computes member 0 of a
@@ -310,7 +302,6 @@ bool known_entangled(const std::string& family) { return family == "cartpole"; }
 bool grouped_by_design(const std::string& learner) { return learner == "cnn"; }
 
 TEST_P(EveryLearnerEverywhere, TrainsEachMemberIndependentlyOfTheOthers) {
-  if (known_entangled(GetParam().family)) GTEST_SKIP() << "known issue, see known_entangled";
   if (grouped_by_design(GetParam().learner))
     GTEST_SKIP() << "members share one grouped convolution, see grouped_by_design";
   const auto v = conformance::independence_violations(GetParam().learner, GetParam().family);
@@ -321,12 +312,6 @@ INSTANTIATE_TEST_SUITE_P(Registered, EveryLearnerEverywhere, ::testing::ValuesIn
                          [](const auto& p) {
                            return param_name(p.param.learner + "_on_" + p.param.family);
                          });
-
-TEST(KnownIssue, CartpoleScoresOfAMemberDependOnTheOtherMembers) {
-  const auto v = conformance::independence_violations("random", "cartpole");
-  EXPECT_FALSE(v.empty()) << "cartpole's members are independent now: remove it from "
-                             "known_entangled()";
-}
 
 TEST(EveryLearnerEverywhereCoverage, EveryRegisteredLearnerIsChecked) {
   const auto all = all_pairings();

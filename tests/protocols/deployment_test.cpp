@@ -289,6 +289,11 @@ agents:
     EXPECT_EQ(t.splits.size(), 2u + 2u * 3u);
     for (const auto& s : t.splits) EXPECT_TRUE(std::isfinite(s.raw)) << s.split;
   }
+  // The frozen policy on chunk 0 of `short` is the pretrained one, on the
+  // same episodes with the same action draws as the learning one, which has
+  // not updated yet.
+  for (const auto& t : trials)
+    EXPECT_DOUBLE_EQ(t.find_split("frozen/short/0")->raw, t.find_split("learning/short/0")->raw);
 }
 
 std::string errors_of(const std::string& yaml) {

@@ -11,6 +11,7 @@
 
 #include "hourglass/core/error.h"
 #include "hourglass/run/budgeted_sampler.h"
+#include "hourglass/run/episodes.h"
 #include "hourglass/run/protocol.h"
 #include "hourglass/tasks/family.h"
 
@@ -174,6 +175,76 @@ TEST(TrainPhase, AFactoryThatThrowsFailsThePhase) {
   EXPECT_EQ(phase.failure, "no such weights");
   EXPECT_EQ(phase.used, 0);
   EXPECT_GE(phase.seconds, 0.0);
+}
+
+// Interactive scoring keeps members independent: member 0 of a population
+// scores the same on every split, bit for bit, whether it trains and plays
+// alone or beside member 1. The members play in lockstep until the
+// population's LAST episode ends, so a policy drawing actions from
+// per-member streams would carry into the next split a stream that the other
+// member's longest episode advanced; score_episodes restarts the streams per
+// split (InteractiveLearner::begin_episodes).
+std::vector<SplitScore> first_member_scores(const std::string& learner_name,
+                                            const std::vector<uint64_t>& instances,
+                                            const std::vector<uint64_t>& learner_seeds,
+                                            int64_t budget) {
+  const FamilyInfo* family = FamilyRegistry::instance().find("cartpole");
+  const LearnerInfo* info = LearnerRegistry::instance().find(learner_name);
+  if (!family || !info) throw std::logic_error("cartpole or " + learner_name + " not registered");
+  const Params params = resolve_params(family->params, {});
+  const int64_t levels = params.integer("levels");
+  const c10::Device cpu("cpu");
+  BudgetedEnvironment env(*family, params, instances, levels, budget, cpu);
+  std::unique_ptr<InteractiveLearner> learner;
+  const auto phase = train_interactive_phase(
+      learner, [&] { return info->make_interactive(resolve_params(info->params, {})); }, env,
+      learner_seeds, cpu);
+  if (!phase.failure.empty()) throw std::runtime_error(phase.failure);
+  std::vector<TrialRecord> trials(instances.size());
+  score_episodes(*learner, *family, params, instances, true, levels, "train", cpu, trials);
+  score_episodes(*learner, *family, params, instances, false, levels, "test", cpu, trials);
+  score_episodes(*learner, *family, params, instances, false, levels, "ood/again", cpu, trials);
+  return trials[0].splits;
+}
+
+TEST(ScoreEpisodes, AMembersScoresDoNotDependOnTheOtherMembers) {
+  for (const auto& [learner, budget] :
+       std::vector<std::pair<std::string, int64_t>>{{"random", 0}, {"ppo", 1024}}) {
+    const auto alone = first_member_scores(learner, {101}, {11}, budget);
+    const auto beside = first_member_scores(learner, {101, 202}, {11, 12}, budget);
+    ASSERT_EQ(alone.size(), 3u) << learner;
+    ASSERT_EQ(beside.size(), 3u) << learner;
+    for (size_t j = 0; j < alone.size(); ++j) {
+      EXPECT_EQ(alone[j].split, beside[j].split);
+      EXPECT_EQ(alone[j].raw, beside[j].raw) << learner << " on " << alone[j].split;
+    }
+  }
+}
+
+// The streams restart from (member seed, split): scoring a split twice, or
+// after other splits, plays the same actions.
+TEST(ScoreEpisodes, ASplitScoresTheSameWhateverWasScoredBefore) {
+  const FamilyInfo* family = FamilyRegistry::instance().find("cartpole");
+  const LearnerInfo* info = LearnerRegistry::instance().find("random");
+  ASSERT_TRUE(family && info);
+  const Params params = resolve_params(family->params, {});
+  const int64_t levels = params.integer("levels");
+  const c10::Device cpu("cpu");
+  const std::vector<uint64_t> instances{101, 202};
+  BudgetedEnvironment env(*family, params, instances, levels, 0, cpu);
+  std::unique_ptr<InteractiveLearner> learner;
+  const auto phase = train_interactive_phase(
+      learner, [&] { return info->make_interactive(resolve_params(info->params, {})); }, env,
+      {11, 12}, cpu);
+  ASSERT_EQ(phase.failure, "");
+  std::vector<TrialRecord> trials(instances.size());
+  score_episodes(*learner, *family, params, instances, false, levels, "test", cpu, trials);
+  score_episodes(*learner, *family, params, instances, true, levels, "train", cpu, trials);
+  score_episodes(*learner, *family, params, instances, false, levels, "test", cpu, trials);
+  for (const auto& trial : trials) {
+    ASSERT_EQ(trial.splits.size(), 3u);
+    EXPECT_EQ(trial.splits[0].raw, trial.splits[2].raw);
+  }
 }
 
 TEST(ProtocolRegistry, HoldsTheShippedProtocolsWithStandardTheDefault) {

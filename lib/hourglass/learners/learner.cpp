@@ -81,6 +81,7 @@ at::Tensor Learner::predict(const at::Tensor& x) {
 void InteractiveLearner::train(InteractiveTrainContext& ctx) {
   if (trained_) throw std::logic_error("InteractiveLearner::train called twice");
   population_ = static_cast<int64_t>(ctx.member_seeds.size());
+  member_seeds_ = ctx.member_seeds;
   spec_ = ctx.spec;
   ctx.diverged_at.assign(ctx.member_seeds.size(), std::nullopt);
   do_train(ctx);
@@ -100,6 +101,13 @@ void InteractiveLearner::continue_training(InteractiveTrainContext& ctx) {
 void InteractiveLearner::do_continue(InteractiveTrainContext&) {
   throw std::logic_error("this learner cannot continue training (LearnerInfo::can_continue)");
 }
+
+void InteractiveLearner::begin_episodes(const std::string& split) {
+  if (!trained_) throw std::logic_error("InteractiveLearner::begin_episodes before train");
+  do_begin_episodes(member_seeds_, split);
+}
+
+void InteractiveLearner::do_begin_episodes(const std::vector<uint64_t>&, const std::string&) {}
 
 at::Tensor InteractiveLearner::act(const at::Tensor& obs) {
   if (!trained_) throw std::logic_error("InteractiveLearner::act before train");

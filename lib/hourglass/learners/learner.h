@@ -173,6 +173,17 @@ class InteractiveLearner {
   // [0, num_actions), under no-grad. Only valid after train(). A stochastic
   // policy draws from the learner's own per-member streams (deterministic).
   at::Tensor act(const at::Tensor& obs);
+  // Called by the phase engine (run/phase.h, score_episodes) before it plays
+  // one split's evaluation episodes; only valid after train(). Calls
+  // do_begin_episodes with the member seeds of train(). Why: the members
+  // play in lockstep until the population's LAST episode ends, so a policy
+  // that draws from per-member streams draws, on each split, as often as the
+  // longest episode of ANY member asks; the state its streams carried into
+  // the next split would depend on the other members (and on which splits
+  // were scored before). A stochastic policy restarts its streams here from
+  // (member seed, split), so that member i's actions on a split depend on
+  // its own seed, its own observations and the split's name only.
+  void begin_episodes(const std::string& split);
 
  protected:
   virtual void do_train(InteractiveTrainContext& ctx) = 0;
@@ -180,11 +191,17 @@ class InteractiveLearner {
   // Learners that declare can_continue override this; the default throws
   // std::logic_error (the loader refuses such learners beforehand).
   virtual void do_continue(InteractiveTrainContext& ctx);
+  // See begin_episodes. The default does nothing: right for deterministic
+  // policies (greedy dqn) and for agents whose randomness is not ours
+  // (external). `member_seeds` are train()'s InteractiveTrainContext's.
+  virtual void do_begin_episodes(const std::vector<uint64_t>& member_seeds,
+                                 const std::string& split);
 
  private:
   bool trained_ = false;
   EnvSpec spec_;
   int64_t population_ = 0;
+  std::vector<uint64_t> member_seeds_;
 };
 
 struct LearnerInfo {

@@ -230,9 +230,11 @@ void score_episodes(InteractiveLearner& learner, const FamilyInfo& family, const
                     const std::vector<uint64_t>& instance_seeds, bool training_levels,
                     int64_t levels, const std::string& name, const c10::Device& device,
                     std::vector<TrialRecord>& trials, const std::string& label) {
+  const std::string& episodes = label.empty() ? name : label;
+  learner.begin_episodes(episodes);  // member i's actions on these episodes are its own
   const Policy policy = [&](const at::Tensor& obs) { return learner.act(obs.to(device)); };
   const auto scores = evaluate_episodes(family, params, instance_seeds, training_levels, levels,
-                                        label.empty() ? name : label, policy);
+                                        episodes, policy);
   append_scores(name, scores.raw, scores.trivial, scores.optimal, trials);
 }
 

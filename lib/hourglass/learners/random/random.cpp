@@ -18,6 +18,13 @@ class RandomLearner final : public InteractiveLearner {
     for (uint64_t s : ctx.member_seeds) rngs_.emplace_back(mix_seed(s, "random/act"));
   }
 
+  // Each split's actions from (member seed, split) alone (begin_episodes).
+  void do_begin_episodes(const std::vector<uint64_t>& member_seeds,
+                         const std::string& split) override {
+    rngs_.clear();
+    for (uint64_t s : member_seeds) rngs_.emplace_back(mix_seed(s, "random/act/" + split));
+  }
+
   at::Tensor do_act(const at::Tensor& obs) override {
     const int64_t P = obs.size(0), n = obs.size(1);
     auto actions = torch::empty({P, n}, torch::kLong);

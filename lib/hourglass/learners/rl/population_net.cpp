@@ -206,6 +206,11 @@ void PolicyGradientLearner::init_policy(const InteractiveTrainContext& ctx) {
   act_streams_ = member_streams(ctx.member_seeds, "act/eval");
 }
 
+void PolicyGradientLearner::do_begin_episodes(const std::vector<uint64_t>& member_seeds,
+                                              const std::string& split) {
+  act_streams_ = member_streams(member_seeds, "act/eval/" + split);
+}
+
 at::Tensor PolicyGradientLearner::do_act(const at::Tensor& obs) {
   return sample_categorical(policy_.forward(obs), act_streams_);
 }

@@ -107,6 +107,9 @@ class PolicyGradientLearner : public InteractiveLearner {
   // Builds the policy network (last layer scaled by 0.01: near-uniform start).
   void init_policy(const InteractiveTrainContext& ctx);
   at::Tensor do_act(const at::Tensor& obs) override;
+  // Restarts act_streams_ from (member seed, split) (begin_episodes).
+  void do_begin_episodes(const std::vector<uint64_t>& member_seeds,
+                         const std::string& split) override;
 
   PolicyGradientConfig cfg_;
   PopulationNet policy_;
