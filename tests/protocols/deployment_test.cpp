@@ -20,6 +20,7 @@
 namespace hg {
 namespace {
 
+using testing::suite_errors;
 using testing::suite_from_yaml;
 
 // What the recording learner saw, in order: every predict() with its inputs,
@@ -296,19 +297,9 @@ agents:
     EXPECT_DOUBLE_EQ(t.find_split("frozen/short/0")->raw, t.find_split("learning/short/0")->raw);
 }
 
-std::string errors_of(const std::string& yaml) {
-  try {
-    suite_from_yaml(yaml);
-  } catch (const SuiteError& e) {
-    std::string out;
-    for (const auto& d : e.diagnostics()) out += d.str() + "\n";
-    return out;
-  }
-  return "";
-}
 
 TEST(DeploymentLoader, ChecksSegmentsChunkAndDrift) {
-  std::string errors = errors_of(R"(suite: s
+  std::string errors = suite_errors(R"(suite: s
 protocol: deployment
 budgets: [10]
 deployment: {chunk: 30}
@@ -339,7 +330,7 @@ agents:
             std::string::npos)
       << errors;
   // No deployment key, no segments; the key under another protocol.
-  errors = errors_of(R"(suite: s
+  errors = suite_errors(R"(suite: s
 protocol: deployment
 budgets: [10]
 tasks:
@@ -353,7 +344,7 @@ agents:
   EXPECT_NE(errors.find("task 'blobs': protocol 'deployment' needs key 'segments'"),
             std::string::npos)
       << errors;
-  errors = errors_of(R"(suite: s
+  errors = suite_errors(R"(suite: s
 budgets: [10]
 deployment: {chunk: 5, recovery_fraction: 2}
 tasks:
@@ -369,7 +360,7 @@ agents:
   EXPECT_NE(errors.find("task 'blobs': key 'segments' belongs to protocol 'deployment'"),
             std::string::npos)
       << errors;
-  errors = errors_of(R"(suite: s
+  errors = suite_errors(R"(suite: s
 budgets: [10]
 deployment: {chunk: 5}
 tasks:
@@ -383,7 +374,7 @@ agents:
       << errors;
   // A learner that cannot continue, and a drift of a numeric parameter that
   // goes out of range at one end.
-  errors = errors_of(R"(suite: s
+  errors = suite_errors(R"(suite: s
 protocol: deployment
 budgets: [10]
 deployment: {chunk: 5}
