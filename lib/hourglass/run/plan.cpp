@@ -111,8 +111,10 @@ namespace {
 
 nlohmann::json params_json(const Params& params) {
   nlohmann::json j = nlohmann::json::object();
-  for (const auto& [name, value] : params.values()) {
-    std::visit([&](const auto& v) { j[name] = v; }, value);
+  // Not a structured binding: C++17 lets no lambda capture one (GCC
+  // accepts it, clang refuses it; clang-tidy found it).
+  for (const auto& entry : params.values()) {
+    std::visit([&](const auto& v) { j[entry.first] = v; }, entry.second);
   }
   return j;
 }
