@@ -20,6 +20,7 @@ set(HOURGLASS_LOADER_SOURCES
   protocols/standard/standard_info.cpp
   protocols/transfer/transfer_info.cpp
   protocols/continual/continual_info.cpp
+  protocols/deployment/deployment_info.cpp
 )
 
 # Everything else that does not use LibTorch: files, progress, metrics,
@@ -38,12 +39,14 @@ set(HOURGLASS_TORCH_FREE_SOURCES
   run/protocol.cpp
   protocols/transfer/transfer_report.cpp
   protocols/continual/continual_report.cpp
+  protocols/deployment/deployment_report.cpp
   tasks/interactive.cpp
   metrics/statistics.cpp
   metrics/sample_efficiency.cpp
   metrics/generalization.cpp
   metrics/probit_fit.cpp
   metrics/power_law.cpp
+  metrics/deployment.cpp
   results/results.cpp
   results/summary.cpp
   results/compare.cpp

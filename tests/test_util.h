@@ -56,4 +56,16 @@ inline Suite suite_from_yaml(const std::string& yaml) {
   return load_suite(dir.file("suite.yaml", yaml), registered_catalog());
 }
 
+// The loader's errors for a suite, one diagnostic per line ("" when it loads).
+inline std::string suite_errors(const std::string& yaml) {
+  try {
+    suite_from_yaml(yaml);
+  } catch (const SuiteError& e) {
+    std::string out;
+    for (const auto& d : e.diagnostics()) out += d.str() + "\n";
+    return out;
+  }
+  return "";
+}
+
 }  // namespace hg::testing

@@ -19,6 +19,7 @@
 #include <string>
 
 #include "hourglass/protocols/continual/continual.h"
+#include "hourglass/protocols/deployment/deployment.h"
 #include "hourglass/protocols/standard/standard.h"
 #include "hourglass/protocols/transfer/transfer.h"
 #include "hourglass/suite/suite.h"
@@ -58,7 +59,7 @@ hg::Catalog make_catalog() {
   c.learners["ppo"] = component({}, "", {"interactive"});
   c.learners["mlp"].can_continue = true;
   static const hg::ProtocolInfo protocols[] = {hg::standard_info(), hg::transfer_info(),
-                                               hg::continual_info()};
+                                               hg::continual_info(), hg::deployment_info()};
   for (const auto& p : protocols) c.protocols[p.name] = &p;
   return c;
 }

@@ -21,6 +21,7 @@
 namespace hg {
 namespace {
 
+using testing::suite_errors;
 using testing::suite_from_yaml;
 
 // What one train() or continue_training() call of the recorder saw.
@@ -371,19 +372,9 @@ TEST(ContinueTraining, EveryInteractiveLearnerThatCanContinueStepsItsNewBudget) 
 
 // ---- the loader ------------------------------------------------------------
 
-std::string errors_of(const std::string& yaml) {
-  try {
-    suite_from_yaml(yaml);
-  } catch (const SuiteError& e) {
-    std::string out;
-    for (const auto& d : e.diagnostics()) out += d.str() + "\n";
-    return out;
-  }
-  return "";
-}
 
 TEST(ProtocolLoader, RefusesALearnerThatCannotContinueAtItsLearnerKey) {
-  const std::string errors = errors_of(R"(suite: t
+  const std::string errors = suite_errors(R"(suite: t
 protocol: transfer
 pretrain_budget: 10
 budgets: [0, 10]
@@ -405,7 +396,7 @@ agents:
 
 TEST(ProtocolLoader, ChecksKeysAndBudgetsAgainstTheProtocol) {
   // A budget of 0 and transfer keys in a standard suite.
-  std::string errors = errors_of(R"(suite: s
+  std::string errors = suite_errors(R"(suite: s
 budgets: [0, 10]
 tasks:
   - name: sine
@@ -420,7 +411,7 @@ agents:
             std::string::npos)
       << errors;
   // Transfer: no targets, an ood split, no pretrain_budget.
-  errors = errors_of(R"(suite: s
+  errors = suite_errors(R"(suite: s
 protocol: transfer
 budgets: [10]
 tasks:
@@ -441,7 +432,7 @@ agents:
       << errors;
   // Continual: one stage, a finite table, a misspelt protocol (interactive
   // families are accepted: maze).
-  errors = errors_of(R"(suite: s
+  errors = suite_errors(R"(suite: s
 protocol: continual
 budgets: [10]
 tasks:
@@ -466,10 +457,10 @@ agents:
                         "only; family 'modular-arithmetic' draws from a finite table"),
             std::string::npos)
       << errors;
-  errors = errors_of("suite: s\nprotocol: continuous\nbudgets: [1]\ntasks: [{name: a, family: "
+  errors = suite_errors("suite: s\nprotocol: continuous\nbudgets: [1]\ntasks: [{name: a, family: "
                      "sinusoid}]\nagents: [{name: m, learner: mlp}]\n");
   // The registered protocols (by name), this binary's test protocol too.
-  EXPECT_NE(errors.find(":2:11: error: key 'protocol' must be one of continual, standard, "),
+  EXPECT_NE(errors.find(":2:11: error: key 'protocol' must be one of continual, deployment, standard, "),
             std::string::npos)
       << errors;
   EXPECT_NE(errors.find("transfer, got 'continuous' (did you mean 'continual'?)"),
@@ -538,7 +529,9 @@ ProtocolInfo train_twice_info() {
   info.is_split = [](const std::string& s) { return s == "once" || s == "twice"; };
   info.family_kinds = {"regression"};
   info.needs_continue = true;
-  info.split_names = [](const TaskSpec&) { return std::vector<std::string>{"once", "twice"}; };
+  info.split_names = [](const Suite&, const TaskSpec&) {
+    return std::vector<std::string>{"once", "twice"};
+  };
   info.checked_splits = [](const TaskSpec& task) {
     return std::vector<CheckedSplit>{{"", {&task.train}, task.where, "budgets"}};
   };
@@ -587,7 +580,7 @@ agents:
   std::string bad = yaml;
   bad.replace(bad.find("    train: {x: [0, 1]}"), 22,
               "    ood: {far: {x: [4, 5]}}\n  - name: blobs\n    family: gaussian-blobs");
-  const std::string errors = errors_of(bad);
+  const std::string errors = suite_errors(bad);
   EXPECT_NE(errors.find("task 'sine': key 'ood' belongs to protocol 'standard', and this "
                         "suite's protocol is 'test-train-twice' (it takes train)"),
             std::string::npos)

@@ -230,6 +230,42 @@ class CsvRenderer final : public Renderer {
         }
       }
     }
+    // protocol: deployment; split = the segment ("" for the whole stream and
+    // retention), or a chunk's trial split for the curve.
+    for (const auto& d : r.deployment) {
+      auto stat = [&](const std::string& split, const char* statistic, int n) {
+        Row row{r.protocol, d.task, d.agent, "", d.budget, split};
+        row.statistic = statistic;
+        row.n = n;
+        return row;
+      };
+      for (const auto& s : d.segments) {
+        stat(s.name, "learning", s.n).estimate(s.learning).write(out);
+        stat(s.name, "frozen", s.n).estimate(s.frozen).write(out);
+        stat(s.name, "gain", s.n).estimate(s.gain).write(out);
+        if (!s.recovery) continue;
+        // n: trials where it is defined; bound ">=" when some never recovered.
+        Row rec = stat(s.name, "recovery_samples", s.recovery->defined);
+        rec.estimate(s.recovery->samples);
+        if (s.recovery->lower_bound) rec.bound = ">=";
+        rec.threshold = d.recovery_fraction;
+        rec.write(out);
+        Row recovered = stat(s.name, "recovered", s.recovery->defined);
+        recovered.value = s.recovery->recovered;
+        recovered.write(out);
+      }
+      stat("", "learning", d.n).estimate(d.learning).write(out);
+      stat("", "frozen", d.n).estimate(d.frozen).write(out);
+      stat("", "gain", d.n).estimate(d.gain).write(out);
+      stat("", "retention_pretrained", d.retention_n).estimate(d.retention_pretrained).write(out);
+      stat("", "retention_end", d.retention_n).estimate(d.retention_end).write(out);
+      stat("", "retention_change", d.retention_n).estimate(d.retention_change).write(out);
+      for (const auto& p : d.curve) {
+        const std::string k = p.segment + "/" + std::to_string(p.chunk);
+        stat(kLearningPrefix + k, "mean", p.n).estimate(p.learning).write(out);
+        stat(kFrozenPrefix + k, "mean", p.n).estimate(p.frozen).write(out);
+      }
+    }
     for (const auto& s : r.scaling) {  // n: budgets fitted; no rows without a fit
       if (!s.fit.ok) continue;
       auto scaling_row = [&](const char* statistic, double value) {

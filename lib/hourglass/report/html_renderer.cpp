@@ -96,10 +96,12 @@ class HtmlRenderer final : public Renderer {
     if (r.protocol_tables) {  // a protocol's own tables (and the R matrix heatmaps)
       out << "</ul>\n<nav>";
       if (!r.continual.empty()) out << "<a href=\"#heatmaps\">R matrix heatmaps</a>";
+      if (!r.deployment.empty()) out << "<a href=\"#prequential\">Prequential curves</a>";
       for (const auto& section : text.sections)
         out << "<a href=\"#" << section.id << "\">" << escape(section.title) << "</a>";
       out << "</nav>\n";
       if (!r.continual.empty()) continual_heatmaps(r, out);
+      if (!r.deployment.empty()) prequential_curves(r, out);
       tables(text, out);
       out << "</main>\n</body>\n</html>\n";
       return;
@@ -451,6 +453,93 @@ class HtmlRenderer final : public Renderer {
               "after " + row.stages[i] + ", on " + row.stages[j]);
       }
       out << chart.str("heatmap");
+    }
+    out << "</div>\n</section>\n";
+  }
+
+  // protocol: deployment. One prequential curve per (task, agent, budget):
+  // each chunk's mean score (drawn at the middle of the chunk) against the
+  // stream position, learning and frozen with their bands, and the segment
+  // boundaries as vertical lines labelled with the segment they open.
+  static void prequential_curves(const Report& r, std::ostream& out) {
+    out << "<section id=\"prequential\">\n<h2>Prequential curves</h2>\n<p class=\"how\">Each "
+           "point is one chunk of the deployment stream: the mean normalized score over seeds of "
+           "the predictions on its inputs, made before its labels (or rewards) were revealed, "
+           "against the position of the chunk in the stream. Solid: the learner that updates "
+           "after each chunk; dashed: the frozen pretrained learner on the same chunks. Bands "
+           "are 95% bootstrap intervals of the mean (at most "
+        << kCurveBootstrapReps
+        << " replicates per chunk). Vertical lines mark where a segment begins. The gap between "
+           "the lines is what learning on the job buys; the dip after a boundary and the climb "
+           "back are the recovery. Scores below "
+        << kScoreFloor << " are drawn at the bottom edge.</p>\n"
+        << svg::legend({{"learning", svg::series_colour(0), svg::Shape::kCircle, true},
+                        {"frozen", svg::series_colour(1), svg::Shape::kSquare, true}},
+                       900)
+        << "<div class=\"panels\">\n";
+    int id = 0;
+    for (const auto& row : r.deployment) {
+      if (row.curve.empty()) continue;
+      const double unit = row.chunk > 0 ? static_cast<double>(row.chunk) : 1.0;
+      const double total =
+          static_cast<double>(row.segments.back().start + row.segments.back().samples);
+      double lo = 0.0, hi = 1.0;
+      for (const auto& p : row.curve)
+        for (const auto* e : {&p.learning, &p.frozen})
+          for (double v : {e->value, e->ci.lo, e->ci.hi})
+            if (std::isfinite(v)) {
+              lo = std::min(lo, v);
+              hi = std::max(hi, v);
+            }
+      const std::string unit_name = row.chunk > 0 ? "samples" : "chunks";
+      svg::Axis x{0.0, total, "stream position (" + unit_name + ")",
+                  svg::linear_ticks(0.0, total, 6)};
+      svg::Axis y = score_axis(lo, hi, "normalized score");
+      svg::Chart chart("prequential" + std::to_string(id++), 620, 300,
+                       row.task + " · " + row.agent + " · pretrained on " + budget_text(row.budget),
+                       x, y);
+      chart.reference_line(0.0, "trivial", "2 3");
+      chart.reference_line(1.0, "optimal", "2 3");
+      for (size_t s = 0; s < row.segments.size(); ++s) {
+        const double at = static_cast<double>(row.segments[s].start);
+        if (s > 0) chart.segment(at, y.lo, at, y.hi, "#444", 1.2, "6 3");
+        // Above the plot area (216 px high), clear of the data and the reference lines.
+        chart.text(at + 0.01 * total, y.hi + (8.0 / 216) * (y.hi - y.lo), row.segments[s].name,
+                   "start", 10.5, "#444", true);
+      }
+      bool clipped = false;
+      const std::pair<bool, const char*> lines[] = {{true, ""}, {false, "5 3"}};
+      for (const auto& [learning, dash] : lines) {
+        const auto& colour = svg::series_colour(learning ? 0 : 1);
+        // One polyline per segment: the curve breaks at a boundary.
+        for (const auto& seg : row.segments) {
+          std::vector<double> xs, ms, los, his;
+          std::vector<const DeploymentPoint*> points;
+          for (const auto& p : row.curve) {
+            const auto& e = learning ? p.learning : p.frozen;
+            if (p.segment != seg.name || !std::isfinite(e.value)) continue;
+            xs.push_back(static_cast<double>(p.position) + unit / 2);
+            ms.push_back(clamp_score(e.value, clipped));
+            los.push_back(clamp_score(e.ci.lo, clipped));
+            his.push_back(clamp_score(e.ci.hi, clipped));
+            points.push_back(&p);
+          }
+          if (xs.empty()) continue;
+          chart.band(xs, los, his, colour, 0.15);
+          chart.polyline(xs, ms, colour, 1.8, dash);
+          for (size_t i = 0; i < xs.size(); ++i) {
+            const auto& e = learning ? points[i]->learning : points[i]->frozen;
+            chart.marker(xs[i], ms[i], colour, learning ? svg::Shape::kCircle : svg::Shape::kSquare,
+                         2.0,
+                         std::string(learning ? "learning" : "frozen") + ", " + seg.name +
+                             " chunk " + std::to_string(points[i]->chunk) + " (" + unit_name + " " +
+                             std::to_string(points[i]->position) + "): " + format_estimate(e) +
+                             " over " + std::to_string(points[i]->n) + " seeds");
+          }
+        }
+      }
+      if (clipped) chart.subtitle(clipped_note());
+      out << chart.str("prequential");
     }
     out << "</div>\n</section>\n";
   }

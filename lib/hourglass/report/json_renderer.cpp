@@ -182,8 +182,8 @@ class JsonRenderer final : public Renderer {
       doc["scaling"].push_back(row);
     }
     if (r.protocol_tables) {  // absent from standard reports (unchanged)
-      // The protocol's rows under its name (the rows of Report::transfer or
-      // Report::continual, whichever it filled).
+      // The protocol's rows under its name (the rows of Report::transfer,
+      // Report::continual or Report::deployment, whichever it filled).
       doc["protocol"] = r.protocol;
       json rows = json::array();
       for (const auto& t : r.transfer)
@@ -218,6 +218,51 @@ class JsonRenderer final : public Renderer {
                                     {"acc", estimate(c.acc)},
                                     {"bwt", estimate(c.bwt)},
                                     {"fwt", estimate(c.fwt)}});
+      }
+      for (const auto& d : r.deployment) {
+        json segments = json::array();
+        for (const auto& s : d.segments) {
+          json recovery;  // null for the first segment
+          if (s.recovery) {
+            recovery = estimate(s.recovery->samples);
+            recovery["lower_bound"] = s.recovery->lower_bound;
+            recovery["recovered"] = s.recovery->recovered;
+            recovery["defined"] = s.recovery->defined;
+            recovery["undefined"] = s.recovery->undefined;
+          }
+          segments.push_back({{"name", s.name},
+                              {"start", s.start},
+                              {"samples", s.samples},
+                              {"n", s.n},
+                              {"learning", estimate(s.learning)},
+                              {"frozen", estimate(s.frozen)},
+                              {"gain", estimate(s.gain)},
+                              {"recovery_samples", recovery}});
+        }
+        json curve = json::array();
+        for (const auto& p : d.curve)
+          curve.push_back({{"segment", p.segment},
+                           {"chunk", p.chunk},
+                           {"position", p.position},
+                           {"n", p.n},
+                           {"learning", estimate(p.learning)},
+                           {"frozen", estimate(p.frozen)}});
+        rows.push_back({{"task", d.task},
+                        {"agent", d.agent},
+                        {"budget", d.budget},
+                        {"n", d.n},
+                        {"chunk", d.chunk > 0 ? json(d.chunk) : json()},
+                        {"recovery_fraction", number(d.recovery_fraction)},
+                        {"segments", segments},
+                        {"learning", estimate(d.learning)},
+                        {"frozen", estimate(d.frozen)},
+                        {"gain", estimate(d.gain)},
+                        {"retention",
+                         {{"n", d.retention_n},
+                          {"pretrained", estimate(d.retention_pretrained)},
+                          {"end", estimate(d.retention_end)},
+                          {"change", estimate(d.retention_change)}}},
+                        {"curve", curve}});
       }
       doc[r.protocol] = rows;
     }

@@ -212,6 +212,67 @@ struct ContinualRow {
   Estimate acc, bwt, fwt;
 };
 
+// protocol: deployment (protocols/deployment/deployment_report.h). Every
+// estimate is computed per trial from its chunk scores (metrics/deployment.h),
+// then mean [95% bootstrap CI] over the trials usable on every split it needs.
+
+// Recovery samples after a segment switch, over the trials where it is
+// defined (the learner's settled score before the switch is > 0).
+struct DeploymentRecovery {
+  // Mean [CI] of the samples; a trial that never got back within the
+  // segment counts as the segment's length (censored).
+  Estimate samples;
+  bool lower_bound = false;  // some trial is censored: the true mean is >= samples.value
+  int recovered = 0;         // trials that got back to the threshold
+  int defined = 0;           // recovered + censored
+  int undefined = 0;         // usable trials whose pre-switch score was <= 0
+};
+
+struct DeploymentSegment {
+  std::string name;
+  int64_t start = 0;    // stream position of its first sample
+  int64_t samples = 0;  // its length
+  int n = 0;            // trials usable on every chunk of it, learning and frozen
+  Estimate learning, frozen;  // mean prequential score of its chunks
+  Estimate gain;              // learning - frozen, paired per trial
+  // After the switch into this segment; absent for the first segment.
+  std::optional<DeploymentRecovery> recovery;
+};
+
+// One chunk of the stream on the prequential curve: the mean [CI] over the
+// trials usable on it of its learning and frozen scores (the CI from
+// min(reps, kCurveBootstrapReps) replicates).
+struct DeploymentPoint {
+  std::string segment;
+  int64_t chunk = 0;     // index k within the segment
+  int64_t position = 0;  // stream position of the chunk's first sample
+  int n = 0;
+  Estimate learning, frozen;
+};
+
+// Replicates of the prequential curve's intervals: min(--bootstrap, this),
+// since a stream has many chunks and the band is a picture, not a test.
+inline constexpr int kCurveBootstrapReps = 1000;
+
+// Per (task, agent, pretraining budget).
+struct DeploymentRow {
+  std::string task;
+  std::string agent;
+  int64_t budget = 0;  // pretraining samples
+  // Samples per chunk (suite.config.deployment.chunk); 0 when the results'
+  // config does not say, and then positions and recovery count chunks.
+  int64_t chunk = 0;
+  double recovery_fraction = 0.0;
+  std::vector<DeploymentSegment> segments;  // in stream order
+  int n = 0;  // trials usable on every chunk of the stream
+  Estimate learning, frozen, gain;  // whole stream (every chunk weighs the same)
+  int retention_n = 0;  // trials usable on both retention splits
+  // The first segment's distribution right after pretraining and at the end
+  // of the stream (the learning learner), and end - pretrained.
+  Estimate retention_pretrained, retention_end, retention_change;
+  std::vector<DeploymentPoint> curve;  // every chunk of the stream, in order
+};
+
 struct ReportFile {
   std::string label;
   std::string suite;
@@ -229,6 +290,7 @@ struct Report {
   bool protocol_tables = false;  // whether it has its own report
   std::vector<TransferRow> transfer;
   std::vector<ContinualRow> continual;
+  std::vector<DeploymentRow> deployment;
   std::vector<ReportFile> files;
   ReportOptions options;  // with the reference resolved ("" when there is none)
   // How the reference was chosen: "--reference", "suite key 'reference'",

@@ -10,7 +10,9 @@
 #include <algorithm>
 #include <cstdint>
 #include <limits>
+#include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "hourglass/core/error.h"
@@ -31,7 +33,10 @@ inline std::vector<Rng> streams(const std::vector<uint64_t>& seeds, const std::s
 // The only way a learner gets data: counts per member, refuses past the
 // budget, keeps what it handed out (the `train` split is scored on it).
 // Over a split with an ExamplePool it hands out distinct items: each
-// member's items shuffled once, then handed out in that order.
+// member's items shuffled once, then handed out in that order. Once its
+// phase is over the phase engine closes it (close()): a learner that kept a
+// reference and draws later (while predicting, or in a later phase) is
+// refused with std::logic_error, so no phase can reach another's data.
 class BudgetedSampler final : public SampleSource {
  public:
   // Draws member i's data from streams(trial_seeds, label)[i]: the runner's
@@ -51,15 +56,36 @@ class BudgetedSampler final : public SampleSource {
     }
   }
 
+  // Hands out `preset` (on the host, [P, n, ...], drawn by the protocol
+  // beforehand, e.g. a deployment chunk it has already scored) in order, its
+  // size as the budget, instead of drawing from the split.
+  BudgetedSampler(const SupervisedSplit& split, Batch preset, c10::Device device)
+      : split_(split),
+        pool_(nullptr),
+        budget_(preset.x.size(1)),
+        device_(device),
+        preset_(std::move(preset)) {}
+
   int64_t remaining() const override { return budget_ - used_; }
   int64_t budget() const override { return budget_; }
   int64_t used() const { return used_; }
   // Distinct examples every member can be handed (unbounded without a pool).
   int64_t capacity() const { return capacity_; }
-  // The first refused request, if any (a learner may catch BudgetExceeded).
+  // The first refused request, if any (a learner may catch BudgetExceeded,
+  // or the refusal of a draw after close()).
   const std::string& refused() const { return refused_; }
 
+  // Refuses every later draw (see above).
+  void close() { closed_ = true; }
+
   Batch draw(int64_t n) override {
+    if (closed_) {
+      const std::string message =
+          "the learner drew from a sample source after its phase ended (a learner may draw only "
+          "inside train() or continue_training(), from the context it was given)";
+      if (refused_.empty()) refused_ = message;
+      throw std::logic_error(message);
+    }
     if (n < 0) throw std::invalid_argument("SampleSource::draw: negative count");
     if (n > remaining()) {
       const std::string message = "learner asked for " + std::to_string(n) + " samples with " +
@@ -69,7 +95,9 @@ class BudgetedSampler final : public SampleSource {
       throw BudgetExceeded(message);
     }
     Batch batch;
-    if (pool_) {
+    if (preset_.x.defined()) {
+      batch = {preset_.x.narrow(1, used_, n), preset_.y.narrow(1, used_, n)};
+    } else if (pool_) {
       const auto P = static_cast<int64_t>(order_.size());
       auto ids = torch::empty({P, n}, torch::kLong);
       for (int64_t i = 0; i < P; ++i)
@@ -118,6 +146,8 @@ class BudgetedSampler final : public SampleSource {
   std::string refused_;
   std::vector<Batch> drawn_;
   std::vector<std::vector<int64_t>> order_;  // per member, with a pool
+  Batch preset_;
+  bool closed_ = false;
 };
 
 }  // namespace hg

@@ -44,6 +44,7 @@ PhaseOutcome supervised_phase(const std::function<void(TrainContext&)>& train,
           throw BudgetExceeded(sampler.refused() + " (the learner caught the refusal and went on)");
       },
       out);
+  sampler.close();
   out.used = sampler.used();
   out.updates = ctx.updates;
   out.diverged_at = ctx.diverged_at;
@@ -228,11 +229,12 @@ void score_split(Learner& learner, const SupervisedSplit& split, const Batch& ba
 void score_episodes(InteractiveLearner& learner, const FamilyInfo& family, const Params& params,
                     const std::vector<uint64_t>& instance_seeds, bool training_levels,
                     int64_t levels, const std::string& name, const c10::Device& device,
-                    std::vector<TrialRecord>& trials) {
-  learner.begin_episodes(name);  // member i's actions on this split are its own
+                    std::vector<TrialRecord>& trials, const std::string& label) {
+  const std::string& episodes = label.empty() ? name : label;
+  learner.begin_episodes(episodes);  // member i's actions on these episodes are its own
   const Policy policy = [&](const at::Tensor& obs) { return learner.act(obs.to(device)); };
-  const auto scores =
-      evaluate_episodes(family, params, instance_seeds, training_levels, levels, name, policy);
+  const auto scores = evaluate_episodes(family, params, instance_seeds, training_levels, levels,
+                                        episodes, policy);
   append_scores(name, scores.raw, scores.trivial, scores.optimal, trials);
 }
 

@@ -163,14 +163,16 @@ void score_split(Learner& learner, const SupervisedSplit& split, const Batch& ba
                  std::vector<TrialRecord>& trials);
 
 // Interactive families: plays the split's evaluation episodes
-// (run/episodes.h) with the learner's policy and appends the scores. Calls
-// learner.begin_episodes(name) first, so that a stochastic policy's actions
-// on the split depend on (member seed, split) only; a protocol that plays
-// episodes with evaluate_episodes itself must do the same.
+// (run/episodes.h) with the learner's policy and appends the scores as
+// `name`. The episodes are those of split `label` ("" = `name`): two scores
+// with the same label play the same levels (deployment's frozen and learning
+// scores of one chunk). Calls learner.begin_episodes(label) first, so that a
+// stochastic policy's actions there depend on (member seed, label) only; a
+// protocol that plays episodes with evaluate_episodes itself must do the same.
 void score_episodes(InteractiveLearner& learner, const FamilyInfo& family, const Params& params,
                     const std::vector<uint64_t>& instance_seeds, bool training_levels,
                     int64_t levels, const std::string& name, const c10::Device& device,
-                    std::vector<TrialRecord>& trials);
+                    std::vector<TrialRecord>& trials, const std::string& label = "");
 
 // Runs `score` (a protocol's scoring of one phase); when it throws, fails the
 // trials with "evaluation failed: <why>" and returns false.

@@ -86,7 +86,7 @@ std::vector<Population> expand(const Suite& suite, const PlanFilter& filter) {
     if (!std::regex_match(task, task_re)) continue;
     for (size_t a = 0; a < suite.agents.size(); ++a) {
       const auto& agent = suite.agents[a].name;
-      if (!std::regex_match(agent, agent_re)) continue;
+      if (!std::regex_match(agent, agent_re) || !suite.agents[a].runs_on(task)) continue;
       for (int64_t budget : suite.budgets) {
         Population p;
         p.task = t;
@@ -142,6 +142,8 @@ nlohmann::json resolved_config(const Suite& suite, const Catalog& catalog) {
     agents.push_back({{"name", agent.name},
                       {"learner", agent.learner},
                       {"params", params_json(resolve_params(specs, {&agent.params}))}});
+    // Only when written: other suites' configs (and sha256) are unchanged.
+    if (!agent.tasks.empty()) agents.back()["tasks"] = agent.tasks;
   }
   nlohmann::json config = {{"suite", suite.name},
                            {"version", suite.version},

@@ -134,8 +134,9 @@ struct ProtocolInfo {
   std::function<void(const Suite& suite, nlohmann::json& config)> suite_config;
 
   // Every split a trial of `task` is scored on, in the order written (a
-  // failed trial names each with a NaN score).
-  std::function<std::vector<std::string>(const TaskSpec& task)> split_names;
+  // failed trial names each with a NaN score); the suite gives the
+  // protocol's own keys (deployment's chunk).
+  std::function<std::vector<std::string>(const Suite& suite, const TaskSpec& task)> split_names;
   // Trains and scores one population (see above).
   std::function<std::vector<TrialRecord>(const ProtocolRun& run)> run;
 

@@ -29,10 +29,11 @@ constexpr size_t kMaxIncludeDepth = 16;
 const std::vector<std::string> kTopKeys = {"suite",   "version",      "description", "include",
                                            "seed",    "seeds",        "budgets",     "eval_samples",
                                            "tasks",   "agents",       "protocol",    "pretrain_budget",
-                                           "plugins",     "reference"};
-const std::vector<std::string> kTaskKeys = {"name",   "family",  "params", "train",  "ood",
-                                            "sealed", "source",  "targets", "stream"};
-const std::vector<std::string> kAgentKeys = {"name", "learner", "params"};
+                                           "plugins",     "reference",    "deployment"};
+const std::vector<std::string> kTaskKeys = {"name",    "family",   "params",  "train",
+                                            "ood",     "sealed",   "source",  "targets",
+                                            "stream",  "segments", "chunk"};
+const std::vector<std::string> kAgentKeys = {"name", "learner", "params", "tasks"};
 
 // Quotes a token. Long tokens are cut: an error about a file (an included one
 // may be anything readable) echoes at most a short piece of it.
@@ -208,6 +209,8 @@ class Loader {
     SourceLocation pretrain_budget_where;
     std::optional<std::string> reference;  // `reference:` (an agent's name)
     SourceLocation reference_where;
+    std::optional<Suite::Deployment> deployment;  // `deployment:`
+    SourceLocation deployment_where;
     // Budgets of 0 as written (allowed by protocol: transfer only): where, and
     // the message to give under the other protocols.
     std::vector<std::pair<SourceLocation, std::string>> zero_budgets;
@@ -256,6 +259,9 @@ class Loader {
                                         const std::string& owner, const std::string& entity,
                                         const std::string& key, const std::string& noun,
                                         const std::string& name_prefix);
+  std::vector<SegmentSpec> read_segments(const YamlNode& node, const std::vector<ParamSpec>* specs,
+                                         const std::string& owner, const std::string& entity);
+  void read_deployment(const YamlNode& node, Layer* layer);
 
   // Whether an included file (canonical path) lies under the suite's folder
   // or an --include-path; otherwise an error at `where`.
@@ -597,7 +603,8 @@ void Loader::read_task(const YamlNode& node, size_t index, Layer* layer,
   for (const auto& [key, value] : node.entries)
     if (key.is_scalar() && f.count(key.text) &&
         (key.text == "train" || key.text == "ood" || key.text == "sealed" ||
-         key.text == "source" || key.text == "targets" || key.text == "stream"))
+         key.text == "source" || key.text == "targets" || key.text == "stream" ||
+         key.text == "segments" || key.text == "chunk"))
       protocol_keys[key.text] = key.where;
   if (f.count("source")) {
     task.source.where = protocol_keys["source"];
@@ -609,6 +616,11 @@ void Loader::read_task(const YamlNode& node, size_t index, Layer* layer,
                                   "target/");
   if (f.count("stream"))
     task.stream = read_split_map(*f["stream"], specs, owner, entity, "stream", "stage", "");
+  if (f.count("segments")) task.segments = read_segments(*f["segments"], specs, owner, entity);
+  if (f.count("chunk"))
+    task.chunk = read_int(*f["chunk"], ParamSpec::Int("chunk", 100, 1, kMaxBudget, ""),
+                          prefix + "key 'chunk'")
+                     .value_or(0);
   if (!name) return;
   task.name = *name;
   (*seen)[*name] = f["name"]->where.line;
@@ -680,6 +692,133 @@ std::vector<SplitSpec> Loader::read_split_map(const YamlNode& node,
   return out;
 }
 
+// `segments:` (protocol: deployment): a list of {name, samples, params,
+// drift}, in file order.
+std::vector<SegmentSpec> Loader::read_segments(const YamlNode& node,
+                                               const std::vector<ParamSpec>* specs,
+                                               const std::string& owner,
+                                               const std::string& entity) {
+  static const std::vector<std::string> kSegmentKeys = {"name", "samples", "params", "drift"};
+  const std::string shape =
+      " (expected a list of {name, samples, params, drift}, e.g. "
+      "[{name: shifted, samples: 2000, params: {rotation: 30}}])";
+  std::vector<SegmentSpec> out;
+  if (node.is_null()) return out;
+  if (!node.is_sequence()) {
+    error(node.where,
+          entity + ": key 'segments' must be a list, got " + describe_node(node) + shape);
+    return out;
+  }
+  std::map<std::string, int> lines;
+  for (size_t i = 0; i < node.items.size(); ++i) {
+    const YamlNode& item = node.items[i];
+    if (!item.is_map()) {
+      error(item.where, entity + ": segment #" + std::to_string(i + 1) + " must be a map, got " +
+                            describe_node(item) + shape);
+      continue;
+    }
+    const std::string seg = label("segment", item, i);
+    const std::string prefix = entity + " (" + seg + "): ";
+    Fields f = fields(item, kSegmentKeys, prefix, "key", "expected one of");
+    SegmentSpec segment;
+    segment.where = item.where;
+    std::optional<std::string> name;
+    if (!f.count("name")) {
+      error(item.where, prefix + "missing required key 'name'");
+    } else if ((name = read_name(*f["name"], prefix + "key 'name'"))) {
+      if (lines.count(*name)) {
+        error(f["name"]->where, prefix + "duplicate segment name (first at line " +
+                                    std::to_string(lines[*name]) + ")");
+        name.reset();
+      } else {
+        lines[*name] = f["name"]->where.line;
+      }
+    }
+    if (!f.count("samples")) {
+      error(item.where, prefix + "missing required key 'samples' (its length in samples, or "
+                                 "environment steps)");
+    } else {
+      segment.samples_where = f["samples"]->where;
+      segment.samples =
+          read_int(*f["samples"], ParamSpec::Int("samples", 1, 1, kMaxBudget, ""),
+                   prefix + "key 'samples'")
+              .value_or(0);
+    }
+    if (f.count("params"))
+      segment.overrides = read_params(*f["params"], specs, owner, "key 'params'", prefix);
+    if (f.count("drift")) {
+      const YamlNode& drift = *f["drift"];
+      const std::string drift_shape =
+          " (expected a map of parameter: [from, to], e.g. {rotation: [0, 90]})";
+      if (!drift.is_map() || drift.entries.empty()) {
+        error(drift.where,
+              prefix + "key 'drift' must be a non-empty map, got " + describe_node(drift) +
+                  drift_shape);
+      } else if (specs) {
+        const Fields written = fields(drift, names_of(*specs), prefix, "parameter", owner + " takes");
+        for (const ParamSpec& spec : *specs) {
+          auto it = written.find(spec.name);
+          if (it == written.end()) continue;
+          const YamlNode& ends = *it->second;
+          const std::string what = prefix + "drift of " + squote(spec.name);
+          if (spec.type != ParamType::kInt && spec.type != ParamType::kReal) {
+            error(ends.where, what + ": only numeric parameters can drift, and " +
+                                  squote(spec.name) + " is not a number");
+            continue;
+          }
+          if (!ends.is_sequence() || ends.items.size() != 2) {
+            error(ends.where, what + " must be [from, to], got " + describe_node(ends));
+            continue;
+          }
+          if (segment.overrides.count(spec.name)) {
+            error(ends.where, what + ": the segment also sets it under 'params'");
+            continue;
+          }
+          auto from = convert(spec, ends.items[0], what + " (from)");
+          auto to = convert(spec, ends.items[1], what + " (to)");
+          if (!from || !to) continue;
+          segment.drift_from[spec.name] = ParamEntry{*from, ends.items[0].where};
+          segment.drift_to[spec.name] = ParamEntry{*to, ends.items[1].where};
+        }
+      }
+    }
+    if (!name) continue;
+    segment.name = *name;
+    out.push_back(std::move(segment));
+  }
+  return out;
+}
+
+// `deployment:` (protocol: deployment): {chunk, recovery_fraction}.
+void Loader::read_deployment(const YamlNode& node, Layer* layer) {
+  const std::string prefix = "key 'deployment': ";
+  layer->deployment_where = node.where;
+  if (!node.is_map()) {
+    error(node.where, "key 'deployment' must be a map {chunk, recovery_fraction}, got " +
+                          describe_node(node) + " (e.g. {chunk: 100})");
+    return;
+  }
+  Fields f = fields(node, {"chunk", "recovery_fraction"}, prefix, "key", "expected one of");
+  Suite::Deployment d;
+  if (!f.count("chunk")) {
+    error(node.where, prefix + "missing required key 'chunk' (samples, or environment steps, "
+                               "per chunk of the stream)");
+    return;
+  }
+  auto chunk = read_int(*f["chunk"], ParamSpec::Int("chunk", 100, 1, kMaxBudget, ""),
+                        prefix + "key 'chunk'");
+  if (!chunk) return;
+  d.chunk = *chunk;
+  if (f.count("recovery_fraction")) {
+    auto fraction =
+        convert(ParamSpec::Real("recovery_fraction", 0.9, 0.01, 1.0, ""), *f["recovery_fraction"],
+                prefix + "key 'recovery_fraction'");
+    if (!fraction) return;
+    d.recovery_fraction = std::get<double>(*fraction);
+  }
+  layer->deployment = d;
+}
+
 void Loader::read_agent(const YamlNode& node, size_t index, Layer* layer,
                         std::map<std::string, int>* seen) {
   if (!node.is_map()) {
@@ -729,6 +868,23 @@ void Loader::read_agent(const YamlNode& node, size_t index, Layer* layer,
   if (f.count("params"))
     agent.params = read_params(*f["params"], specs, "learner " + squote(agent.learner),
                                "key 'params'", prefix);
+  if (f.count("tasks")) {
+    // Names only here; that each names a task is checked once includes are merged.
+    const YamlNode& v = *f["tasks"];
+    agent.tasks_where = v.where;
+    if (!v.is_sequence() || v.items.empty()) {
+      error(v.where, prefix + "key 'tasks' must be a non-empty list of task names, got " +
+                         describe_node(v));
+    } else {
+      for (const auto& item : v.items)
+        if (auto task = read_name(item, prefix + "key 'tasks' entry")) {
+          if (std::find(agent.tasks.begin(), agent.tasks.end(), *task) != agent.tasks.end())
+            error(item.where, prefix + "key 'tasks' names " + squote(*task) + " twice");
+          else
+            agent.tasks.push_back(*task);
+        }
+    }
+  }
   if (!name) return;
   agent.name = *name;
   (*seen)[*name] = f["name"]->where.line;
@@ -809,6 +965,7 @@ void Loader::read_top(const Fields& f, Layer* layer) {
       layer->reference_where = v->where;
     }
   }
+  if (auto v = value("deployment")) read_deployment(*v, layer);
   if (auto v = value("pretrain_budget")) {
     layer->pretrain_budget = read_int(
         *v, ParamSpec::Int("pretrain_budget", 1, 1, kMaxBudget, ""), "key 'pretrain_budget'");
@@ -899,6 +1056,10 @@ void Loader::merge(Layer* into, const Layer& from) {
   if (from.reference) {
     into->reference = from.reference;
     into->reference_where = from.reference_where;
+  }
+  if (from.deployment) {
+    into->deployment = from.deployment;
+    into->deployment_where = from.deployment_where;
   }
   for (const auto& [name, keys] : from.task_keys) into->task_keys[name] = keys;
   for (const auto& plugin : from.plugins) {
@@ -1016,11 +1177,30 @@ std::string Loader::image_families() const {
 }
 
 void Loader::check_compatible(const Layer& layer) {
+  // Agents' `tasks:` name tasks of the suite, and every task has an agent.
+  std::vector<std::string> task_names;
+  for (const auto& task : layer.tasks) task_names.push_back(task.name);
+  std::set<std::string> run;
+  for (const auto& agent : layer.agents) {
+    for (const auto& name : agent.tasks)
+      if (std::find(task_names.begin(), task_names.end(), name) == task_names.end())
+        error(agent.tasks_where, "agent " + squote(agent.name) + ": key 'tasks' names " +
+                                     squote(name) + ", which is not a task of the suite" +
+                                     hint(name, task_names, "tasks"));
+    for (const auto& name : task_names)
+      if (agent.runs_on(name)) run.insert(name);
+  }
+  if (!layer.agents.empty())
+    for (const auto& task : layer.tasks)
+      if (!run.count(task.name))
+        error(task.where, "task " + squote(task.name) +
+                              ": no agent runs on it (every agent's key 'tasks' leaves it out)");
   for (const auto& agent : layer.agents) {
     auto learner = catalog_.learners.find(agent.learner);
     if (learner == catalog_.learners.end()) continue;
     const auto& kinds = learner->second.kinds;
     for (const auto& task : layer.tasks) {
+      if (!agent.runs_on(task.name)) continue;
       auto family = catalog_.families.find(task.family);
       if (family == catalog_.families.end()) continue;
       const std::string& kind = family->second.kind;
@@ -1083,22 +1263,28 @@ void Loader::check_protocol(const Layer& layer) {
       error(where, message + " (a budget of 0, zero-shot, needs protocol: " +
                        (zero.empty() ? std::string("none registered") : joined_or(zero)) + ")");
   }
-  // Suite keys: pretrain_budget is the only protocol-owned top-level key the
-  // loader reads.
-  const bool has_pretrain = layer.pretrain_budget || layer.keys.count("pretrain_budget");
-  bool takes_pretrain = false;
-  for (const auto& key : info->suite_keys) {
-    if (key.name != "pretrain_budget") continue;
-    takes_pretrain = true;
-    if (key.required && !has_pretrain && !incomplete_)
-      error(layer.protocol_where, under + " needs key 'pretrain_budget' (" + key.spec + ")");
-  }
-  if (!takes_pretrain && layer.pretrain_budget) {
-    const auto owner = owners("pretrain_budget", false);
-    error(layer.pretrain_budget_where,
-          "key 'pretrain_budget' applies to protocol: " +
-              (owner.empty() ? std::string("none registered") : joined_or(owner)) +
-              " only (this suite's protocol is " + squote(protocol) + ")");
+  // Suite keys: pretrain_budget and deployment are the protocol-owned
+  // top-level keys the loader reads.
+  const std::pair<const char*, std::pair<bool, SourceLocation>> suite_keys[] = {
+      {"pretrain_budget",
+       {layer.pretrain_budget.has_value(), layer.pretrain_budget_where}},
+      {"deployment", {layer.deployment.has_value(), layer.deployment_where}}};
+  for (const auto& [name, written] : suite_keys) {
+    const auto& [valid, where] = written;
+    const bool wrote = valid || layer.keys.count(name);
+    bool takes = false;
+    for (const auto& key : info->suite_keys) {
+      if (key.name != name) continue;
+      takes = true;
+      if (key.required && !wrote && !incomplete_)
+        error(layer.protocol_where, under + " needs key " + squote(name) + " (" + key.spec + ")");
+    }
+    if (!takes && valid) {
+      const auto owner = owners(name, false);
+      error(where, "key " + squote(name) + " applies to protocol: " +
+                       (owner.empty() ? std::string("none registered") : joined_or(owner)) +
+                       " only (this suite's protocol is " + squote(protocol) + ")");
+    }
   }
   std::vector<std::string> keys_here;
   for (const auto& k : info->task_keys) keys_here.push_back(k.name);
@@ -1116,15 +1302,27 @@ void Loader::check_protocol(const Layer& layer) {
                          (keys_here.empty() ? std::string("none") : joined(keys_here)) + ")");
       }
     for (const auto& key : info->task_keys) {
-      const size_t entries = key.name == "targets" ? task.targets.size()
-                             : key.name == "stream" ? task.stream.size()
-                             : key.name == "ood"    ? task.ood.size()
-                                                    : 0;
+      const size_t entries = key.name == "targets"    ? task.targets.size()
+                             : key.name == "stream"   ? task.stream.size()
+                             : key.name == "ood"      ? task.ood.size()
+                             : key.name == "segments" ? task.segments.size()
+                                                      : 0;
       const bool wrote = written != layer.task_keys.end() && written->second.count(key.name);
       if ((key.required && !wrote) || (key.min_entries > 0 && entries < key.min_entries &&
                                        (key.required || wrote)))
         error(task.where, prefix + under + " needs key " + squote(key.name) + ": " + key.spec);
     }
+    // A segment is a whole number of chunks (the deployment protocol's).
+    const int64_t chunk =
+        task.chunk > 0 ? task.chunk : layer.deployment ? layer.deployment->chunk : 0;
+    if (chunk > 0)
+      for (const auto& segment : task.segments)
+        if (segment.samples > 0 && segment.samples % chunk != 0)
+          error(segment.samples_where,
+                prefix + "segment " + squote(segment.name) + ": samples " +
+                    std::to_string(segment.samples) + " is not a multiple of the chunk (" +
+                    std::to_string(chunk) + ", key " +
+                    (task.chunk > 0 ? "'chunk' of the task" : "'deployment'") + ")");
     auto family = catalog_.families.find(task.family);
     if (family == catalog_.families.end()) continue;
     const auto& kinds = info->family_kinds;
@@ -1217,6 +1415,7 @@ void Loader::check_agents(const Layer& layer) {
     if (learner == catalog_.learners.end() || !learner->second.check_task) continue;
     const Params params = resolve_params(learner->second.params, {&agent.params});
     for (const auto& task : layer.tasks) {
+      if (!agent.runs_on(task.name)) continue;
       auto family = catalog_.families.find(task.family);
       if (family == catalog_.families.end()) continue;
       // The task's first split under the protocol (it plays `train`: the
@@ -1313,6 +1512,7 @@ Suite Loader::load(const std::string& path) {
   suite.pretrain_budget = layer.pretrain_budget.value_or(0);
   suite.plugins = std::move(layer.plugins);
   suite.reference = layer.reference.value_or("");
+  if (layer.deployment) suite.deployment = *layer.deployment;
   return suite;
 }
 

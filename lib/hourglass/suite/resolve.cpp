@@ -6,6 +6,10 @@
 
 namespace hg {
 
+bool AgentSpec::runs_on(const std::string& task) const {
+  return tasks.empty() || std::find(tasks.begin(), tasks.end(), task) != tasks.end();
+}
+
 Params resolve_params(const std::vector<ParamSpec>& specs,
                       const std::vector<const ParamMap*>& layers) {
   Params params(specs);

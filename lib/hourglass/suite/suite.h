@@ -80,10 +80,23 @@ struct SplitSpec {
   std::string name;    // "ood/<name>" for OOD splits
   ParamMap overrides;  // on top of the task's params and its `train` overrides
   SourceLocation where;
-  // protocol: standard. Named in the task's `sealed:` list: its instance and
-  // evaluation draws come from the run's seal key (run/seal.h), and it is
+  // protocol: standard. Named in the task's `sealed:` list: what it is
+  // scored on is drawn from the run's seal key (run/seal.h), and it is
   // skipped when the run has none.
   bool sealed = false;
+};
+
+// protocol: deployment. One segment of the deployment stream: `samples`
+// samples (environment steps) drawn from the task's params under
+// `overrides`, and, for a drift, the parameters of `drift_from` moving
+// linearly to `drift_to` across the segment's chunks (deployment_chunk_params).
+struct SegmentSpec {
+  std::string name;
+  int64_t samples = 0;
+  ParamMap overrides;  // `params:`
+  ParamMap drift_from, drift_to;  // `drift: {p: [from, to]}` (same keys, numeric)
+  SourceLocation where;           // of the entry
+  SourceLocation samples_where;   // of its `samples:` value
 };
 
 struct TaskSpec {
@@ -101,6 +114,10 @@ struct TaskSpec {
   // protocol: continual. `stream:` stages in file order (names are the
   // stage names as written).
   std::vector<SplitSpec> stream;
+  // protocol: deployment. `segments:` in file order, and `chunk:` (0 when
+  // not written: the suite's deployment.chunk; see deployment_chunk).
+  std::vector<SegmentSpec> segments;
+  int64_t chunk = 0;
 };
 
 struct AgentSpec {
@@ -108,6 +125,12 @@ struct AgentSpec {
   std::string learner;
   ParamMap params;
   SourceLocation where;
+  // `tasks:` the names of the tasks it runs on, in file order; empty (not
+  // written): every task of the suite. A suite can then mix learners of
+  // different family kinds (a supervised stream and an interactive one).
+  std::vector<std::string> tasks;
+  SourceLocation tasks_where;
+  bool runs_on(const std::string& task) const;
 };
 
 // A shared library named by a suite's `plugins:` key (hourglass/core/plugin.h).
@@ -137,6 +160,12 @@ struct Suite {
   // `reference:`: the agent the report's practice multiplier is against
   // ("" when not written: the report picks one, docs/metrics.md).
   std::string reference;
+  // `deployment:` (protocol: deployment): samples (environment steps) per
+  // chunk of the stream, and the recovery fraction of the report.
+  struct Deployment {
+    int64_t chunk = 0;  // 0 when not written; a task's `chunk:` overrides it
+    double recovery_fraction = 0.9;
+  } deployment;
 };
 
 // Limits on the common keys (checked by the loader, documented in docs/suite-format.md).

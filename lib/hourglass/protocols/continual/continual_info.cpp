@@ -44,7 +44,9 @@ ProtocolInfo continual_info() {
       stream.push_back({{"name", stage.name}, {"params", resolve({&stage.overrides})}});
     entry["stream"] = stream;
   };
-  info.split_names = continual_split_names;
+  info.split_names = [](const Suite&, const TaskSpec& task) {
+    return continual_split_names(task);
+  };
   return info;
 }
 

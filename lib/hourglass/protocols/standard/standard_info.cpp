@@ -51,7 +51,9 @@ ProtocolInfo standard_info() {
     // Only when the task seals a split: public suites' configs (and hashes) are unchanged.
     if (!sealed.empty()) entry["sealed"] = sealed;
   };
-  info.split_names = standard_split_names;
+  info.split_names = [](const Suite&, const TaskSpec& task) {
+    return standard_split_names(task);
+  };
   return info;
 }
 

@@ -52,7 +52,9 @@ ProtocolInfo transfer_info() {
   info.suite_config = [](const Suite& suite, nlohmann::json& config) {
     config["pretrain_budget"] = suite.pretrain_budget;
   };
-  info.split_names = transfer_split_names;
+  info.split_names = [](const Suite&, const TaskSpec& task) {
+    return transfer_split_names(task);
+  };
   return info;
 }
 
