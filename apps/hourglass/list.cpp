@@ -60,7 +60,8 @@ int list_learners() {
     std::string kinds;
     for (auto k : info.kinds) kinds += (kinds.empty() ? "" : ", ") + to_string(k);
     std::cout << name << "  [" << kinds << "]  " << info.doc
-              << (info.can_continue ? "  (can continue)" : "") << '\n';
+              << (info.can_continue ? "  (can continue)" : "")
+              << (info.trivial ? "  (trivial)" : "") << '\n';
     std::cout << "    from: " << LearnerRegistry::instance().origin(name) << '\n';
     print_params(info.params);
     std::cout << '\n';
@@ -71,7 +72,10 @@ int list_learners() {
   std::cout << "\"can continue\": the learner trains further from its state, which the "
                "protocols that need it ("
             << (needing.empty() ? "none" : needing)
-            << ") require (hourglass list protocols).\nSee docs/learners.md.\n";
+            << ") require (hourglass list protocols).\n\"trivial\": it scores the trivial "
+               "reference by construction (a floor to compare against), so it is never the "
+               "default reference of the practice multiplier (docs/metrics.md).\nSee "
+               "docs/learners.md.\n";
   return kExitOk;
 }
 

@@ -45,6 +45,11 @@ TEST_F(Cli, ListMarksTheLearnersThatCanContinue) {
   EXPECT_TRUE(contains(line_of("logistic"), "(can continue)"));
   EXPECT_FALSE(contains(line_of("knn"), "(can continue)"));
   EXPECT_FALSE(line_of("knn").empty());
+  // Trivial learners (never the default practice-multiplier reference).
+  EXPECT_TRUE(contains(line_of("constant"), "(trivial)")) << l.out;
+  EXPECT_TRUE(contains(line_of("random"), "(trivial)")) << l.out;
+  EXPECT_FALSE(contains(line_of("mlp"), "(trivial)"));
+  EXPECT_TRUE(contains(l.out, "\"trivial\": it scores the trivial reference")) << l.out;
 }
 
 TEST_F(Cli, ListProtocolsPrintsEachWithItsKeysAndSplits) {

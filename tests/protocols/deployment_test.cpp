@@ -87,7 +87,9 @@ LearnerInfo recording_info() {
   info.doc = "records the order of predictions and draws";
   info.kinds = {TaskKind::kClassification};
   info.params = {ParamSpec::Bool("cheat", false, "try to draw labels while predicting")};
-  info.make = [](const Params& p) { return std::make_unique<RecordingLearner>(p.boolean("cheat")); };
+  info.make = [](const Params& p) {
+    return std::make_unique<RecordingLearner>(p.boolean("cheat"));
+  };
   info.can_continue = true;
   return info;
 }

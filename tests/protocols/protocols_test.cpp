@@ -457,11 +457,13 @@ agents:
                         "only; family 'modular-arithmetic' draws from a finite table"),
             std::string::npos)
       << errors;
-  errors = suite_errors("suite: s\nprotocol: continuous\nbudgets: [1]\ntasks: [{name: a, family: "
-                     "sinusoid}]\nagents: [{name: m, learner: mlp}]\n");
+  errors = suite_errors(
+      "suite: s\nprotocol: continuous\nbudgets: [1]\ntasks: [{name: a, family: "
+      "sinusoid}]\nagents: [{name: m, learner: mlp}]\n");
   // The registered protocols (by name), this binary's test protocol too.
-  EXPECT_NE(errors.find(":2:11: error: key 'protocol' must be one of continual, deployment, standard, "),
-            std::string::npos)
+  EXPECT_NE(
+      errors.find(":2:11: error: key 'protocol' must be one of continual, deployment, standard, "),
+      std::string::npos)
       << errors;
   EXPECT_NE(errors.find("transfer, got 'continuous' (did you mean 'continual'?)"),
             std::string::npos)

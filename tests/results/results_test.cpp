@@ -237,7 +237,8 @@ TEST(ResultsFile, TheProtocolDecidesBudgetsAndSplitNames) {
   r.suite["config"]["protocol"] = "sideways";
   // The registered protocols, by name (a test binary may register more).
   const std::string unknown = read_error(dir.file("p.json", to_json(r).dump()));
-  EXPECT_NE(unknown.find("suite.config.protocol: expected continual, deployment, standard"), std::string::npos)
+  EXPECT_NE(unknown.find("suite.config.protocol: expected continual, deployment, standard"),
+            std::string::npos)
       << unknown;
   EXPECT_NE(unknown.find("transfer"), std::string::npos) << unknown;
   r.suite["config"].erase("protocol");  // standard: protocol splits are refused

@@ -1,6 +1,7 @@
 #include "hourglass/metrics/statistics.h"
 
 #include <algorithm>
+#include <cstddef>
 #include <cmath>
 #include <stdexcept>
 #include <string>
@@ -62,15 +63,32 @@ double percentile_of_sorted(const std::vector<double>& sorted, double q) {
   return fraction >= 0.5 ? b - difference * (1.0 - fraction) : a + difference * fraction;
 }
 
+// percentile_of_sorted of the sorted `values`, bit for bit, without sorting
+// them: the two order statistics it interpolates, found by selection
+// (O(n) instead of O(n log n); the report's 10,000-replicate intervals spent
+// a sixth of their time sorting). Reorders `values`.
+double percentile_by_selection(std::vector<double>& values, double q) {
+  const double virtual_index = static_cast<double>(values.size() - 1) * (q / 100.0);
+  const double below = std::floor(virtual_index);
+  const size_t lower = static_cast<size_t>(below);
+  const auto at = values.begin() + static_cast<std::ptrdiff_t>(lower);
+  std::nth_element(values.begin(), at, values.end());
+  const double a = *at;
+  // Everything after `at` is >= a: the next order statistic is their minimum.
+  const double b = lower + 1 < values.size() ? *std::min_element(at + 1, values.end()) : a;
+  const double fraction = virtual_index - below;
+  const double difference = b - a;
+  return fraction >= 0.5 ? b - difference * (1.0 - fraction) : a + difference * fraction;
+}
+
 // The percentile interval of replicate statistics.
 Interval percentile_interval(std::vector<double> replicates, double confidence,
                              const char* function) {
   for (double value : replicates) {
     if (!std::isfinite(value)) fail(function, "the statistic returned a non-finite value");
   }
-  std::sort(replicates.begin(), replicates.end());
-  return {percentile_of_sorted(replicates, 100.0 * (1.0 - confidence) / 2.0),
-          percentile_of_sorted(replicates, 100.0 * (1.0 + confidence) / 2.0)};
+  const double lo = percentile_by_selection(replicates, 100.0 * (1.0 - confidence) / 2.0);
+  return {lo, percentile_by_selection(replicates, 100.0 * (1.0 + confidence) / 2.0)};
 }
 
 // Appends n_x draws with replacement from `from` to `to`.

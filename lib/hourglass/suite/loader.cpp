@@ -755,7 +755,8 @@ std::vector<SegmentSpec> Loader::read_segments(const YamlNode& node,
               prefix + "key 'drift' must be a non-empty map, got " + describe_node(drift) +
                   drift_shape);
       } else if (specs) {
-        const Fields written = fields(drift, names_of(*specs), prefix, "parameter", owner + " takes");
+        const Fields written =
+            fields(drift, names_of(*specs), prefix, "parameter", owner + " takes");
         for (const ParamSpec& spec : *specs) {
           auto it = written.find(spec.name);
           if (it == written.end()) continue;
