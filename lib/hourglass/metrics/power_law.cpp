@@ -41,16 +41,15 @@ double r2_of(const std::vector<double>& e, const std::vector<double>& fitted) {
 }
 
 // For a fixed alpha: the least-squares a >= 0, c >= 0 of e = a x + c with
-// x = n^-alpha, and its sum of squared residuals.
+// x = n^-alpha (given), and its sum of squared residuals.
 struct Linear {
   double a, c, sse;
 };
-Linear solve(const std::vector<double>& n, const std::vector<double>& e, double alpha) {
-  const double k = static_cast<double>(n.size());
+Linear solve_x(const double* x, const std::vector<double>& e) {
+  const size_t size = e.size();
+  const double k = static_cast<double>(size);
   double sx = 0, sy = 0, sxx = 0, sxy = 0;
-  std::vector<double> x(n.size());
-  for (size_t i = 0; i < n.size(); ++i) {
-    x[i] = std::pow(n[i], -alpha);
+  for (size_t i = 0; i < size; ++i) {
     sx += x[i];
     sy += e[i];
     sxx += x[i] * x[i];
@@ -68,49 +67,76 @@ Linear solve(const std::vector<double>& n, const std::vector<double>& e, double 
     c = std::max(0.0, sy / k);
   }
   double sse = 0;
-  for (size_t i = 0; i < n.size(); ++i) sse += (a * x[i] + c - e[i]) * (a * x[i] + c - e[i]);
+  for (size_t i = 0; i < size; ++i) sse += (a * x[i] + c - e[i]) * (a * x[i] + c - e[i]);
   return {a, c, sse};
 }
 
-PowerLawFit fit_with_offset(const std::vector<double>& n, const std::vector<double>& e) {
-  constexpr int kGrid = 120;
-  const double log_lo = std::log(kMinAlpha), log_hi = std::log(kMaxAlpha);
-  auto alpha_at = [&](int i) { return std::exp(log_lo + (log_hi - log_lo) * i / (kGrid - 1)); };
+// solve_x at x = n^-alpha; `x` is scratch space.
+Linear solve(const std::vector<double>& n, const std::vector<double>& e, double alpha,
+             std::vector<double>& x) {
+  x.resize(n.size());
+  for (size_t i = 0; i < n.size(); ++i) x[i] = std::pow(n[i], -alpha);
+  return solve_x(x.data(), e);
+}
+
+// The search grid of fit_with_offset, 120 log-spaced alphas, and n^-alpha of
+// every budget at each: the same budgets are fitted once per bootstrap
+// replicate, so the powers are computed once.
+struct AlphaGrid {
+  static constexpr int kSize = 120;
+  explicit AlphaGrid(const std::vector<double>& n) : budgets(n.size()), x(kSize * n.size()) {
+    for (int i = 0; i < kSize; ++i)
+      for (size_t j = 0; j < budgets; ++j) x[i * budgets + j] = std::pow(n[j], -alpha(i));
+  }
+  static double alpha(int i) {
+    const double log_lo = std::log(kMinAlpha), log_hi = std::log(kMaxAlpha);
+    return std::exp(log_lo + (log_hi - log_lo) * i / (kSize - 1));
+  }
+  const double* at(int i) const { return x.data() + static_cast<size_t>(i) * budgets; }
+  size_t budgets;
+  std::vector<double> x;  // [kSize][budgets]
+};
+
+PowerLawFit fit_with_offset(const std::vector<double>& n, const std::vector<double>& e,
+                            const AlphaGrid& grid) {
+  constexpr int kGrid = AlphaGrid::kSize;
+  auto alpha_at = [](int i) { return AlphaGrid::alpha(i); };
   int best = 0;
   double best_sse = std::numeric_limits<double>::infinity();
   for (int i = 0; i < kGrid; ++i) {
-    const double sse = solve(n, e, alpha_at(i)).sse;
+    const double sse = solve_x(grid.at(i), e).sse;
     if (sse < best_sse) {
       best_sse = sse;
       best = i;
     }
   }
   // Golden-section search on log alpha between the grid neighbours.
+  std::vector<double> x;
   double lo = std::log(alpha_at(std::max(0, best - 1)));
   double hi = std::log(alpha_at(std::min(kGrid - 1, best + 1)));
   const double golden = (std::sqrt(5.0) - 1) / 2;
   double x1 = hi - golden * (hi - lo), x2 = lo + golden * (hi - lo);
-  double f1 = solve(n, e, std::exp(x1)).sse, f2 = solve(n, e, std::exp(x2)).sse;
+  double f1 = solve(n, e, std::exp(x1), x).sse, f2 = solve(n, e, std::exp(x2), x).sse;
   for (int it = 0; it < 50; ++it) {
     if (f1 <= f2) {
       hi = x2;
       x2 = x1;
       f2 = f1;
       x1 = hi - golden * (hi - lo);
-      f1 = solve(n, e, std::exp(x1)).sse;
+      f1 = solve(n, e, std::exp(x1), x).sse;
     } else {
       lo = x1;
       x1 = x2;
       f1 = f2;
       x2 = lo + golden * (hi - lo);
-      f2 = solve(n, e, std::exp(x2)).sse;
+      f2 = solve(n, e, std::exp(x2), x).sse;
     }
   }
   double alpha = std::exp((lo + hi) / 2);
-  Linear best_fit = solve(n, e, alpha);
+  Linear best_fit = solve(n, e, alpha, x);
   if (best_sse < best_fit.sse) {  // the grid point was better (flat SSE)
     alpha = alpha_at(best);
-    best_fit = solve(n, e, alpha);
+    best_fit = solve_x(grid.at(best), e);
   }
   PowerLawFit fit;
   fit.model = PowerLawModel::kWithOffset;
@@ -154,10 +180,13 @@ PowerLawFit fit_pure(const std::vector<double>& n, const std::vector<double>& e)
   return fit;
 }
 
-PowerLawFit fit_unchecked(const std::vector<double>& n, const std::vector<double>& scores) {
+// `grid`: AlphaGrid(n), or null (made here when needed).
+PowerLawFit fit_unchecked(const std::vector<double>& n, const std::vector<double>& scores,
+                          const AlphaGrid* grid = nullptr) {
   std::vector<double> e;
   for (double s : scores) e.push_back(1.0 - s);
-  return n.size() >= 4 ? fit_with_offset(n, e) : fit_pure(n, e);
+  if (n.size() < 4) return fit_pure(n, e);
+  return grid ? fit_with_offset(n, e, *grid) : fit_with_offset(n, e, AlphaGrid(n));
 }
 
 }  // namespace
@@ -199,6 +228,7 @@ PowerLawEstimate fit_power_law_bootstrap(const std::vector<double>& budgets,
   out.alpha_ci = {kNaN, kNaN};
   if (!out.fit.ok) return out;
   Xoshiro256StarStar rng(options.seed);
+  const AlphaGrid grid(budgets);
   std::vector<double> alphas, resampled(budgets.size());
   alphas.reserve(static_cast<size_t>(options.reps));
   for (int rep = 0; rep < options.reps; ++rep) {
@@ -208,7 +238,7 @@ PowerLawEstimate fit_power_law_bootstrap(const std::vector<double>& budgets,
       for (size_t i = 0; i < runs.size(); ++i) total += runs[rng.uniform_index(runs.size())];
       resampled[b] = total / static_cast<double>(runs.size());
     }
-    const PowerLawFit fit = fit_unchecked(budgets, resampled);
+    const PowerLawFit fit = fit_unchecked(budgets, resampled, &grid);
     if (fit.ok) alphas.push_back(fit.alpha);
   }
   out.kept = static_cast<int>(alphas.size());

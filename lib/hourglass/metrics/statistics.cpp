@@ -1,8 +1,9 @@
 #include "hourglass/metrics/statistics.h"
 
 #include <algorithm>
-#include <cstddef>
 #include <cmath>
+#include <cstddef>
+#include <functional>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -63,26 +64,72 @@ double percentile_of_sorted(const std::vector<double>& sorted, double q) {
   return fraction >= 0.5 ? b - difference * (1.0 - fraction) : a + difference * fraction;
 }
 
+// The k-th and (k + 1)-th of `values` in the order `before` (k + 1 < n),
+// without sorting. When k is near the start (the 2.5th percentile of 10,000
+// replicates: k = 249), a threshold t from a strided sample of 512 values
+// keeps about the first 6%: one branch-free pass copies the values at or
+// before t, and nth_element runs on those. Exact whenever at least k + 2
+// values are kept (they are then the first k + 2, ties included); else, and
+// for small inputs, nth_element on a copy of everything.
+template <class Before>
+std::pair<double, double> consecutive_order_statistics(const std::vector<double>& values,
+                                                       size_t k, Before before) {
+  const size_t n = values.size();
+  std::vector<double> kept;
+  if (n >= 4096 && k + 2 <= n / 16) {
+    constexpr size_t kSample = 512;
+    std::vector<double> sample(kSample);
+    for (size_t j = 0; j < kSample; ++j) sample[j] = values[j * n / kSample];
+    const size_t r = std::min(kSample - 1, (k + 2) * kSample / n * 2 + 16);
+    std::nth_element(sample.begin(), sample.begin() + static_cast<std::ptrdiff_t>(r),
+                     sample.end(), before);
+    const double threshold = sample[r];
+    kept.resize(n);
+    size_t count = 0;
+    for (double x : values) {
+      kept[count] = x;
+      count += !before(threshold, x);
+    }
+    if (count >= k + 2) kept.resize(count);
+    else kept = values;
+  } else {
+    kept = values;
+  }
+  const auto at = kept.begin() + static_cast<std::ptrdiff_t>(k);
+  std::nth_element(kept.begin(), at, kept.end(), before);
+  return {*at, *std::min_element(at + 1, kept.end(), before)};
+}
+
+// The order statistics s[i] and s[i + 1] of `values` (s = sorted values;
+// s[i + 1] = s[i] when i is the last).
+std::pair<double, double> order_statistics(const std::vector<double>& values, size_t i) {
+  const size_t n = values.size();
+  if (i + 1 >= n) {
+    const double largest = *std::max_element(values.begin(), values.end());
+    return {largest, largest};
+  }
+  if (i < n / 2) return consecutive_order_statistics(values, i, std::less<double>());
+  // Near the end: from the top, s[i + 1] is at n - 2 - i and s[i] right after it.
+  const auto [upper, lower] =
+      consecutive_order_statistics(values, n - 2 - i, std::greater<double>());
+  return {lower, upper};
+}
+
 // percentile_of_sorted of the sorted `values`, bit for bit, without sorting
-// them: the two order statistics it interpolates, found by selection
-// (O(n) instead of O(n log n); the report's 10,000-replicate intervals spent
-// a sixth of their time sorting). Reorders `values`.
-double percentile_by_selection(std::vector<double>& values, double q) {
+// them: the two order statistics it interpolates, found by selection (the
+// report's 10,000-replicate intervals spent a sixth of their time sorting,
+// then an eighth in nth_element over all replicates).
+double percentile_by_selection(const std::vector<double>& values, double q) {
   const double virtual_index = static_cast<double>(values.size() - 1) * (q / 100.0);
   const double below = std::floor(virtual_index);
-  const size_t lower = static_cast<size_t>(below);
-  const auto at = values.begin() + static_cast<std::ptrdiff_t>(lower);
-  std::nth_element(values.begin(), at, values.end());
-  const double a = *at;
-  // Everything after `at` is >= a: the next order statistic is their minimum.
-  const double b = lower + 1 < values.size() ? *std::min_element(at + 1, values.end()) : a;
+  const auto [a, b] = order_statistics(values, static_cast<size_t>(below));
   const double fraction = virtual_index - below;
   const double difference = b - a;
   return fraction >= 0.5 ? b - difference * (1.0 - fraction) : a + difference * fraction;
 }
 
 // The percentile interval of replicate statistics.
-Interval percentile_interval(std::vector<double> replicates, double confidence,
+Interval percentile_interval(const std::vector<double>& replicates, double confidence,
                              const char* function) {
   for (double value : replicates) {
     if (!std::isfinite(value)) fail(function, "the statistic returned a non-finite value");
@@ -235,9 +282,24 @@ Estimate bootstrap(const std::vector<double>& x, const Statistic& statistic,
   return stratified_bootstrap_named({x}, statistic, options, "bootstrap");
 }
 
+// bootstrap(x, mean) without the general machinery: the same draws and the
+// same sums (left to right, divided by n), with no copy of each resample.
 Estimate bootstrap_mean(const std::vector<double>& x, const BootstrapOptions& options) {
-  require_values(x, "bootstrap_mean");
-  return stratified_bootstrap_named({x}, mean_unchecked, options, "bootstrap_mean");
+  constexpr const char* kFunction = "bootstrap_mean";
+  require_values(x, kFunction);
+  require_options(options, kFunction);
+  const double value = mean_unchecked(x);
+  if (!std::isfinite(value)) fail(kFunction, "the statistic returned a non-finite value");
+  const size_t n = x.size();
+  if (n == 1) return {value, {value, value}};
+  Xoshiro256StarStar rng(options.seed);
+  std::vector<double> replicates(static_cast<size_t>(options.reps));
+  for (double& replicate : replicates) {
+    double total = 0.0;
+    for (size_t i = 0; i < n; ++i) total += x[rng.uniform_index(n)];
+    replicate = total / static_cast<double>(n);
+  }
+  return {value, percentile_interval(std::move(replicates), options.confidence, kFunction)};
 }
 
 Estimate stratified_bootstrap(const std::vector<std::vector<double>>& runs_by_task,
@@ -265,71 +327,184 @@ double aggregate_median(const std::vector<std::vector<double>>& runs_by_task) {
   return median(std::move(task_means));
 }
 
+namespace {
+
+// One task of one agent in AgentReplicates.
+struct Stratum {
+  size_t task = 0;                          // index in runs_by_task
+  const std::vector<double>* runs = nullptr;
+  std::vector<double> sorted;               // the runs, ascending
+  std::vector<uint32_t> task_rank;          // run index -> position in `sorted`
+  std::vector<uint32_t> pooled_rank;        // run index -> position in the agent's pooled order
+  std::vector<uint64_t> count;              // this replicate's draws of each position of `sorted`
+  std::vector<uint64_t> prefix;             // prefix[j] = draws of the j smallest positions
+};
+
+// index -> position of v[index] in ascending order (ties: index order).
+std::vector<uint32_t> ranks_of(const std::vector<double>& v) {
+  std::vector<uint32_t> order(v.size()), rank(v.size());
+  for (size_t i = 0; i < v.size(); ++i) order[i] = static_cast<uint32_t>(i);
+  std::stable_sort(order.begin(), order.end(),
+                   [&](uint32_t a, uint32_t b) { return v[a] < v[b]; });
+  for (size_t i = 0; i < order.size(); ++i) rank[order[i]] = static_cast<uint32_t>(i);
+  return rank;
+}
+
+// The replicates of one agent's four aggregates (stratified_bootstrap_aggregates),
+// drawn one at a time, with how often each run was drawn in the current
+// replicate (for the probability of improvement). Per replicate, as the four
+// statistics compute it: the per-task means sum each task's resampled runs in
+// draw order, the aggregate mean sums them in task order, the aggregate
+// median takes the middle of the sorted task means; the optimality gap sums
+// the clipped runs in draw order; the IQM sums the sorted middle of the
+// pooled resample in order, read off the draw counts of the pooled runs
+// in ascending order (the same additions as sorting the resample: equal
+// values are equal doubles), without sorting.
+class AgentReplicates {
+ public:
+  AgentReplicates(const std::vector<std::vector<double>>& runs_by_task, uint64_t seed, int reps,
+                  const char* function)
+      : rng_(seed), function_(function) {
+    std::vector<double> pooled;
+    std::vector<std::vector<double>> with_runs;
+    for (size_t t = 0; t < runs_by_task.size(); ++t) {
+      const auto& runs = runs_by_task[t];
+      if (runs.empty()) continue;
+      require_values(runs, function);
+      Stratum s;
+      s.task = t;
+      s.runs = &runs;
+      s.task_rank = ranks_of(runs);
+      s.sorted.resize(runs.size());
+      for (size_t i = 0; i < runs.size(); ++i) s.sorted[s.task_rank[i]] = runs[i];
+      s.count.assign(runs.size(), 0);
+      s.prefix.assign(runs.size() + 1, 0);
+      fixed_ = fixed_ && runs.size() == 1;
+      pooled.insert(pooled.end(), runs.begin(), runs.end());
+      with_runs.push_back(runs);
+      strata.push_back(std::move(s));
+    }
+    if (strata.empty()) fail(function, "no tasks with runs");
+    n_ = pooled.size();
+    values_[0] = iqm(pooled);
+    values_[1] = aggregate_mean(with_runs);
+    values_[2] = aggregate_median(with_runs);
+    values_[3] = optimality_gap(pooled);
+    for (double v : values_)
+      if (!std::isfinite(v)) fail(function, "the statistic returned a non-finite value");
+    cut_ = static_cast<size_t>(0.25 * static_cast<double>(n_));
+    if (2 * cut_ >= n_) fail("trim_mean", "nothing left after trimming");
+    const std::vector<uint32_t> pooled_rank = ranks_of(pooled);
+    pooled_sorted_.resize(n_);
+    for (size_t i = 0; i < n_; ++i) pooled_sorted_[pooled_rank[i]] = pooled[i];
+    pooled_count_.assign(n_, 0);
+    size_t offset = 0;
+    for (auto& s : strata) {
+      s.pooled_rank.assign(pooled_rank.begin() + static_cast<std::ptrdiff_t>(offset),
+                           pooled_rank.begin() +
+                               static_cast<std::ptrdiff_t>(offset + s.runs->size()));
+      offset += s.runs->size();
+    }
+    task_means_.resize(strata.size());
+    if (fixed_) {  // one run in every task: every replicate is the data
+      for (auto& s : strata) {
+        s.count[0] = 1;
+        s.prefix[1] = 1;
+      }
+      return;
+    }
+    for (auto& r : replicates_) r.reserve(static_cast<size_t>(reps));
+  }
+
+  // Draws the next replicate (nothing to draw with one run in every task):
+  // updates count and prefix of every stratum and records the four statistics.
+  void draw() {
+    if (fixed_) return;
+    // A local generator and plain pointers: the counts' stores cannot alias
+    // the generator's state, which stays in registers.
+    Xoshiro256StarStar rng = rng_;
+    uint64_t* const pooled_count = pooled_count_.data();
+    double clipped = 0.0, mean_of_means = 0.0;
+    for (size_t k = 0; k < strata.size(); ++k) {
+      Stratum& s = strata[k];
+      const double* const runs = s.runs->data();
+      const uint32_t* const task_rank = s.task_rank.data();
+      const uint32_t* const pooled_rank = s.pooled_rank.data();
+      uint64_t* const count = s.count.data();
+      const size_t n = s.runs->size();
+      std::fill(count, count + n, 0);
+      double total = 0.0;
+      for (size_t i = 0; i < n; ++i) {
+        const size_t index = rng.uniform_index(n);
+        const double value = runs[index];
+        total += value;
+        clipped += std::min(value, 1.0);
+        ++count[task_rank[index]];
+        ++pooled_count[pooled_rank[index]];
+      }
+      uint64_t* const prefix = s.prefix.data();
+      for (size_t j = 0; j < n; ++j) prefix[j + 1] = prefix[j] + count[j];
+      task_means_[k] = total / static_cast<double>(n);
+      mean_of_means += task_means_[k];
+    }
+    rng_ = rng;
+    double middle = 0.0;
+    size_t position = 0;  // of the pooled resample in ascending order
+    const double* const pooled_sorted = pooled_sorted_.data();
+    for (size_t k = 0; k < n_ && position < n_ - cut_; ++k) {
+      const size_t drawn = pooled_count[k];
+      const size_t from = std::max(position, cut_), to = std::min(position + drawn, n_ - cut_);
+      for (size_t p = from; p < to; ++p) middle += pooled_sorted[k];
+      position += drawn;
+    }
+    std::fill(pooled_count_.begin(), pooled_count_.end(), 0);
+    const size_t tasks = strata.size();
+    replicates_[0].push_back(middle / static_cast<double>(n_ - 2 * cut_));
+    replicates_[1].push_back(mean_of_means / static_cast<double>(tasks));
+    sorted_means_ = task_means_;
+    std::sort(sorted_means_.begin(), sorted_means_.end());
+    const size_t half = tasks / 2;
+    replicates_[2].push_back(tasks % 2 == 1
+                                 ? sorted_means_[half]
+                                 : (sorted_means_[half - 1] + sorted_means_[half]) / 2.0);
+    replicates_[3].push_back(1.0 - clipped / static_cast<double>(n_));
+  }
+
+  // The four estimates; consumes the replicates.
+  AggregateEstimates estimates(double confidence) {
+    AggregateEstimates out;
+    Estimate* estimates[4] = {&out.iqm, &out.mean, &out.median, &out.optimality_gap};
+    for (int k = 0; k < 4; ++k)
+      *estimates[k] = {values_[k], fixed_ ? Interval{values_[k], values_[k]}
+                                          : percentile_interval(std::move(replicates_[k]),
+                                                                confidence, function_)};
+    return out;
+  }
+
+  std::vector<Stratum> strata;  // the tasks with runs, in task order
+
+ private:
+  Xoshiro256StarStar rng_;
+  const char* function_;
+  bool fixed_ = true;
+  size_t n_ = 0, cut_ = 0;  // pooled runs, and the IQM's cut at each end
+  std::vector<double> pooled_sorted_;
+  std::vector<uint64_t> pooled_count_;
+  double values_[4] = {};
+  std::vector<double> replicates_[4];
+  std::vector<double> task_means_, sorted_means_;
+};
+
+}  // namespace
+
 AggregateEstimates stratified_bootstrap_aggregates(
     const std::vector<std::vector<double>>& runs_by_task, const BootstrapOptions& options) {
   constexpr const char* kFunction = "stratified_bootstrap";
   require_tasks(runs_by_task, kFunction);
   require_options(options, kFunction);
-  std::vector<double> all_runs;
-  bool every_task_has_one_run = true;
-  for (const std::vector<double>& runs : runs_by_task) {
-    all_runs.insert(all_runs.end(), runs.begin(), runs.end());
-    every_task_has_one_run = every_task_has_one_run && runs.size() == 1;
-  }
-  const double values[4] = {iqm(all_runs), aggregate_mean(runs_by_task),
-                            aggregate_median(runs_by_task), optimality_gap(all_runs)};
-  for (double v : values)
-    if (!std::isfinite(v)) fail(kFunction, "the statistic returned a non-finite value");
-  AggregateEstimates out;
-  Estimate* estimates[4] = {&out.iqm, &out.mean, &out.median, &out.optimality_gap};
-  if (every_task_has_one_run) {
-    for (int k = 0; k < 4; ++k) *estimates[k] = {values[k], {values[k], values[k]}};
-    return out;
-  }
-  // Per replicate, as the four statistics compute it: the per-task means sum
-  // each task's resampled runs in resample order, the aggregate mean sums
-  // them in task order, the aggregate median takes the middle of the sorted
-  // task means; the optimality gap sums the clipped runs in resample order;
-  // trim_mean (IQM) sums the sorted middle in order.
-  Xoshiro256StarStar rng(options.seed);
-  std::vector<double> replicates[4];
-  for (auto& r : replicates) r.reserve(static_cast<size_t>(options.reps));
-  std::vector<double> resample, task_means(runs_by_task.size());
-  resample.reserve(all_runs.size());
-  const size_t n = all_runs.size();
-  const size_t tasks = runs_by_task.size();
-  const size_t cut = static_cast<size_t>(0.25 * static_cast<double>(n));
-  if (2 * cut >= n) fail("trim_mean", "nothing left after trimming");
-  for (int rep = 0; rep < options.reps; ++rep) {
-    resample.clear();
-    double clipped = 0.0, mean_of_means = 0.0;
-    for (size_t t = 0; t < tasks; ++t) {
-      const size_t start = resample.size();
-      append_resample(runs_by_task[t], rng, resample);
-      double total = 0.0;
-      for (size_t i = start; i < resample.size(); ++i) {
-        total += resample[i];
-        clipped += std::min(resample[i], 1.0);
-      }
-      task_means[t] = total / static_cast<double>(resample.size() - start);
-      mean_of_means += task_means[t];
-    }
-    std::sort(resample.begin(), resample.end());
-    double middle = 0.0;
-    for (size_t i = cut; i < n - cut; ++i) middle += resample[i];
-    replicates[0].push_back(middle / static_cast<double>(n - 2 * cut));
-    replicates[1].push_back(mean_of_means / static_cast<double>(tasks));
-    std::vector<double> sorted_means = task_means;
-    std::sort(sorted_means.begin(), sorted_means.end());
-    const size_t half = tasks / 2;
-    replicates[2].push_back(tasks % 2 == 1 ? sorted_means[half]
-                                           : (sorted_means[half - 1] + sorted_means[half]) / 2.0);
-    replicates[3].push_back(1.0 - clipped / static_cast<double>(n));
-  }
-  for (int k = 0; k < 4; ++k)
-    *estimates[k] = {values[k],
-                     percentile_interval(std::move(replicates[k]), options.confidence, kFunction)};
-  return out;
+  AgentReplicates agent(runs_by_task, options.seed, options.reps, kFunction);
+  for (int rep = 0; rep < options.reps; ++rep) agent.draw();
+  return agent.estimates(options.confidence);
 }
 
 Estimate bootstrap_mean_difference(const std::vector<double>& baseline,
@@ -478,6 +653,119 @@ Estimate probability_of_improvement_ci(const std::vector<std::vector<double>>& x
     replicates.push_back(total / static_cast<double>(tasks));
   }
   return {value, percentile_interval(std::move(replicates), options.confidence, kFunction)};
+}
+
+namespace {
+
+// P(X > Y) and P(Y > X) of one pair of agents, replicate by replicate, from
+// the draw counts of their current replicates. Per shared task, with x and y
+// sorted, 2U = sum_i count_x[i] (#y draws below x_(i) + #y draws not above
+// x_(i)), the y counts from prefix sums (as RankedPair); P(Y > X)'s 2U on
+// that task is 2 n_x n_y - 2U exactly.
+struct AgentPair {
+  struct Task {
+    const Stratum* x;
+    const Stratum* y;
+    std::vector<uint32_t> below, not_above;  // per sorted x: #sorted y < x_(i), <= x_(i)
+    uint64_t all;                            // 2 n_x n_y
+    double denominator;                      // 2.0 * n_x * n_y
+  };
+  size_t x = 0, y = 0;
+  std::vector<Task> tasks;
+  std::vector<double> forward, backward;  // replicates of P(X > Y), P(Y > X)
+
+  void draw() {
+    double total_forward = 0.0, total_backward = 0.0;
+    for (const Task& t : tasks) {
+      const uint64_t* count = t.x->count.data();
+      const uint64_t* prefix = t.y->prefix.data();
+      uint64_t twice_u = 0;
+      for (size_t i = 0; i < t.below.size(); ++i)
+        twice_u += count[i] * (prefix[t.below[i]] + prefix[t.not_above[i]]);
+      total_forward += static_cast<double>(twice_u) / t.denominator;
+      total_backward += static_cast<double>(t.all - twice_u) / t.denominator;
+    }
+    const double k = static_cast<double>(tasks.size());
+    forward.push_back(total_forward / k);
+    backward.push_back(total_backward / k);
+  }
+};
+
+}  // namespace
+
+AgentsEstimates stratified_bootstrap_agents(const std::vector<AgentRuns>& agents, int reps,
+                                            double confidence) {
+  constexpr const char* kFunction = "stratified_bootstrap_agents";
+  BootstrapOptions options;
+  options.reps = reps;
+  options.confidence = confidence;
+  require_options(options, kFunction);
+  const size_t count = agents.size();
+  for (const auto& a : agents)
+    if (a.runs_by_task.size() != agents.front().runs_by_task.size())
+      fail(kFunction, "agents with different numbers of tasks (" +
+                          std::to_string(a.runs_by_task.size()) + " and " +
+                          std::to_string(agents.front().runs_by_task.size()) + ")");
+  std::vector<std::optional<AgentReplicates>> replicates(count);
+  for (size_t a = 0; a < count; ++a) {
+    bool any = false;
+    for (const auto& runs : agents[a].runs_by_task) any = any || !runs.empty();
+    if (any) replicates[a].emplace(agents[a].runs_by_task, agents[a].seed, reps, kFunction);
+  }
+  AgentsEstimates out;
+  const Estimate none{std::nan(""), {std::nan(""), std::nan("")}};
+  out.improvement.assign(count, std::vector<Estimate>(count, none));
+  out.tasks.assign(count, std::vector<int>(count, 0));
+
+  std::vector<AgentPair> pairs;
+  for (size_t x = 0; x < count; ++x)
+    for (size_t y = x + 1; y < count; ++y) {
+      if (!replicates[x] || !replicates[y]) continue;
+      AgentPair pair;
+      pair.x = x;
+      pair.y = y;
+      std::vector<std::vector<double>> xs, ys;
+      for (const Stratum& sx : replicates[x]->strata)
+        for (const Stratum& sy : replicates[y]->strata) {
+          if (sx.task != sy.task) continue;
+          AgentPair::Task t{&sx, &sy, {}, {}, 0, 0.0};
+          for (double v : sx.sorted) {
+            t.below.push_back(static_cast<uint32_t>(
+                std::lower_bound(sy.sorted.begin(), sy.sorted.end(), v) - sy.sorted.begin()));
+            t.not_above.push_back(static_cast<uint32_t>(
+                std::upper_bound(sy.sorted.begin(), sy.sorted.end(), v) - sy.sorted.begin()));
+          }
+          t.all = 2 * static_cast<uint64_t>(sx.sorted.size()) * sy.sorted.size();
+          t.denominator =
+              2.0 * static_cast<double>(sx.sorted.size()) * static_cast<double>(sy.sorted.size());
+          pair.tasks.push_back(std::move(t));
+          xs.push_back(*sx.runs);
+          ys.push_back(*sy.runs);
+        }
+      if (pair.tasks.empty()) continue;
+      out.tasks[x][y] = out.tasks[y][x] = static_cast<int>(pair.tasks.size());
+      out.improvement[x][y].value = probability_of_improvement_unchecked(xs, ys);
+      out.improvement[y][x].value = probability_of_improvement_unchecked(ys, xs);
+      pair.forward.reserve(static_cast<size_t>(reps));
+      pair.backward.reserve(static_cast<size_t>(reps));
+      pairs.push_back(std::move(pair));
+    }
+
+  for (int rep = 0; rep < reps; ++rep) {
+    for (auto& agent : replicates)
+      if (agent) agent->draw();
+    for (auto& pair : pairs) pair.draw();
+  }
+  for (auto& pair : pairs) {
+    out.improvement[pair.x][pair.y].ci =
+        percentile_interval(std::move(pair.forward), confidence, kFunction);
+    out.improvement[pair.y][pair.x].ci =
+        percentile_interval(std::move(pair.backward), confidence, kFunction);
+  }
+  for (auto& agent : replicates)
+    out.aggregates.push_back(agent ? std::optional<AggregateEstimates>(agent->estimates(confidence))
+                                   : std::nullopt);
+  return out;
 }
 
 }  // namespace hg::metrics

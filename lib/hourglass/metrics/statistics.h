@@ -19,6 +19,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <vector>
 
 namespace hg::metrics {
@@ -209,7 +210,8 @@ double aggregate_median(const std::vector<std::vector<double>>& runs_by_task);
 // Each replicate resamples runs within each task exactly as
 // stratified_bootstrap does (so the IQM and optimality gap equal
 // stratified_bootstrap(runs_by_task, iqm | optimality_gap, options) exactly)
-// and recomputes the four statistics, with one sort per replicate.
+// and recomputes the four statistics from that one resample (the IQM from
+// how often each run was drawn, without sorting).
 struct AggregateEstimates {
   Estimate iqm, mean, median, optimality_gap;
 };
@@ -248,5 +250,49 @@ double probability_of_improvement(const std::vector<std::vector<double>>& x_by_t
 Estimate probability_of_improvement_ci(const std::vector<std::vector<double>>& x_by_task,
                                        const std::vector<std::vector<double>>& y_by_task,
                                        const BootstrapOptions& options = {});
+
+// ---------------------------------------------------------------------------
+// Several agents on the same tasks: aggregates and probability of improvement
+// from one set of replicates
+// ---------------------------------------------------------------------------
+
+// One agent's runs on each of T tasks (the same T for every agent of a call;
+// an empty task: no runs there) and the seed of its replicates.
+struct AgentRuns {
+  std::vector<std::vector<double>> runs_by_task;
+  uint64_t seed = 0;
+};
+
+struct AgentsEstimates {
+  // Per agent: exactly stratified_bootstrap_aggregates(its tasks with runs,
+  // {reps, confidence, its seed}); absent for an agent without runs.
+  std::vector<std::optional<AggregateEstimates>> aggregates;
+  // [x][y], x != y: P(X > Y) over the tasks[x][y] tasks where both have runs
+  // (value = probability_of_improvement over them); {NaN, [NaN, NaN]} when
+  // there is none, and on the diagonal.
+  std::vector<std::vector<Estimate>> improvement;
+  std::vector<std::vector<int>> tasks;
+};
+
+// rliable's aggregates of every agent and the probability of improvement of
+// every ordered pair of agents, from the same replicates. Replicate r of
+// agent A resamples A's runs within each task with A's own generator
+// (seeded with A's seed), exactly as replicate r of its
+// stratified_bootstrap_aggregates. Replicate r of P(X > Y) is
+// probability_of_improvement on replicate r's resamples of X and of Y (two
+// generators: X and Y are resampled independently, as
+// probability_of_improvement_ci does, provided their seeds differ), and
+// replicate r of P(Y > X) on the same resamples: per task it is exactly
+// 1 - X's fraction (ties count 1/2 both ways), so the interval of P(Y > X)
+// mirrors that of P(X > Y). Each interval is the percentile interval of its
+// replicates. Compared with probability_of_improvement_ci per ordered pair,
+// every interval is a bootstrap of the same distribution (each replicate
+// resamples X and Y independently within each task), from other random
+// draws: for A agents, A resamples per replicate instead of A (A - 1) pairs
+// of them. Memory: (A (A - 1) + 4 A) * reps doubles.
+// Throws on agents with different task counts, non-finite scores, reps < 1
+// or confidence outside (0, 1).
+AgentsEstimates stratified_bootstrap_agents(const std::vector<AgentRuns>& agents, int reps,
+                                            double confidence = 0.95);
 
 }  // namespace hg::metrics

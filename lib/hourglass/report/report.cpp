@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <limits>
 #include <map>
 #include <set>
@@ -88,10 +89,9 @@ class ReportBuilder {
       protocol.report_rows(report_, configs_);
       return std::move(report_);
     }
-    aggregates();
+    aggregates_and_improvement();
     sample_efficiency();
     generalization();
-    improvement();
     on_the_line();
     scaling();
     return std::move(report_);
@@ -290,45 +290,100 @@ class ReportBuilder {
     }
   }
 
-  void aggregates() {
+  // The aggregates and the probability of improvement, per (split, budget)
+  // from one set of replicates (metrics::stratified_bootstrap_agents): each
+  // agent's resamples, seeded as its aggregate row, give its four aggregates
+  // and the replicates of every pair it is in.
+  void aggregates_and_improvement() {
     auto& r = report_;
-    std::vector<std::vector<std::vector<double>>> data;  // runs by task, per row
+    struct Group {
+      std::vector<metrics::AgentRuns> agents;      // r.agents' order, runs on r.tasks
+      std::vector<size_t> aggregate_row;           // per agent; SIZE_MAX: no row
+      std::vector<std::pair<size_t, size_t>> cell;  // (x, y) of each improvement cell
+      size_t first_cell = 0;
+    };
+    std::vector<Group> groups;
+    std::map<std::pair<std::string, int64_t>, size_t> group_of;
     for (const auto& split : r.aggregate_splits)
-      for (const auto& agent : r.agents)
+      for (int64_t budget : r.budgets) {
+        group_of[{split, budget}] = groups.size();
+        Group g;
+        for (const auto& agent : r.agents) {
+          metrics::AgentRuns runs;
+          runs.seed =
+              stable_hash("aggregate/" + agent + "/" + std::to_string(budget) + "/" + split);
+          for (size_t t = 0; t < r.tasks.size(); ++t) {
+            const auto* s = task_has_split(t, split) ? scores(r.tasks[t], agent, budget, split)
+                                                     : nullptr;
+            runs.runs_by_task.push_back(s ? *s : std::vector<double>{});
+          }
+          g.agents.push_back(std::move(runs));
+          g.aggregate_row.push_back(SIZE_MAX);
+        }
+        groups.push_back(std::move(g));
+      }
+    // The rows in their order: aggregates by split, agent, budget.
+    for (const auto& split : r.aggregate_splits)
+      for (size_t a = 0; a < r.agents.size(); ++a)
         for (int64_t budget : r.budgets) {
           AggregateRow row;
-          row.agent = agent;
+          row.agent = r.agents[a];
           row.budget = budget;
           row.split = split;
-          std::vector<std::vector<double>> runs_by_task;
+          int with_runs = 0;
           for (size_t t = 0; t < r.tasks.size(); ++t) {
             if (!task_has_split(t, split)) continue;
             ++row.tasks_expected;
-            const auto* s = scores(r.tasks[t], agent, budget, split);
+            const auto* s = scores(r.tasks[t], row.agent, budget, split);
             if (!s || s->empty()) continue;
-            runs_by_task.push_back(*s);
+            ++with_runs;
             row.runs += static_cast<int>(s->size());
             row.task_runs.emplace_back(r.tasks[t], static_cast<int>(s->size()));
           }
           row.unequal_tasks = unequal_tasks(row.task_runs);
-          row.tasks = static_cast<int>(runs_by_task.size());
-          if (runs_by_task.empty()) continue;
+          row.tasks = with_runs;
+          if (with_runs == 0) continue;
+          Group& g = groups[group_of[{split, budget}]];
+          row.seed = g.agents[a].seed;
+          g.aggregate_row[a] = r.aggregates.size();
           r.aggregates.push_back(row);
-          data.push_back(std::move(runs_by_task));
         }
-    // The bootstraps in parallel: each row has its own seed.
-    parallel_for(data.size(), [&](size_t i) {
-      auto& row = r.aggregates[i];
-      const auto options =
-          bootstrap_options(r.options.reps, "aggregate/" + row.agent + "/" +
-                                                std::to_string(row.budget) + "/" + row.split);
-      row.seed = options.seed;
-      // One set of replicates for the four statistics (the same seed).
-      const auto estimates = metrics::stratified_bootstrap_aggregates(data[i], options);
-      row.iqm = estimates.iqm;
-      row.mean = estimates.mean;
-      row.median = estimates.median;
-      row.optimality_gap = estimates.optimality_gap;
+    // The cells in their order: by split, budget, X, Y.
+    for (auto& g : groups) {
+      g.first_cell = r.improvement.size();
+      const size_t index = static_cast<size_t>(&g - groups.data());
+      for (size_t x = 0; x < r.agents.size(); ++x)
+        for (size_t y = 0; y < r.agents.size(); ++y) {
+          if (x == y || g.aggregate_row[x] == SIZE_MAX || g.aggregate_row[y] == SIZE_MAX)
+            continue;
+          int shared = 0;
+          for (size_t t = 0; t < r.tasks.size(); ++t)
+            shared += !g.agents[x].runs_by_task[t].empty() && !g.agents[y].runs_by_task[t].empty();
+          if (shared == 0) continue;
+          g.cell.emplace_back(x, y);
+          r.improvement.push_back({r.aggregate_splits[index / r.budgets.size()],
+                                   r.budgets[index % r.budgets.size()], r.agents[x], r.agents[y],
+                                   shared, kNoEstimate});
+        }
+    }
+    // Each group's replicates come from its agents' seeds: the same numbers
+    // on any number of threads.
+    parallel_for(groups.size(), [&](size_t i) {
+      const Group& g = groups[i];
+      const auto estimates = metrics::stratified_bootstrap_agents(g.agents, r.options.reps);
+      for (size_t a = 0; a < g.agents.size(); ++a) {
+        if (g.aggregate_row[a] == SIZE_MAX) continue;
+        auto& row = r.aggregates[g.aggregate_row[a]];
+        const auto& e = *estimates.aggregates[a];
+        row.iqm = e.iqm;
+        row.mean = e.mean;
+        row.median = e.median;
+        row.optimality_gap = e.optimality_gap;
+      }
+      for (size_t c = 0; c < g.cell.size(); ++c) {
+        const auto [x, y] = g.cell[c];
+        r.improvement[g.first_cell + c].p = estimates.improvement[x][y];
+      }
     });
   }
 
@@ -483,38 +538,6 @@ class ReportBuilder {
                                   base + "worst-ood");
       r.generalization.push_back(std::move(row));
     }
-  }
-
-  void improvement() {
-    auto& r = report_;
-    // The cells first, then their bootstraps in parallel (each has its own
-    // seed: the same numbers on any number of threads).
-    std::vector<std::pair<std::vector<std::vector<double>>, std::vector<std::vector<double>>>> data;
-    for (const auto& split : r.aggregate_splits)
-      for (int64_t budget : r.budgets)
-        for (const auto& x : r.agents)
-          for (const auto& y : r.agents) {
-            if (x == y) continue;
-            std::vector<std::vector<double>> xs, ys;
-            for (size_t t = 0; t < r.tasks.size(); ++t) {
-              const auto* sx = scores(r.tasks[t], x, budget, split);
-              const auto* sy = scores(r.tasks[t], y, budget, split);
-              if (!sx || !sy || sx->empty() || sy->empty()) continue;
-              xs.push_back(*sx);
-              ys.push_back(*sy);
-            }
-            if (xs.empty()) continue;
-            r.improvement.push_back(
-                {split, budget, x, y, static_cast<int>(xs.size()), kNoEstimate});
-            data.emplace_back(std::move(xs), std::move(ys));
-          }
-    parallel_for(data.size(), [&](size_t i) {
-      auto& cell = r.improvement[i];
-      cell.p = metrics::probability_of_improvement_ci(
-          data[i].first, data[i].second,
-          bootstrap_options(r.options.reps,
-                            "improvement/" + key_of(cell.x, cell.y, cell.budget, cell.split)));
-    });
   }
 
   void on_the_line() {
