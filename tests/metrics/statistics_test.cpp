@@ -168,12 +168,20 @@ TEST(RandomTest, UniformIndex) {
 }
 
 TEST(RandomTest, UniformIndexEqualsTheDivisionItReplaces) {
-  // uniform_index takes r mod n from a precomputed reciprocal: the same
+  // uniform_index takes r mod n from a precomputed magic number: the same
   // numbers as the plain rejection and division, for small, odd, huge and
   // changing n (the bootstrap's intervals depend on every draw).
   Xoshiro256StarStar fast(11), plain(11);
-  const std::vector<uint64_t> sizes = {1, 2, 3, 7, 10, 100, 1000, 1ull << 32, (1ull << 32) + 1,
-                                       (1ull << 63) + 12345, ~0ull, 10, 3};
+  std::vector<uint64_t> sizes = {1, 2, 3, 7, 10, 100, 1000, 1ull << 32, (1ull << 32) + 1,
+                                 (1ull << 63) + 12345, ~0ull, 10, 3};
+  // Every n up to 300 (each power of two, and both magic forms of
+  // the division), n just around powers of two, and random n of every size.
+  for (uint64_t n = 4; n <= 300; ++n) sizes.push_back(n);
+  for (int bit = 2; bit < 64; ++bit)
+    for (uint64_t n : {(1ull << bit) - 1, (1ull << bit) + 1, (1ull << bit) + (1ull << (bit - 1))})
+      sizes.push_back(n);
+  Xoshiro256StarStar pick(5);
+  for (int i = 0; i < 200; ++i) sizes.push_back(pick.next() >> (i % 64) | 1);
   for (int round = 0; round < 3; ++round)
     for (uint64_t n : sizes)
       for (int i = 0; i < 2000; ++i) {

@@ -220,7 +220,30 @@ void Xoshiro256StarStar::set_divisor(uint64_t n) {
   divisor_ = n;
   // [2^64 mod n, 2^64) holds a whole multiple of n values, so r mod n is unbiased there.
   floor_ = (0 - n) % n;
-  reciprocal_ = ~static_cast<unsigned __int128>(0) / n + 1;  // 0 for n = 1: r mod 1 = 0
+  // libdivide_u64_gen (libdivide, zlib licence), with L = floor(log2 n):
+  // a power of two is a shift by L; otherwise m = floor(2^(64 + L) / n) and
+  // magic = m + 1 with shift L when n - (2^(64 + L) mod n) < 2^L, else the
+  // 65-bit magic 2m (+ 1 when twice the remainder reaches n) + 1 with the
+  // add step.
+  unsigned log2 = 0;
+  while ((n >> log2) > 1) ++log2;
+  add_ = false;
+  if ((n & (n - 1)) == 0) {
+    magic_ = 0;
+    shift_ = log2;
+    return;
+  }
+  const unsigned __int128 dividend = static_cast<unsigned __int128>(1) << (64 + log2);
+  uint64_t m = static_cast<uint64_t>(dividend / n);
+  const uint64_t remainder = static_cast<uint64_t>(dividend % n);
+  shift_ = log2;
+  if (n - remainder >= (uint64_t{1} << log2)) {
+    m += m;
+    const uint64_t twice = remainder + remainder;
+    if (twice >= n || twice < remainder) m += 1;
+    add_ = true;
+  }
+  magic_ = m + 1;
 }
 
 namespace {
@@ -359,7 +382,7 @@ std::vector<uint32_t> ranks_of(const std::vector<double>& v) {
 // the clipped runs in draw order; the IQM sums the sorted middle of the
 // pooled resample in order, read off the draw counts of the pooled runs
 // in ascending order (the same additions as sorting the resample: equal
-// values are equal doubles), without sorting.
+// values are equal doubles), by a counting sort.
 class AgentReplicates {
  public:
   AgentReplicates(const std::vector<std::vector<double>>& runs_by_task, uint64_t seed, int reps,
@@ -398,6 +421,9 @@ class AgentReplicates {
     pooled_sorted_.resize(n_);
     for (size_t i = 0; i < n_; ++i) pooled_sorted_[pooled_rank[i]] = pooled[i];
     pooled_count_.assign(n_, 0);
+    drawn_.assign(n_, 0);
+    start_.assign(n_, 0);
+    resample_.assign(n_, 0.0);
     size_t offset = 0;
     for (auto& s : strata) {
       s.pooled_rank.assign(pooled_rank.begin() + static_cast<std::ptrdiff_t>(offset),
@@ -424,40 +450,50 @@ class AgentReplicates {
     // the generator's state, which stays in registers.
     Xoshiro256StarStar rng = rng_;
     uint64_t* const pooled_count = pooled_count_.data();
+    uint32_t* drawn = drawn_.data();
     double clipped = 0.0, mean_of_means = 0.0;
     for (size_t k = 0; k < strata.size(); ++k) {
       Stratum& s = strata[k];
       const double* const runs = s.runs->data();
-      const uint32_t* const task_rank = s.task_rank.data();
-      const uint32_t* const pooled_rank = s.pooled_rank.data();
-      uint64_t* const count = s.count.data();
       const size_t n = s.runs->size();
-      std::fill(count, count + n, 0);
       double total = 0.0;
-      for (size_t i = 0; i < n; ++i) {
-        const size_t index = rng.uniform_index(n);
+      for (size_t i = 0; i < n; ++i) {  // the draws alone: few live registers
+        const uint32_t index = static_cast<uint32_t>(rng.uniform_index(n));
         const double value = runs[index];
         total += value;
         clipped += std::min(value, 1.0);
-        ++count[task_rank[index]];
-        ++pooled_count[pooled_rank[index]];
+        drawn[i] = index;
       }
+      const uint32_t* const task_rank = s.task_rank.data();
+      const uint32_t* const pooled_rank = s.pooled_rank.data();
+      uint64_t* const count = s.count.data();
+      std::fill(count, count + n, 0);
+      for (size_t i = 0; i < n; ++i) {
+        ++count[task_rank[drawn[i]]];
+        drawn[i] = pooled_rank[drawn[i]];
+        ++pooled_count[drawn[i]];
+      }
+      drawn += n;
       uint64_t* const prefix = s.prefix.data();
       for (size_t j = 0; j < n; ++j) prefix[j + 1] = prefix[j] + count[j];
       task_means_[k] = total / static_cast<double>(n);
       mean_of_means += task_means_[k];
     }
     rng_ = rng;
-    double middle = 0.0;
-    size_t position = 0;  // of the pooled resample in ascending order
+    // The resample in ascending order by counting sort (no comparisons, no
+    // branches), then the IQM's sum of its middle in order.
     const double* const pooled_sorted = pooled_sorted_.data();
-    for (size_t k = 0; k < n_ && position < n_ - cut_; ++k) {
-      const size_t drawn = pooled_count[k];
-      const size_t from = std::max(position, cut_), to = std::min(position + drawn, n_ - cut_);
-      for (size_t p = from; p < to; ++p) middle += pooled_sorted[k];
-      position += drawn;
+    uint32_t* const start = start_.data();
+    uint32_t first = 0;
+    for (size_t k = 0; k < n_; ++k) {
+      start[k] = first;
+      first += static_cast<uint32_t>(pooled_count[k]);
+      pooled_count[k] = 0;
     }
-    std::fill(pooled_count_.begin(), pooled_count_.end(), 0);
+    double* const resample = resample_.data();
+    for (size_t d = 0; d < n_; ++d) resample[start[drawn_[d]]++] = pooled_sorted[drawn_[d]];
+    double middle = 0.0;
+    for (size_t p = cut_; p < n_ - cut_; ++p) middle += resample[p];
     const size_t tasks = strata.size();
     replicates_[0].push_back(middle / static_cast<double>(n_ - 2 * cut_));
     replicates_[1].push_back(mean_of_means / static_cast<double>(tasks));
@@ -489,7 +525,9 @@ class AgentReplicates {
   bool fixed_ = true;
   size_t n_ = 0, cut_ = 0;  // pooled runs, and the IQM's cut at each end
   std::vector<double> pooled_sorted_;
-  std::vector<uint64_t> pooled_count_;
+  std::vector<uint64_t> pooled_count_;  // this replicate's draws of each pooled position
+  std::vector<uint32_t> drawn_, start_;  // pooled positions drawn, in draw order; sort offsets
+  std::vector<double> resample_;         // this replicate's pooled resample, ascending
   double values_[4] = {};
   std::vector<double> replicates_[4];
   std::vector<double> task_means_, sorted_means_;

@@ -108,23 +108,27 @@ class Xoshiro256StarStar {
     if (range != divisor_) set_divisor(range);
     uint64_t r = next();
     while (r < floor_) r = next();
-    // r mod n = high 64 bits of ((reciprocal * r) mod 2^128) * n.
-    const unsigned __int128 low = reciprocal_ * r;
-    const unsigned __int128 carry =
-        (static_cast<unsigned __int128>(static_cast<uint64_t>(low)) * range) >> 64;
-    return static_cast<size_t>(
-        (static_cast<unsigned __int128>(static_cast<uint64_t>(low >> 64)) * range + carry) >> 64);
+    // r mod n = r - (r / n) n, the quotient by one multiply and shifts.
+    uint64_t quotient = r >> shift_;  // n a power of two: magic_ = 0
+    if (magic_ != 0) {
+      quotient = static_cast<uint64_t>((static_cast<unsigned __int128>(magic_) * r) >> 64);
+      quotient = add_ ? (((r - quotient) >> 1) + quotient) >> shift_ : quotient >> shift_;
+    }
+    return static_cast<size_t>(r - quotient * range);
   }
 
  private:
   static uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
   void set_divisor(uint64_t n);  // throws for n == 0
   uint64_t state_[4];
-  // uniform_index's last n, its rejection floor 2^64 mod n and the
-  // reciprocal ceil(2^128 / n) that gives r mod n without a division
-  // (Lemire, Kaser and Kurz 2019, exact for every 64-bit r and n).
-  uint64_t divisor_ = 0, floor_ = 0;
-  unsigned __int128 reciprocal_ = 0;
+  // uniform_index's last n, its rejection floor 2^64 mod n, and the magic
+  // number, shift and add flag of the division r / n by a multiply
+  // (Granlund and Montgomery 1994, the "round-up" method with libdivide's
+  // 65-bit variant: exact for every 64-bit r and n; one multiply instead of
+  // the four of a 128-bit reciprocal).
+  uint64_t divisor_ = 0, floor_ = 0, magic_ = 0;
+  unsigned shift_ = 0;
+  bool add_ = false;
 };
 
 // ---------------------------------------------------------------------------
