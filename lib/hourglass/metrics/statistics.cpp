@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstddef>
 #include <functional>
+#include <map>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -707,6 +708,9 @@ struct AgentPair {
     std::vector<uint32_t> below, not_above;  // per sorted x: #sorted y < x_(i), <= x_(i)
     uint64_t all;                            // 2 n_x n_y
     double denominator;                      // 2.0 * n_x * n_y
+    // quotient[k] = k / denominator for k = 0..all (the same doubles as the
+    // division, without its latency), or null: divide.
+    const double* quotient;
   };
   size_t x = 0, y = 0;
   std::vector<Task> tasks;
@@ -720,8 +724,13 @@ struct AgentPair {
       uint64_t twice_u = 0;
       for (size_t i = 0; i < t.below.size(); ++i)
         twice_u += count[i] * (prefix[t.below[i]] + prefix[t.not_above[i]]);
-      total_forward += static_cast<double>(twice_u) / t.denominator;
-      total_backward += static_cast<double>(t.all - twice_u) / t.denominator;
+      if (t.quotient) {
+        total_forward += t.quotient[twice_u];
+        total_backward += t.quotient[t.all - twice_u];
+      } else {
+        total_forward += static_cast<double>(twice_u) / t.denominator;
+        total_backward += static_cast<double>(t.all - twice_u) / t.denominator;
+      }
     }
     const double k = static_cast<double>(tasks.size());
     forward.push_back(total_forward / k);
@@ -756,6 +765,8 @@ AgentsEstimates stratified_bootstrap_agents(const std::vector<AgentRuns>& agents
   out.tasks.assign(count, std::vector<int>(count, 0));
 
   std::vector<AgentPair> pairs;
+  std::map<uint64_t, std::vector<double>> quotients;  // by 2 n_x n_y, up to kMaxQuotients
+  constexpr uint64_t kMaxQuotients = 1 << 16;
   for (size_t x = 0; x < count; ++x)
     for (size_t y = x + 1; y < count; ++y) {
       if (!replicates[x] || !replicates[y]) continue;
@@ -766,7 +777,7 @@ AgentsEstimates stratified_bootstrap_agents(const std::vector<AgentRuns>& agents
       for (const Stratum& sx : replicates[x]->strata)
         for (const Stratum& sy : replicates[y]->strata) {
           if (sx.task != sy.task) continue;
-          AgentPair::Task t{&sx, &sy, {}, {}, 0, 0.0};
+          AgentPair::Task t{&sx, &sy, {}, {}, 0, 0.0, nullptr};
           for (double v : sx.sorted) {
             t.below.push_back(static_cast<uint32_t>(
                 std::lower_bound(sy.sorted.begin(), sy.sorted.end(), v) - sy.sorted.begin()));
@@ -776,6 +787,12 @@ AgentsEstimates stratified_bootstrap_agents(const std::vector<AgentRuns>& agents
           t.all = 2 * static_cast<uint64_t>(sx.sorted.size()) * sy.sorted.size();
           t.denominator =
               2.0 * static_cast<double>(sx.sorted.size()) * static_cast<double>(sy.sorted.size());
+          if (t.all <= kMaxQuotients) {
+            std::vector<double>& table = quotients[t.all];
+            for (uint64_t k = table.size(); k <= t.all; ++k)
+              table.push_back(static_cast<double>(k) / t.denominator);
+            t.quotient = table.data();
+          }
           pair.tasks.push_back(std::move(t));
           xs.push_back(*sx.runs);
           ys.push_back(*sy.runs);
