@@ -97,18 +97,61 @@ struct AlphaGrid {
   std::vector<double> x;  // [kSize][budgets]
 };
 
+// solve_x(grid.at(first + l), e).sse for l < kLanes, bit for bit: the same
+// operations in the same order for each grid point, interleaved so that the
+// points' chains of additions overlap (one point's sums are latency-bound).
+constexpr int kLanes = 4;
+void grid_sse(const AlphaGrid& grid, int first, const std::vector<double>& e, double* sse) {
+  const size_t size = e.size();
+  const double k = static_cast<double>(size);
+  const double* x[kLanes];
+  double sx[kLanes] = {}, sxx[kLanes] = {}, sxy[kLanes] = {}, a[kLanes], c[kLanes];
+  for (int l = 0; l < kLanes; ++l) x[l] = grid.at(first + l);
+  double sy = 0;
+  for (size_t i = 0; i < size; ++i) {
+    sy += e[i];
+    for (int l = 0; l < kLanes; ++l) {
+      sx[l] += x[l][i];
+      sxx[l] += x[l][i] * x[l][i];
+      sxy[l] += x[l][i] * e[i];
+    }
+  }
+  for (int l = 0; l < kLanes; ++l) {  // as solve_x
+    const double det = k * sxx[l] - sx[l] * sx[l];
+    a[l] = det > 0 ? (k * sxy[l] - sx[l] * sy) / det : 0.0;
+    c[l] = det > 0 ? (sy - a[l] * sx[l]) / k : sy / k;
+    if (c[l] < 0) {
+      c[l] = 0;
+      a[l] = sxx[l] > 0 ? sxy[l] / sxx[l] : 0.0;
+    }
+    if (a[l] < 0) {
+      a[l] = 0;
+      c[l] = std::max(0.0, sy / k);
+    }
+    sse[l] = 0;
+  }
+  for (size_t i = 0; i < size; ++i)
+    for (int l = 0; l < kLanes; ++l) {
+      const double residual = a[l] * x[l][i] + c[l] - e[i];
+      sse[l] += residual * residual;
+    }
+}
+
 PowerLawFit fit_with_offset(const std::vector<double>& n, const std::vector<double>& e,
                             const AlphaGrid& grid) {
   constexpr int kGrid = AlphaGrid::kSize;
+  static_assert(kGrid % kLanes == 0, "the grid is searched kLanes points at a time");
   auto alpha_at = [](int i) { return AlphaGrid::alpha(i); };
   int best = 0;
   double best_sse = std::numeric_limits<double>::infinity();
-  for (int i = 0; i < kGrid; ++i) {
-    const double sse = solve_x(grid.at(i), e).sse;
-    if (sse < best_sse) {
-      best_sse = sse;
-      best = i;
-    }
+  for (int first = 0; first < kGrid; first += kLanes) {
+    double sse[kLanes];
+    grid_sse(grid, first, e, sse);
+    for (int l = 0; l < kLanes; ++l)
+      if (sse[l] < best_sse) {
+        best_sse = sse[l];
+        best = first + l;
+      }
   }
   // Golden-section search on log alpha between the grid neighbours.
   std::vector<double> x;
