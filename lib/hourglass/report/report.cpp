@@ -502,13 +502,17 @@ class ReportBuilder {
       if (v.empty()) order.push_back(key);
       v.push_back(&t);
     }
-    for (const auto& key : order) {
+    // One row per population, each bootstrap seeded by its own name: in
+    // parallel, the same numbers.
+    r.generalization.resize(order.size());
+    parallel_for(order.size(), [&](size_t i) {
+      const auto& key = order[i];
       const auto& [task, agent, budget] = key;
       const auto& splits = r.task_splits[index_of(r.tasks, task)];
       const std::string base = "generalization/" + key_of(task, agent, budget, "");
       auto values = [&](const std::string& a, const std::string& b, auto&& f) {
         std::vector<double> out;
-        for (const TrialRecord* t : pops[key]) {
+        for (const TrialRecord* t : pops.at(key)) {
           const SplitScore* sa = t->find_split(a);
           const SplitScore* sb = b.empty() ? sa : t->find_split(b);
           if (sa && sb && usable(*t, *sa) && usable(*t, *sb))
@@ -536,8 +540,8 @@ class ReportBuilder {
         row.worst_ood = per_trial(kWorstOodSplit,
                                   values(kWorstOodSplit, "", [](double a, double) { return a; }),
                                   base + "worst-ood");
-      r.generalization.push_back(std::move(row));
-    }
+      r.generalization[i] = std::move(row);
+    });
   }
 
   void on_the_line() {
