@@ -29,10 +29,17 @@ bool is_trivial_learner(const std::string& learner) {
   return info && info->trivial;
 }
 
+// The compact table, md and latex show means only: compute nothing else.
+bool shows_means_only(Format format, ReportDetail detail) {
+  return detail == ReportDetail::kCompact &&
+         (format == Format::kTable || format == Format::kMarkdown || format == Format::kLatex);
+}
+
 int report(ReportArgs args) {
   const Format format = parse_format(args.format);
   args.options.is_trivial_learner = is_trivial_learner;
   args.options.detail = parse_report_detail(args.detail);
+  args.options.compact_numbers_only = shows_means_only(format, args.options.detail);
   const uint64_t max_bytes = args.max_bytes();
   std::vector<ReportInput> inputs;
   for (const auto& path : args.files) inputs.push_back({path, read_results(path, max_bytes)});
@@ -53,6 +60,7 @@ void print_run_report(const Results& results, const std::string& label, const st
   ReportOptions options;
   options.detail = detail;
   options.is_trivial_learner = is_trivial_learner;
+  options.compact_numbers_only = shows_means_only(parse_format(format), detail);
   make_renderer(parse_format(format))->render(build_report({{label, results}}, options), out);
 }
 

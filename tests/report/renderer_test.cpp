@@ -8,6 +8,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -124,6 +125,41 @@ TEST(CompactReport, TableMatchesGolden) {
 }
 TEST(CompactReport, MarkdownMatchesGolden) {
   testing::expect_golden(render_compact(Format::kMarkdown), "report-compact.md");
+}
+
+// compact_numbers_only computes the means alone (no interval, no other
+// section): the compact table, md and latex must not change by a character,
+// on the fixture (failed and diverged trials, worst OOD) and on a results
+// file with a task without OOD splits.
+TEST(CompactReport, MeansOnlyGiveTheSameCompactText) {
+  const std::string path = std::string(HOURGLASS_TEST_DATA_DIR) + "/results/small.json";
+  Results with_plain_task = read_results(path);
+  const size_t n = with_plain_task.trials.size();
+  for (size_t i = 0; i < n; ++i) {
+    TrialRecord t = with_plain_task.trials[i];
+    t.task = "plain-" + t.task;
+    t.splits.erase(std::remove_if(t.splits.begin(), t.splits.end(),
+                                  [](const SplitScore& s) { return s.split.rfind("ood/", 0) == 0; }),
+                   t.splits.end());
+    with_plain_task.trials.push_back(t);
+  }
+  for (const Results& results : {read_results(path), with_plain_task}) {
+    ReportOptions options;
+    options.detail = ReportDetail::kCompact;
+    const Report full = build_report({{"small.json", results}}, options);
+    options.compact_numbers_only = true;
+    const Report means = build_report({{"small.json", results}}, options);
+    EXPECT_TRUE(means.improvement.empty());  // nothing else was computed
+    EXPECT_TRUE(means.scaling.empty());
+    ASSERT_FALSE(full.improvement.empty());
+    for (Format format : {Format::kTable, Format::kMarkdown, Format::kLatex}) {
+      std::ostringstream a, b;
+      make_renderer(format)->render(full, a);
+      make_renderer(format)->render(means, b);
+      EXPECT_EQ(a.str(), b.str());
+      EXPECT_NE(a.str().find("all tasks (IQM)"), std::string::npos);
+    }
+  }
 }
 
 TEST(CompactReport, FitsATerminal) {

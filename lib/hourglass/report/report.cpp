@@ -89,6 +89,10 @@ class ReportBuilder {
       protocol.report_rows(report_, configs_);
       return std::move(report_);
     }
+    if (compact_only()) {
+      compact_numbers();
+      return std::move(report_);
+    }
     aggregates_and_improvement();
     sample_efficiency();
     generalization();
@@ -281,8 +285,70 @@ class ReportBuilder {
     return index_of(report_.task_splits[task], split) < report_.task_splits[task].size();
   }
 
+  bool compact_only() const {
+    return report_.options.compact_numbers_only &&
+           report_.options.detail == ReportDetail::kCompact &&
+           !find_protocol(report_.protocol).report_rows;
+  }
+
+  // What the compact text shows, without intervals: the aggregate rows' four
+  // values, and per population the mean of its worst-OOD scores (the
+  // generalization row's worst_ood value; the rest of the row is left empty).
+  void compact_numbers() {
+    auto& r = report_;
+    for (const auto& split : r.aggregate_splits)
+      for (const auto& agent : r.agents)
+        for (int64_t budget : r.budgets) {
+          AggregateRow row;
+          row.agent = agent;
+          row.budget = budget;
+          row.split = split;
+          std::vector<std::vector<double>> runs_by_task;
+          std::vector<double> pooled;
+          for (size_t t = 0; t < r.tasks.size(); ++t) {
+            if (!task_has_split(t, split)) continue;
+            ++row.tasks_expected;
+            const auto* s = scores(r.tasks[t], agent, budget, split);
+            if (!s || s->empty()) continue;
+            runs_by_task.push_back(*s);
+            pooled.insert(pooled.end(), s->begin(), s->end());
+            row.runs += static_cast<int>(s->size());
+            row.task_runs.emplace_back(r.tasks[t], static_cast<int>(s->size()));
+          }
+          row.unequal_tasks = unequal_tasks(row.task_runs);
+          row.tasks = static_cast<int>(runs_by_task.size());
+          if (runs_by_task.empty()) continue;
+          row.seed = stable_hash("aggregate/" + agent + "/" + std::to_string(budget) + "/" + split);
+          row.iqm = {metrics::iqm(pooled), {kNaN, kNaN}};
+          row.mean = {metrics::aggregate_mean(runs_by_task), {kNaN, kNaN}};
+          row.median = {metrics::aggregate_median(runs_by_task), {kNaN, kNaN}};
+          row.optimality_gap = {metrics::optimality_gap(pooled), {kNaN, kNaN}};
+          r.aggregates.push_back(std::move(row));
+        }
+    for (const auto& t : r.trial_records) {  // one row per population, in canonical order
+      if (!r.generalization.empty() && r.generalization.back().task == t.task &&
+          r.generalization.back().agent == t.agent && r.generalization.back().budget == t.budget)
+        continue;
+      GeneralizationRow row;
+      row.task = t.task;
+      row.agent = t.agent;
+      row.budget = t.budget;
+      row.gap = row.worst_ood = {"", kNoEstimate, 0};
+      if (const auto* s = scores(t.task, t.agent, t.budget, kWorstOodSplit)) {
+        row.worst_ood = {kWorstOodSplit, {metrics::mean(*s), {kNaN, kNaN}},
+                         static_cast<int>(s->size())};
+      }
+      r.generalization.push_back(std::move(row));
+    }
+  }
+
   void populations() {
-    all_populations_ = summarize(augmented_, report_.options.reps);
+    if (compact_only()) {  // means only: one replicate, and no interval shown
+      all_populations_ = summarize(augmented_, 1);
+      for (auto& p : all_populations_) p.lo = p.hi = kNaN;
+    } else {
+      all_populations_ = summarize(augmented_, report_.options.reps);
+    }
     for (size_t i = 0; i < all_populations_.size(); ++i) {
       const auto& p = all_populations_[i];
       population_index_[{p.task, p.agent, p.budget, p.split}] = i;

@@ -78,6 +78,14 @@ struct ReportOptions {
   int reps = kDefaultBootstrapReps;  // bootstrap replicates (>= 1)
   bool allow_mixed = false;          // accept results files of different suites (sha256)
   ReportDetail detail = ReportDetail::kFull;  // rendering only: changes no number
+  // With detail kCompact: compute only what the compact table, md and latex
+  // show (population means, the aggregate IQM, the worst-OOD mean per
+  // population), with no interval (NaN) and no other section, instead of
+  // every number. What `hourglass run` prints after a 10,000-trial run took
+  // seconds of bootstraps it never showed (issue 18). The compact text is the
+  // same; html (plots of every section), csv and json need every number:
+  // leave it false for them. Ignored by protocols with their own report.
+  bool compact_numbers_only = false;
 };
 
 // One results file read for the report; `label` is how the report names it.
