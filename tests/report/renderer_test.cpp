@@ -138,9 +138,8 @@ TEST(CompactReport, MeansOnlyGiveTheSameCompactText) {
   for (size_t i = 0; i < n; ++i) {
     TrialRecord t = with_plain_task.trials[i];
     t.task = "plain-" + t.task;
-    t.splits.erase(std::remove_if(t.splits.begin(), t.splits.end(),
-                                  [](const SplitScore& s) { return s.split.rfind("ood/", 0) == 0; }),
-                   t.splits.end());
+    auto is_ood = [](const SplitScore& s) { return s.split.rfind("ood/", 0) == 0; };
+    t.splits.erase(std::remove_if(t.splits.begin(), t.splits.end(), is_ood), t.splits.end());
     with_plain_task.trials.push_back(t);
   }
   for (const Results& results : {read_results(path), with_plain_task}) {
