@@ -77,6 +77,14 @@ TEST_F(Sweep, RunsEveryConfigurationAndReportsTheChoicePerBudget) {
   EXPECT_EQ(report["agents"], json::array({"constant", "ridge"}));
 }
 
+TEST_F(Sweep, ValidateCountsTheConfigurationsAndThePopulations) {
+  const auto o = hourglass("validate '" + suite() + "'");
+  ASSERT_EQ(o.code, 0) << o.err;
+  EXPECT_TRUE(contains(o.out, "1 task(s) x 4 agent(s) (3 configuration(s) of 1 sweep(s)) x 2 "
+                              "budget(s) = 8 population(s) of 3 seed(s)"))
+      << o.out;
+}
+
 TEST_F(Sweep, OracleSelectionIsLabelledInEveryFormat) {
   ASSERT_EQ(run(suite("oracle"), "o").code, 0);
   for (const char* format : {"table", "md", "latex", "html", "csv", "json"}) {
