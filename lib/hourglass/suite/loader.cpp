@@ -973,7 +973,10 @@ std::optional<Loader::Sweep> Loader::read_sweep(const YamlNode& node,
   bool fine = written.size() == node.entries.size();
   int64_t points = 1;
   // File order: the configuration names list the parameters as written.
-  for (const auto& [key, value] : node.entries) {
+  // Not a structured binding: C++17 lets no lambda capture one (clang refuses it).
+  for (const auto& entry : node.entries) {
+    const YamlNode& key = entry.first;
+    const YamlNode& value = entry.second;
     auto spec = std::find_if(specs->begin(), specs->end(), [&](const ParamSpec& p) {
       return key.is_scalar() && p.name == key.text;
     });
