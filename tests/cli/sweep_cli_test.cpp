@@ -12,8 +12,9 @@ using nlohmann::json;
 
 class Sweep : public Cli {
  protected:
-  std::string suite(const std::string& selection = "validation") const {
-    return write("swept-" + selection + ".yaml",
+  std::string suite(const std::string& selection = "validation",
+                    const std::string& extra = "") const {
+    return write("swept-" + selection + (extra.empty() ? "" : "-extra") + ".yaml",
                  "suite: swept\n"
                  "seed: 1\nseeds: 3\nbudgets: [50, 200]\neval_samples: 200\n"
                  "tasks:\n"
@@ -27,7 +28,7 @@ class Sweep : public Cli {
                  "    learner: ridge\n"
                  "    sweep: {lambda: [1.0e-3, 10.0, 1000.0]}\n"
                  "    selection: " +
-                     selection + "\n");
+                     selection + "\n" + extra);
   }
   hg::testing::Outcome run(const std::string& suite_path, const std::string& out,
                            const std::string& extra = "") const {
@@ -80,9 +81,23 @@ TEST_F(Sweep, RunsEveryConfigurationAndReportsTheChoicePerBudget) {
 TEST_F(Sweep, ValidateCountsTheConfigurationsAndThePopulations) {
   const auto o = hourglass("validate '" + suite() + "'");
   ASSERT_EQ(o.code, 0) << o.err;
-  EXPECT_TRUE(contains(o.out, "1 task(s) x 4 agent(s) (3 configuration(s) of 1 sweep(s)) x 2 "
-                              "budget(s) = 8 population(s) of 3 seed(s)"))
+  EXPECT_TRUE(contains(o.out,
+                       "1 task(s) x 4 agent(s) (3 configuration(s) of 1 sweep(s)) x 2 "
+                       "budget(s) = 8 population(s) of 3 seed(s)"))
       << o.out;
+}
+
+TEST_F(Sweep, RefitScoresALearnerRetrainedOnTheWholeBudget) {
+  const auto o = run(suite("validation", "    refit: true\n"), "r");
+  ASSERT_EQ(o.code, 0) << o.err;
+  EXPECT_TRUE(contains(o.out, "validation, refit")) << o.out;
+  const json r = read_json(results_path("r"));
+  EXPECT_EQ(r["suite"]["config"]["agents"][1]["refit"], true);
+  for (const auto& t : r["trials"])
+    if (t["agent"] != "constant") {
+      EXPECT_EQ(t["samples_used"], t["budget"]);
+      EXPECT_EQ(t["updates"], 2);  // ridge: one closed-form fit per learner, two learners
+    }
 }
 
 TEST_F(Sweep, OracleSelectionIsLabelledInEveryFormat) {

@@ -155,6 +155,34 @@ TEST(SweepValidation, DrawsNothingOutsideTheBudgetAndNeverTrainsOnTheHeldOutShar
   }
 }
 
+// refit: true. The held-out learner is scored on validation only; a fresh
+// learner of the configuration trains on the whole budget (the same draws)
+// and is scored on everything else.
+TEST(SweepRefit, ScoresAFreshLearnerTrainedOnTheWholeBudget) {
+  std::string yaml = kSweptTable;
+  yaml += "    refit: true\n";
+  const Suite suite = suite_from_yaml(yaml);
+  ASSERT_TRUE(suite.agents[0].refit);
+  take_seen();
+  for (const auto& population : expand(suite)) {
+    const int64_t budget = population.budget;
+    const auto trials = run_population(suite, population, "cpu");
+    const auto learners = take_seen();
+    ASSERT_EQ(learners.size(), 2u);  // the validated learner, then the refit one
+    EXPECT_EQ(learners[0].budget, budget - validation_samples(budget, 0.2));
+    EXPECT_EQ(learners[1].budget, budget);
+    EXPECT_EQ(learners[1].drawn, budget);
+    for (const auto& t : trials) {
+      EXPECT_EQ(t.samples_used, budget);  // the same budget's samples, counted once
+      ASSERT_NE(t.find_split("validation"), nullptr);
+      EXPECT_TRUE(std::isfinite(t.find_split("validation")->raw));  // the validated learner
+      EXPECT_TRUE(std::isnan(t.find_split("train")->raw));          // the refit one trained on all
+      // At 130 the refit learner has seen the whole table: nothing left to test on.
+      EXPECT_EQ(t.find_split("test") == nullptr, budget == 130);
+    }
+  }
+}
+
 TEST(SweepOracle, TrainsOnTheWholeBudgetWithoutAValidationSplit) {
   std::string yaml = kSweptTable;
   yaml += "    selection: oracle\n";

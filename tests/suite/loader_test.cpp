@@ -1306,6 +1306,31 @@ TEST_F(LoaderTest, OracleSelectionAndAValidationFractionAreRead) {
   EXPECT_DOUBLE_EQ(suite.agents[2].validation_fraction, 0.25);
 }
 
+TEST_F(LoaderTest, RefitIsReadAndBelongsToValidationSelection) {
+  const std::string path = write("s.yaml", std::string(kSweepHead) +
+                                               "agents:\n"
+                                               "  - name: a\n    learner: mlp\n"   // 7
+                                               "    sweep: {lr: [0.1, 0.2]}\n"       // 9
+                                               "    refit: true\n");                 // 10
+  const Suite suite = load_suite(path, test_catalog());
+  EXPECT_TRUE(suite.agents[0].refit);
+  EXPECT_TRUE(suite.agents[1].refit);
+  const std::string bad = write("bad.yaml", std::string(kSweepHead) +
+                                                "agents:\n"
+                                                "  - name: a\n    learner: mlp\n"  // 7
+                                                "    refit: true\n"                 // 9
+                                                "  - name: b\n    learner: mlp\n"  // 10
+                                                "    sweep: {lr: [0.1, 0.2]}\n"     // 12
+                                                "    selection: oracle\n"           // 13
+                                                "    refit: yes\n");                // 14
+  const auto ds = errors_of(bad);
+  EXPECT_TRUE(has_error(ds, bad + ":9:12", "agent 'a': key 'refit' retrains a sweep's "
+                                           "configurations on the whole budget, and the agent "
+                                           "has no 'sweep'"));
+  EXPECT_TRUE(has_error(ds, bad + ":14:12", "agent 'b': key 'refit' must be true or false"));
+  EXPECT_TRUE(has_error(ds, bad + ":14:12", "key 'refit' belongs to selection: validation"));
+}
+
 TEST(ValidationSamples, IsTheFloorOfTheShareOfTheBudget) {
   EXPECT_EQ(validation_samples(100, 0.2), 20);
   EXPECT_EQ(validation_samples(100, 0.29), 29);  // 0.29 x 100 is 28.999999999999996

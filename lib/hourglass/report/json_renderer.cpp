@@ -189,6 +189,7 @@ class JsonRenderer final : public Renderer {
                                     {"agent", row.agent},
                                     {"budget", row.budget},
                                     {"selection", row.selection},
+                                    {"refit", row.refit},
                                     {"configurations", row.configurations},
                                     {"chosen", row.chosen.empty() ? json() : json(row.chosen)},
                                     {"validation", number(row.validation)},

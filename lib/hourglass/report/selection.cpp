@@ -69,6 +69,8 @@ std::map<std::string, SweepMember> sweep_members(const std::vector<nlohmann::jso
       const std::string agent = name->get<std::string>();
       SweepMember m{text_field(entry, "sweep", agent), text_field(entry, "configuration", agent),
                     text_field(entry, "selection", agent)};
+      if (auto refit = entry.find("refit"); refit != entry.end() && refit->is_boolean())
+        m.refit = refit->get<bool>();
       if (m.selection != "validation" && m.selection != "oracle")
         throw InputError("suite.config.agents: agent '" + agent + "' has selection '" +
                          m.selection + "' (expected validation or oracle)");
@@ -147,6 +149,7 @@ Selection select_configurations(const std::vector<TrialRecord>& trials,
     row.sweep = sweep;
     row.budget = budget;
     row.selection = selection;
+    row.refit = members.at(list.front()).refit;
     row.agent = selected_agent_name(sweep, selection);
     row.configurations = static_cast<int>(list.size());
     row.validation = row.test = row.updates = row.oracle_test = row.gap = kNaN;

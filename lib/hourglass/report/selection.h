@@ -38,6 +38,7 @@ struct SweepMember {
   std::string sweep;          // the swept agent's name
   std::string configuration;  // "lr=0.001,hidden=[64]"
   std::string selection;      // "validation" | "oracle"
+  bool refit = false;         // refit: true (the scores are of a learner refit on the budget)
 };
 
 // Agent name -> its sweep, from suite.config.agents of the given configs
@@ -66,6 +67,7 @@ struct SelectionRow {
   std::string task, sweep;
   int64_t budget = 0;
   std::string selection;  // "validation" | "oracle"
+  bool refit = false;     // the configurations' test scores are of learners refit on the budget
   std::string agent;      // selected_agent_name(sweep, selection)
   int configurations = 0;
   // The configuration chosen by the rule ("" when no configuration had a

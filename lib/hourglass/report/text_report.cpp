@@ -437,7 +437,9 @@ TextSection selection_section(const Report& r, bool full) {
       "outside the budget is used); its test score is what the tables above show under the "
       "agent's name. oracle: the configuration with the highest mean test score, an upper bound "
       "that peeked at the test set. gap = oracle test - chosen test, what choosing inside the "
-      "budget cost. steps: mean gradient steps (optimizer updates) of the chosen configuration.",
+      "budget cost. steps: mean gradient steps (optimizer updates) of the chosen configuration. "
+      "validation, refit: the scores are of a fresh learner refit on the whole budget (steps "
+      "count both learners).",
       {}};
   std::vector<std::string> tasks;
   for (const auto& row : r.selection)
@@ -452,8 +454,9 @@ TextSection selection_section(const Report& r, bool full) {
     for (const auto& row : r.selection) {
       if (row.task != task) continue;
       const bool oracle = row.selection == "oracle";
-      table.rows.push_back({row.agent, std::to_string(row.budget),
-                            oracle ? "oracle*" : row.selection,
+      const std::string rule =
+          oracle ? "oracle*" : row.refit ? row.selection + ", refit" : row.selection;
+      table.rows.push_back({row.agent, std::to_string(row.budget), rule,
                             row.chosen.empty() ? "none" : row.chosen,
                             oracle ? "-" : format_score(row.validation), format_score(row.test),
                             steps_text(row.updates), row.oracle.empty() ? "none" : row.oracle,

@@ -152,6 +152,7 @@ nlohmann::json resolved_config(const Suite& suite, const Catalog& catalog) {
       agents.back()["selection"] = agent.selection;
       if (agent.selection == "validation")
         agents.back()["validation_fraction"] = agent.validation_fraction;
+      if (agent.refit) agents.back()["refit"] = true;
     }
   }
   nlohmann::json config = {{"suite", suite.name},

@@ -35,7 +35,7 @@ const std::vector<std::string> kTaskKeys = {"name",    "family",   "params",  "t
                                             "stream",  "segments", "chunk"};
 const std::vector<std::string> kAgentKeys = {"name",  "learner",   "params",
                                              "tasks", "sweep",     "selection",
-                                             "validation_fraction"};
+                                             "validation_fraction", "refit"};
 const std::vector<std::string> kSelections = {"validation", "oracle"};
 constexpr double kDefaultValidationFraction = 0.2;
 
@@ -940,6 +940,20 @@ void Loader::read_agent(const YamlNode& node, size_t index, Layer* layer,
       error(v.where, prefix + "key 'validation_fraction' holds data out for selection: "
                               "validation; selection: oracle trains on the whole budget");
     if (sweep) sweep->validation_fraction_where = v.where;
+  }
+  if (f.count("refit")) {
+    const YamlNode& v = *f["refit"];
+    std::string tail;
+    if (auto refit = to_bool(v, &tail))
+      agent.refit = *refit;
+    else
+      error(v.where, prefix + "key 'refit' " + tail);
+    if (!f.count("sweep"))
+      error(v.where, prefix + "key 'refit' retrains a sweep's configurations on the whole "
+                              "budget, and the agent has no 'sweep'");
+    else if (agent.selection == "oracle")
+      error(v.where, prefix + "key 'refit' belongs to selection: validation (selection: oracle "
+                              "already trains on the whole budget)");
   }
   if (sweep) {
     if (agent.selection.empty()) agent.selection = "validation";

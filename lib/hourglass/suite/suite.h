@@ -146,6 +146,14 @@ struct AgentSpec {
   // selection: validation. The share of the budget held out of training and
   // scored as the `validation` split (run/phase.h, validation_samples).
   double validation_fraction = 0.0;
+  // selection: validation, `refit: true`. After the held-out learner is
+  // scored on `validation`, a fresh learner of the configuration trains on
+  // the whole budget (the same draws, the held-out share included) and is
+  // the one scored on train, test and ood/*: the selection still used only
+  // the budget's data, and the reported scores are of a learner that used
+  // all of it. Every configuration is refit (each population stands alone),
+  // at twice the training compute.
+  bool refit = false;
   // The configuration as text: "lr=0.001,hidden=[64]" ("" when not swept).
   std::string configuration_text() const;
   // The name its seeds derive from: the sweep's for a configuration, so that

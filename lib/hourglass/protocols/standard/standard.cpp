@@ -10,6 +10,12 @@
 // on items the member was not handed (a split with none left is not scored).
 // Interactive families train on a BudgetedEnvironment over the train levels
 // and are scored by evaluation episodes on every split (run/episodes.h).
+// A swept configuration selected by validation (suite/suite.h, AgentSpec::
+// sweep) trains on its budget less the held-out share (validation_samples),
+// which is then drawn from the same streams and scored as `validation`
+// (interactive: steps, and the last training levels; evaluate_validation_
+// episodes). With `refit: true` a second, fresh learner trains on the whole
+// budget and is the one scored on train, test and ood/*.
 // A sealed OOD split (the task's `sealed:` list) draws what it evaluates on
 // from seeds mixed with the run's seal key (run/seal.h), so only a holder of
 // the key can reproduce or look at it; without a key it is skipped (not in
@@ -117,23 +123,39 @@ std::vector<TrialRecord> run_interactive(const ProtocolRun& run) {
       env, member_seeds(r.population.trial_seeds, "learner"), r.device);
   if (!record_phase(phase, {}, splits, trials)) return trials;
 
+  // refit: a fresh learner on the whole budget and every training level is
+  // the one scored on train, test and ood/* (as in run_standard).
+  std::unique_ptr<InteractiveLearner> refit_learner;
+  if (held > 0 && r.agent.refit) {
+    BudgetedEnvironment whole(r.family, train_params, r.population.instance_seeds, all_levels,
+                              r.population.budget, r.device);
+    const auto refit = train_interactive_phase(
+        refit_learner,
+        [&] { return r.make_interactive_learner(); },
+        whole, member_seeds(r.population.trial_seeds, "learner"), r.device);
+    if (!record_phase(refit, {"refit on the whole budget", false}, splits, trials))
+      return trials;
+  }
+  InteractiveLearner& scored_learner = refit_learner ? *refit_learner : *learner;
+  const int64_t scored_levels = refit_learner ? all_levels : levels;
+
   const bool scored = guarded_evaluation(
       [&] {
-        score_episodes(*learner, r.family, train_params, r.population.instance_seeds, true, levels,
-                       "train", r.device, trials);
+        score_episodes(scored_learner, r.family, train_params, r.population.instance_seeds, true,
+                       scored_levels, "train", r.device, trials);
         if (held > 0)
           score_validation_episodes(*learner, r.family, train_params,
                                     r.population.instance_seeds, all_levels, validation_levels,
                                     validation_episodes, r.device, trials);
-        score_episodes(*learner, r.family, train_params, r.population.instance_seeds, false, levels,
-                       "test", r.device, trials);
+        score_episodes(scored_learner, r.family, train_params, r.population.instance_seeds, false,
+                       scored_levels, "test", r.device, trials);
         for (const auto& ood : r.task.ood) {
           if (ood.sealed && !run.seal) continue;
           score_episodes(
-              *learner, r.family,
+              scored_learner, r.family,
               resolve_params(r.family.params, {&r.task.params, &r.task.train, &ood.overrides}),
-              split_seeds(run, ood, r.population.instance_seeds), false, levels, ood.name,
-              r.device, trials);
+              split_seeds(run, ood, r.population.instance_seeds), false, scored_levels,
+              ood.name, r.device, trials);
         }
       },
       splits, trials);
@@ -164,10 +186,30 @@ std::vector<TrialRecord> run_standard(const ProtocolRun& run) {
           "' draws without replacement from a finite table)");
   if (!record_phase(phase, {}, splits, trials)) return trials;
 
+  // refit: a fresh learner on the whole budget (the same streams, so the same
+  // draws, the held-out share included) is the one scored on train, test and
+  // ood/*; the held-out learner is scored on validation only. Its samples are
+  // the same budget's: they do not count in samples_used again.
+  std::unique_ptr<BudgetedSampler> refit_sampler;
+  std::unique_ptr<Learner> refit_learner;
+  if (held > 0 && r.agent.refit) {
+    refit_sampler = std::make_unique<BudgetedSampler>(*train_split, r.population.trial_seeds,
+                                                      r.population.budget, r.device);
+    const auto refit = train_phase(
+        refit_learner,
+        [&] { return r.make_learner(); },
+        *refit_sampler, train_split->shape(), member_seeds(r.population.trial_seeds, "learner"),
+        r.device, "the train split of task '" + r.task.name + "'");
+    if (!record_phase(refit, {"refit on the whole budget", false}, splits, trials))
+      return trials;
+  }
+  Learner& scored_learner = refit_learner ? *refit_learner : *learner;
+  const BudgetedSampler& trained_on = refit_sampler ? *refit_sampler : sampler;
+
   const bool scored = guarded_evaluation(
       [&] {
-        if (const Batch drawn = sampler.all_drawn(); drawn.x.defined())
-          score_split(*learner, *train_split, drawn, "train", r.device, trials);
+        if (const Batch drawn = trained_on.all_drawn(); drawn.x.defined())
+          score_split(scored_learner, *train_split, drawn, "train", r.device, trials);
         // The held-out share: the next draws of the same streams, after training.
         if (held > 0)
           score_split(*learner, *train_split, sampler.draw_held_back(), kValidationSplit,
@@ -176,11 +218,12 @@ std::vector<TrialRecord> run_standard(const ProtocolRun& run) {
                                const std::vector<uint64_t>& trial_seeds) {
           // A split with held-out examples (a dataset's test files) is scored on those.
           const SupervisedSplit& source = split.held_out() ? *split.held_out() : split;
-          // From the trial seeds (run/phase.h says why).
+          // From the trial seeds (run/phase.h says why); never on what it trained on.
           const Batch batch =
               evaluation_draws(source, trial_seeds, "split/" + name, r.suite.eval_samples,
-                               &sampler);
-          if (batch.x.defined()) score_split(*learner, source, batch, name, r.device, trials);
+                               refit_sampler ? refit_sampler.get() : &sampler);
+          if (batch.x.defined())
+            score_split(scored_learner, source, batch, name, r.device, trials);
         };
         score_fresh(*train_split, "test", r.population.trial_seeds);
         for (const auto& ood : r.task.ood) {
