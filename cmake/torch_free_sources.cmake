@@ -52,6 +52,7 @@ set(HOURGLASS_TORCH_FREE_SOURCES
   results/compare.cpp
   results/merge.cpp
   report/report.cpp
+  report/selection.cpp
   report/text_report.cpp
   report/renderer.cpp
   report/csv_renderer.cpp

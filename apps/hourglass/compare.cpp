@@ -6,6 +6,7 @@
 #include "commands.h"
 #include "hourglass/core/error.h"
 #include "hourglass/report/comparison.h"
+#include "hourglass/report/selection.h"
 #include "hourglass/results/compare.h"
 #include "hourglass/results/results.h"
 
@@ -38,8 +39,9 @@ int compare(CompareArgs args) {
     throw InputError("-o FILE goes with --export (the comparison itself goes to stdout)");
 
   const uint64_t max_bytes = args.max_bytes();
-  const Results baseline = read_results(args.baseline, max_bytes);
-  const Results current = read_results(args.current, max_bytes);
+  // Sweeps: the selected agents' rows are compared too (report/selection.h).
+  const Results baseline = with_selected_trials(read_results(args.baseline, max_bytes));
+  const Results current = with_selected_trials(read_results(args.current, max_bytes));
   const Comparison comparison = compare_results(baseline, current, args.options);
 
   for (const auto& note : comparison.notes) std::cerr << "note: " << note << "\n";

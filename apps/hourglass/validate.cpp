@@ -1,5 +1,6 @@
 // hourglass validate SUITE.yaml...: check suites, print every error.
 #include <iostream>
+#include <set>
 
 #include "commands.h"
 #include "hourglass/run/plan.h"
@@ -42,11 +43,22 @@ void add_validate(CLI::App& app, Action& action) {
       for (const auto& path : *files) {
         try {
           const Suite suite = load_suite(path, catalog, {*include_paths});
-          check_population_seconds(suite, expand(suite, {}), *max_seconds);
-          const auto populations = suite.tasks.size() * suite.agents.size() * suite.budgets.size();
+          const auto plan = expand(suite, {});
+          check_population_seconds(suite, plan, *max_seconds);
+          // Sweeps (docs/suite-format.md#sweeps): their configurations are agents.
+          std::set<std::string> sweeps;
+          size_t configurations = 0;
+          for (const auto& agent : suite.agents)
+            if (!agent.sweep.empty()) {
+              sweeps.insert(agent.sweep);
+              ++configurations;
+            }
           std::cout << path << ": ok: suite '" << suite.name << "', " << suite.tasks.size()
-                    << " task(s) x " << suite.agents.size() << " agent(s) x "
-                    << suite.budgets.size() << " budget(s) = " << populations
+                    << " task(s) x " << suite.agents.size() << " agent(s)";
+          if (!sweeps.empty())
+            std::cout << " (" << configurations << " configuration(s) of " << sweeps.size()
+                      << " sweep(s))";
+          std::cout << " x " << suite.budgets.size() << " budget(s) = " << plan.size()
                     << " population(s) of " << suite.seeds << " seed(s)\n";
         } catch (const SuiteError& e) {
           for (const auto& d : e.diagnostics()) std::cerr << d.str() << '\n';

@@ -278,10 +278,11 @@ TEST_F(Cli, ReportPrintsThePracticeMultiplierAgainstTheReference) {
 TEST_F(Cli, ValidateAcceptsShippedSuites) {
   const auto o = hourglass(
       "validate suites/quickstart.yaml suites/smoke.yaml suites/classification-shift.yaml "
-      "suites/grokking.yaml suites/parity.yaml suites/cartpole-transfer.yaml");
+      "suites/grokking.yaml suites/parity.yaml suites/cartpole-transfer.yaml "
+      "suites/classification-sweep.yaml suites/value-function.yaml");
   EXPECT_EQ(o.code, 0) << o.err;
-  for (const char* s :
-       {"quickstart", "smoke", "classification-shift", "grokking", "parity", "cartpole-transfer"})
+  for (const char* s : {"quickstart", "smoke", "classification-shift", "grokking", "parity",
+                        "cartpole-transfer", "classification-sweep", "value-function"})
     EXPECT_TRUE(contains(o.out, std::string("suites/") + s + ".yaml: ok")) << s;
 }
 

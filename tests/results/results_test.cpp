@@ -206,9 +206,9 @@ TEST(ResultsFile, LocatesJsonSyntaxErrorsAndNamesBadFields) {
   EXPECT_NE(read_error(dir.file("b0.json", to_json(r).dump())).find("trials[0].budget: must be >= 1"),
             std::string::npos);
   r.trials = {trial("a", 10, 0, 0.5)};
-  r.trials[0].splits[0].split = "validation";
+  r.trials[0].splits[0].split = "valid";
   EXPECT_NE(read_error(dir.file("split.json", to_json(r).dump()))
-                .find("trials[0].splits.validation: a split is train, test or ood/<name>"),
+                .find("trials[0].splits.valid: a split is train, test, ood/<name> or validation"),
             std::string::npos);
   r.trials[0].splits[0].split = "train";
   r.suite = {{"name", "s"}};
@@ -243,7 +243,7 @@ TEST(ResultsFile, TheProtocolDecidesBudgetsAndSplitNames) {
   EXPECT_NE(unknown.find("transfer"), std::string::npos) << unknown;
   r.suite["config"].erase("protocol");  // standard: protocol splits are refused
   EXPECT_NE(read_error(dir.file("std.json", to_json(r).dump()))
-                .find("a split is train, test or ood/<name>"),
+                .find("a split is train, test, ood/<name> or validation"),
             std::string::npos);
 }
 

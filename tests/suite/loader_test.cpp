@@ -1246,5 +1246,182 @@ TEST_F(LoaderTest, CheckTaskErrorsAreLocatedAtTheParameterOrTheAgent) {
       << errors2;
 }
 
+
+// ---- sweeps (AgentSpec::sweep, docs/suite-format.md#sweeps) ----------------
+
+const char* kSweepHead =
+    "suite: s\nbudgets: [100, 1000]\n"
+    "tasks:\n  - name: t\n    family: sinusoid\n";
+
+TEST_F(LoaderTest, ASweepExpandsIntoNamedConfigurationsInFileOrder) {
+  const std::string path = write("s.yaml", std::string(kSweepHead) +
+                                               "agents:\n"
+                                               "  - name: ridge\n    learner: ridge\n"
+                                               "  - name: mlp\n    learner: mlp\n"
+                                               "    params: {max_updates: 50}\n"
+                                               "    sweep:\n"
+                                               "      lr: [1.0e-3, 0.01]\n"
+                                               "      hidden: [[16], [64, 64]]\n"
+                                               "reference: mlp\n");
+  const Suite suite = load_suite(path, test_catalog());
+  ASSERT_EQ(suite.agents.size(), 1u + 4u);
+  EXPECT_EQ(suite.agents[0].name, "ridge");
+  EXPECT_TRUE(suite.agents[0].sweep.empty());
+  EXPECT_EQ(suite.agents[0].seed_name(), "ridge");
+  const std::vector<std::string> names = {"mlp[lr=0.001,hidden=[16]]",
+                                          "mlp[lr=0.001,hidden=[64,64]]",
+                                          "mlp[lr=0.01,hidden=[16]]",
+                                          "mlp[lr=0.01,hidden=[64,64]]"};
+  for (size_t i = 0; i < names.size(); ++i) {
+    const AgentSpec& a = suite.agents[i + 1];
+    EXPECT_EQ(a.name, names[i]);
+    EXPECT_EQ(a.sweep, "mlp");
+    EXPECT_EQ(a.seed_name(), "mlp");  // every configuration sees the same draws
+    EXPECT_EQ(a.learner, "mlp");
+    EXPECT_EQ(a.selection, "validation");  // the default, and its fraction
+    EXPECT_DOUBLE_EQ(a.validation_fraction, 0.2);
+    EXPECT_EQ(std::get<int64_t>(a.params.at("max_updates").value), 50);  // params kept
+  }
+  EXPECT_DOUBLE_EQ(std::get<double>(suite.agents[3].params.at("lr").value), 0.01);
+  EXPECT_EQ(std::get<std::vector<int64_t>>(suite.agents[3].params.at("hidden").value),
+            (std::vector<int64_t>{16}));
+  EXPECT_EQ(suite.agents[2].configuration_text(), "lr=0.001,hidden=[64,64]");
+  EXPECT_EQ(suite.reference, "mlp");  // a sweep's name is a valid reference
+}
+
+TEST_F(LoaderTest, OracleSelectionAndAValidationFractionAreRead) {
+  const std::string path = write("s.yaml", std::string(kSweepHead) +
+                                               "agents:\n"
+                                               "  - name: a\n    learner: mlp\n"
+                                               "    sweep: {lr: [0.1, 0.2]}\n"
+                                               "    selection: oracle\n"
+                                               "  - name: b\n    learner: mlp\n"
+                                               "    sweep: {lr: [0.1, 0.2]}\n"
+                                               "    validation_fraction: 0.25\n");
+  const Suite suite = load_suite(path, test_catalog());
+  ASSERT_EQ(suite.agents.size(), 4u);
+  EXPECT_EQ(suite.agents[0].selection, "oracle");
+  EXPECT_EQ(suite.agents[0].validation_fraction, 0.0);
+  EXPECT_EQ(suite.agents[2].selection, "validation");
+  EXPECT_DOUBLE_EQ(suite.agents[2].validation_fraction, 0.25);
+}
+
+TEST_F(LoaderTest, RefitIsReadAndBelongsToValidationSelection) {
+  const std::string path = write("s.yaml", std::string(kSweepHead) +
+                                               "agents:\n"
+                                               "  - name: a\n    learner: mlp\n"   // 7
+                                               "    sweep: {lr: [0.1, 0.2]}\n"       // 9
+                                               "    refit: true\n");                 // 10
+  const Suite suite = load_suite(path, test_catalog());
+  EXPECT_TRUE(suite.agents[0].refit);
+  EXPECT_TRUE(suite.agents[1].refit);
+  const std::string bad = write("bad.yaml", std::string(kSweepHead) +
+                                                "agents:\n"
+                                                "  - name: a\n    learner: mlp\n"  // 7
+                                                "    refit: true\n"                 // 9
+                                                "  - name: b\n    learner: mlp\n"  // 10
+                                                "    sweep: {lr: [0.1, 0.2]}\n"     // 12
+                                                "    selection: oracle\n"           // 13
+                                                "    refit: yes\n");                // 14
+  const auto ds = errors_of(bad);
+  EXPECT_TRUE(has_error(ds, bad + ":9:12", "agent 'a': key 'refit' retrains a sweep's "
+                                           "configurations on the whole budget, and the agent "
+                                           "has no 'sweep'"));
+  EXPECT_TRUE(has_error(ds, bad + ":14:12", "agent 'b': key 'refit' must be true or false"));
+  EXPECT_TRUE(has_error(ds, bad + ":14:12", "key 'refit' belongs to selection: validation"));
+}
+
+TEST(ValidationSamples, IsTheFloorOfTheShareOfTheBudget) {
+  EXPECT_EQ(validation_samples(100, 0.2), 20);
+  EXPECT_EQ(validation_samples(100, 0.29), 29);  // 0.29 x 100 is 28.999999999999996
+  EXPECT_EQ(validation_samples(7, 0.2), 1);
+  EXPECT_EQ(validation_samples(4, 0.2), 0);
+}
+
+TEST_F(LoaderTest, BadSweepsAreLocatedErrors) {
+  const std::string path = write("s.yaml", std::string(kSweepHead) +
+                                               "agents:\n"
+                                               "  - name: a\n    learner: mlp\n"         // 7
+                                               "    params: {lr: 0.1}\n"                  // 9
+                                               "    sweep: {lr: [0.1], hiden: [[4]]}\n"   // 10
+                                               "  - name: b\n    learner: mlp\n"         // 11
+                                               "    sweep: {batch_size: []}\n"            // 13
+                                               "  - name: c\n    learner: mlp\n"         // 14
+                                               "    sweep: {batch_size: [8, 8]}\n"        // 16
+                                               "  - name: d\n    learner: ridge\n"       // 17
+                                               "    selection: validation\n"              // 19
+                                               "    validation_fraction: 0.2\n"           // 20
+                                               "  - name: e\n    learner: mlp\n"         // 21
+                                               "    sweep: {lr: [0.1, 0.2]}\n"            // 23
+                                               "    selection: best\n"                    // 24
+                                               "  - name: f\n    learner: mlp\n"         // 25
+                                               "    sweep: {lr: [0.1, 0.2]}\n"            // 27
+                                               "    selection: oracle\n"                  // 28
+                                               "    validation_fraction: 1.5\n"           // 29
+                                               "  - name: g\n    learner: mlp\n"         // 30
+                                               "    sweep: lr\n");                        // 32
+  const auto ds = errors_of(path);
+  EXPECT_TRUE(has_error(ds, path + ":10:13", "agent 'a': key 'sweep': parameter 'lr' is also set "
+                                            "under 'params'"));
+  EXPECT_TRUE(has_error(ds, path + ":10:24", "unknown parameter 'hiden' (did you mean 'hidden'?)"));
+  EXPECT_TRUE(has_error(ds, path + ":13:25", "parameter 'batch_size' must be a non-empty list of "
+                                             "values, got an empty list"));
+  EXPECT_TRUE(has_error(ds, path + ":16:29", "parameter 'batch_size' lists '8' twice"));
+  EXPECT_TRUE(has_error(ds, path + ":19:16", "agent 'd': key 'selection' chooses among a sweep's "
+                                             "configurations, and the agent has no 'sweep'"));
+  EXPECT_TRUE(has_error(ds, path + ":20:26", "agent 'd': key 'validation_fraction' belongs to a "
+                                             "sweep"));
+  EXPECT_TRUE(has_error(ds, path + ":24:16", "agent 'e': key 'selection' must be 'validation' or "
+                                             "'oracle', got 'best'"));
+  EXPECT_TRUE(has_error(ds, path + ":29:26", "must be in (0, 1), got '1.5'"));
+  EXPECT_TRUE(has_error(ds, path + ":29:26", "selection: oracle trains on the whole budget"));
+  EXPECT_TRUE(has_error(ds, path + ":32:12", "agent 'g': key 'sweep' must be a map of "
+                                             "parameter: [values]"));
+}
+
+TEST_F(LoaderTest, AValidationShareWithoutASampleAtSomeBudgetIsAnError) {
+  const std::string path = write("s.yaml",
+                                 "suite: s\nbudgets: [4, 100]\n"
+                                 "tasks:\n  - name: t\n    family: sinusoid\n"
+                                 "agents:\n  - name: a\n    learner: mlp\n"
+                                 "    sweep: {lr: [0.1, 0.2]}\n");
+  EXPECT_TRUE(has_error(errors_of(path), path + ":9:12",
+                        "agent 'a': validation_fraction 0.2 of budget 4 holds out 0 samples"));
+}
+
+TEST_F(LoaderTest, TooManyConfigurationsAreRefused) {
+  std::string values = "[";
+  for (int i = 1; i <= 20; ++i) values += (i > 1 ? ", " : "") + std::to_string(i);
+  values += "]";
+  const std::string path = write("s.yaml", std::string(kSweepHead) +
+                                               "agents:\n  - name: a\n    learner: mlp\n"
+                                               "    sweep:\n      batch_size: " + values +
+                                               "\n      max_updates: " + values + "\n");
+  EXPECT_TRUE(has_error(errors_of(path), path + ":11:20",
+                        "agent 'a': key 'sweep' has more than 256 configurations"));
+}
+
+TEST_F(LoaderTest, AnAgentWrittenAgainInTheIncludingFileReplacesItsSweep) {
+  write("base.yaml", std::string(kSweepHead) +
+                         "agents:\n  - name: a\n    learner: mlp\n    sweep: {lr: [0.1, 0.2]}\n");
+  const std::string path =
+      write("s.yaml", "include: [base.yaml]\nagents:\n  - name: a\n    learner: mlp\n");
+  const Suite suite = load_suite(path, test_catalog());
+  ASSERT_EQ(suite.agents.size(), 1u);
+  EXPECT_EQ(suite.agents[0].name, "a");
+  EXPECT_TRUE(suite.agents[0].sweep.empty());
+}
+
+TEST_F(LoaderTest, ASweepNeedsTheDefaultProtocol) {
+  const std::string path = write("s.yaml",
+                                 "suite: s\nprotocol: continual\nbudgets: [100]\n"
+                                 "tasks:\n  - name: t\n    family: sinusoid\n"
+                                 "    stream: {a: {}, b: {}}\n"
+                                 "agents:\n  - name: a\n    learner: mlp\n"
+                                 "    sweep: {lr: [0.1, 0.2]}\n");
+  EXPECT_TRUE(has_error(errors_of(path), path + ":11:12",
+                        "key 'sweep' is supported under the default protocol only"));
+}
+
 }  // namespace
 }  // namespace hg

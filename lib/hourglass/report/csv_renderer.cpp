@@ -9,6 +9,7 @@
 
 #include "hourglass/report/formats.h"
 #include "hourglass/results/protocol_splits.h"
+#include "hourglass/results/split_names.h"
 
 namespace hg::report {
 namespace {
@@ -283,6 +284,50 @@ class CsvRenderer final : public Renderer {
       Row to = scaling_row("budget_to_threshold", s.budget_to_threshold);
       to.threshold = r.options.threshold;
       to.write(out);
+    }
+    // Sweeps: agent is the selected agent ("mlp", "mlp (oracle)"), other_agent
+    // the configuration's agent name ("mlp[lr=0.001]"); split says on what.
+    for (const auto& row : r.selection) {
+      auto chosen = [&](const char* statistic, const std::string& split, double value) {
+        Row c{"selection", row.task, row.agent, row.sweep + "[" + row.chosen + "]", row.budget,
+              split};
+        c.statistic = statistic;
+        c.value = value;
+        c.n = row.configurations;
+        return c;
+      };
+      if (!row.chosen.empty()) {
+        if (row.selection == "validation")
+          chosen("chosen", kValidationSplit, row.validation).write(out);
+        chosen(row.selection == "oracle" ? "oracle_chosen" : "chosen", kTestSplit, row.test)
+            .write(out);
+        chosen("chosen_steps", "", row.updates).write(out);
+      }
+      if (!row.oracle.empty()) {
+        Row o{"selection", row.task, row.agent, row.sweep + "[" + row.oracle + "]", row.budget,
+              kTestSplit};
+        o.statistic = "oracle";
+        o.value = row.oracle_test;
+        o.n = row.configurations;
+        o.write(out);
+        Row gap{"selection", row.task, row.agent, "", row.budget, kTestSplit};
+        gap.statistic = "selection_gap";
+        gap.value = row.gap;
+        gap.n = row.configurations;
+        gap.write(out);
+      }
+    }
+    for (const auto& c : r.sweep_configurations) {
+      auto stat = [&](const char* statistic, const std::string& split, double value) {
+        Row row{"sweep", c.task, c.agent, c.sweep, c.budget, split};
+        row.statistic = statistic;
+        row.value = value;
+        row.n = c.n;
+        return row;
+      };
+      stat("mean", kValidationSplit, c.validation).write(out);
+      stat("mean", kTestSplit, c.test).write(out);
+      stat("steps", "", c.updates).write(out);
     }
     for (const auto& line : r.on_the_line) {
       const std::pair<const char*, const std::optional<double>*> stats[] = {

@@ -181,6 +181,37 @@ class JsonRenderer final : public Renderer {
       }
       doc["scaling"].push_back(row);
     }
+    if (!r.selection.empty()) {  // only for suites with sweeps (others unchanged)
+      doc["selection"] = json::array();
+      for (const auto& row : r.selection)
+        doc["selection"].push_back({{"task", row.task},
+                                    {"sweep", row.sweep},
+                                    {"agent", row.agent},
+                                    {"budget", row.budget},
+                                    {"selection", row.selection},
+                                    {"refit", row.refit},
+                                    {"configurations", row.configurations},
+                                    {"chosen", row.chosen.empty() ? json() : json(row.chosen)},
+                                    {"validation", number(row.validation)},
+                                    {"test", number(row.test)},
+                                    {"steps", number(row.updates)},
+                                    {"oracle", row.oracle.empty() ? json() : json(row.oracle)},
+                                    {"oracle_test", number(row.oracle_test)},
+                                    {"gap", number(row.gap)}});
+      doc["sweep_configurations"] = json::array();
+      for (const auto& c : r.sweep_configurations)
+        doc["sweep_configurations"].push_back({{"task", c.task},
+                                               {"sweep", c.sweep},
+                                               {"agent", c.agent},
+                                               {"budget", c.budget},
+                                               {"configuration", c.configuration},
+                                               {"n", c.n},
+                                               {"validation", number(c.validation)},
+                                               {"test", number(c.test)},
+                                               {"steps", number(c.updates)},
+                                               {"chosen", c.chosen},
+                                               {"oracle", c.oracle}});
+    }
     if (r.protocol_tables) {  // absent from standard reports (unchanged)
       // The protocol's rows under its name (the rows of Report::transfer,
       // Report::continual or Report::deployment, whichever it filled).

@@ -136,6 +136,13 @@ class ReportBuilder {
     }
     for (const auto& n : names) report_.suite += (report_.suite.empty() ? "" : " + ") + n;
     report_.trials = report_.trial_records.size();
+    // Sweeps: the tables show each (task, sweep, budget)'s chosen configuration.
+    if (const auto members = sweep_members(configs_); !members.empty()) {
+      Selection selection = select_configurations(report_.trial_records, members);
+      report_.trial_records = std::move(selection.trials);
+      report_.selection = std::move(selection.rows);
+      report_.sweep_configurations = std::move(selection.configurations);
+    }
   }
 
   // Orders (first appearance) and the canonical trial order: by task, agent,

@@ -25,6 +25,10 @@
 //                      1 - score against the budget, a bootstrap interval on
 //                      its exponent, and the budget it predicts for the
 //                      threshold
+//   selection          per (task, swept agent, budget): the configuration its
+//                      selection rule chose (report/selection.h), the oracle's
+//                      choice and the selection gap; the tables above show the
+//                      chosen configuration under the sweep's name
 //
 // Only trials with status ok and finite normalized scores enter a statistic;
 // failed and diverged trials are counted (and listed in csv) but never
@@ -43,6 +47,7 @@
 #include "hourglass/metrics/power_law.h"
 #include "hourglass/metrics/sample_efficiency.h"
 #include "hourglass/metrics/statistics.h"
+#include "hourglass/report/selection.h"
 #include "hourglass/results/results.h"
 #include "hourglass/results/summary.h"
 
@@ -317,6 +322,13 @@ struct Report {
   std::vector<ImprovementCell> improvement;
   std::vector<OnTheLine> on_the_line;
   std::vector<ScalingRow> scaling;
+  // Sweeps (report/selection.h): per (task, sweep, budget) the configuration
+  // the selection rule chose and the oracle's, and every configuration's
+  // means. The tables above hold the chosen configurations' trials under the
+  // sweep's name (trial_records, populations, ...); `trials`, `failed` and
+  // `diverged` count every trial of the files.
+  std::vector<SelectionRow> selection;
+  std::vector<SweepConfigurationRow> sweep_configurations;
   // Sealed splits (docs/results-format.md): per task, the split names the
   // files' resolved configs mark sealed (every format marks their scores);
   // the fingerprint of the seal key they were drawn with ("" when no file

@@ -415,6 +415,81 @@ std::string compact_cell(const PopulationSummary* test, const SplitEstimate* wor
 
 // One table per task (one row per agent, one column per budget) and one of
 // the aggregate IQM over tasks: what fits a terminal and a job summary.
+// Mean gradient steps, to the step ("n/a" when there is no ok trial).
+std::string steps_text(double v) {
+  if (!std::isfinite(v)) return "n/a";
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.0f", v);
+  return buf;
+}
+
+// Sweeps: per task, the configuration each rule chose at each budget, the
+// oracle's choice and the gap; in full, every configuration's means too.
+TextSection selection_section(const Report& r, bool full) {
+  bool oracle_rule = false;
+  for (const auto& row : r.selection) oracle_rule = oracle_rule || row.selection == "oracle";
+  TextSection section{
+      "selection",
+      "Model selection over sweeps",
+      "Per task, swept agent and budget: the configuration chosen by the agent's selection rule "
+      "and its mean normalized scores. validation: the highest mean score on the validation "
+      "split, a share of the configuration's own budget held out of its training (nothing "
+      "outside the budget is used); its test score is what the tables above show under the "
+      "agent's name. oracle: the configuration with the highest mean test score, an upper bound "
+      "that peeked at the test set. gap = oracle test - chosen test, what choosing inside the "
+      "budget cost. steps: mean gradient steps (optimizer updates) of the chosen configuration. "
+      "validation, refit: the scores are of a fresh learner refit on the whole budget (steps "
+      "count both learners).",
+      {}};
+  std::vector<std::string> tasks;
+  for (const auto& row : r.selection)
+    if (std::find(tasks.begin(), tasks.end(), row.task) == tasks.end()) tasks.push_back(row.task);
+  for (const auto& task : tasks) {
+    TextTable table;
+    table.title = task;
+    table.caption = "chosen configuration by budget, mean normalized scores";
+    table.header = {"agent", "budget", "selection", "chosen", "validation", "test", "steps",
+                    "oracle choice", "oracle test", "gap"};
+    table.numeric = {false, true, false, false, true, true, true, false, true, true};
+    for (const auto& row : r.selection) {
+      if (row.task != task) continue;
+      const bool oracle = row.selection == "oracle";
+      const std::string rule =
+          oracle ? "oracle*" : row.refit ? row.selection + ", refit" : row.selection;
+      table.rows.push_back({row.agent, std::to_string(row.budget), rule,
+                            row.chosen.empty() ? "none" : row.chosen,
+                            oracle ? "-" : format_score(row.validation), format_score(row.test),
+                            steps_text(row.updates), row.oracle.empty() ? "none" : row.oracle,
+                            format_score(row.oracle_test), format_score(row.gap)});
+    }
+    if (oracle_rule)
+      table.notes.push_back(
+          "* oracle: chosen by the test score itself, an upper bound, not a result");
+    section.tables.push_back(std::move(table));
+    if (!full) continue;
+    TextTable configs;
+    configs.title = task + ": every configuration";
+    configs.caption = "mean normalized scores over n trials";
+    configs.header = {"agent", "budget", "configuration", "n", "validation", "test", "steps",
+                      "choice of"};
+    configs.numeric = {false, true, false, true, true, true, true, false};
+    for (const auto& c : r.sweep_configurations) {
+      if (c.task != task) continue;
+      // "validation", "oracle", or both when they agree.
+      std::string mark;
+      for (const auto& row : r.selection)
+        if (c.chosen && row.task == c.task && row.sweep == c.sweep && row.budget == c.budget)
+          mark = row.selection;
+      if (c.oracle && mark != "oracle") mark += mark.empty() ? "oracle" : ", oracle";
+      configs.rows.push_back({c.sweep, std::to_string(c.budget), c.configuration,
+                              std::to_string(c.n), format_score(c.validation),
+                              format_score(c.test), steps_text(c.updates), mark});
+    }
+    section.tables.push_back(std::move(configs));
+  }
+  return section;
+}
+
 std::vector<TextSection> compact_sections(const Report& r) {
   TextSection scores{"scores",
                      "Scores per task",
@@ -528,6 +603,7 @@ TextReport text_report(const Report& r) {
   if (r.options.detail == ReportDetail::kCompact && !r.protocol_tables) {
     out.preamble.push_back("normalized scores (0 = trivial reference, 1 = optimal)");
     out.sections = compact_sections(r);
+    if (!r.selection.empty()) out.sections.push_back(selection_section(r, false));
     return out;
   }
   out.preamble.push_back(
@@ -544,6 +620,7 @@ TextReport text_report(const Report& r) {
                   generalization_section(r), improvement_section(r)};
   if (!r.on_the_line.empty()) out.sections.push_back(on_the_line_section(r));
   if (!r.scaling.empty()) out.sections.push_back(scaling_section(r));
+  if (!r.selection.empty()) out.sections.push_back(selection_section(r, true));
   return out;
 }
 

@@ -1,4 +1,6 @@
 #include "hourglass/results/results.h"
+
+#include "hourglass/results/split_names.h"
 #include "hourglass/results/protocol_splits.h"
 
 #include <fcntl.h>
@@ -115,6 +117,7 @@ json to_json(const TrialRecord& t) {
             {"splits", splits}};
   if (!t.message.empty()) j["message"] = t.message;
   if (t.diverged_at) j["diverged_at"] = *t.diverged_at;
+  if (!t.configuration.empty()) j["configuration"] = t.configuration;
   return j;
 }
 
@@ -204,6 +207,8 @@ TrialRecord trial_from_json(const json& j, const std::string& where,
   t.status = *parsed;
   if (j.contains("message")) t.message = printable(string_field(j, "message", where));
   if (j.contains("diverged_at")) t.diverged_at = int_field(j, "diverged_at", where);
+  if (j.contains("configuration"))
+    t.configuration = printable(string_field(j, "configuration", where));
   t.samples_used = int_field(j, "samples_used", where);
   if (t.samples_used < 0) throw InputError(where + ".samples_used: must be >= 0");
   t.updates = int_field(j, "updates", where);
@@ -218,8 +223,10 @@ TrialRecord trial_from_json(const json& j, const std::string& where,
     t.splits.push_back({name, number_from(field(s, "raw", at), at + ".raw"),
                         number_from(field(s, "normalized", at), at + ".normalized")});
   }
-  // json objects iterate in key order; keep train, test, then ood/* in order.
-  auto rank = [](const std::string& n) { return n == "train" ? 0 : n == "test" ? 1 : 2; };
+  // json objects iterate in key order; keep train, validation, test, then ood/* in order.
+  auto rank = [](const std::string& n) {
+    return n == kTrainSplit ? 0 : n == kValidationSplit ? 1 : n == kTestSplit ? 2 : 3;
+  };
   std::stable_sort(t.splits.begin(), t.splits.end(), [&](const auto& a, const auto& b) {
     return rank(a.split) < rank(b.split);
   });

@@ -58,7 +58,10 @@ struct TrialRecord {
   int64_t samples_used = 0;
   int64_t updates = 0;
   double train_seconds = 0.0;  // the population's training wall time / its size
-  std::vector<SplitScore> splits;  // train, test, then ood/* in suite order
+  std::vector<SplitScore> splits;  // train, (validation,) test, then ood/* in suite order
+  // A swept configuration's parameters, "lr=0.001,hidden=[64]"
+  // (AgentSpec::configuration_text); "" for an ordinary agent.
+  std::string configuration;
 
   const SplitScore* find_split(const std::string& name) const;
 };

@@ -11,6 +11,8 @@ namespace hg {
 inline constexpr const char* kTrainSplit = "train";  // what the learner practised on
 inline constexpr const char* kTestSplit = "test";    // fresh draws from the train distribution
 inline constexpr const char* kOodPrefix = "ood/";    // + name: a shifted distribution
+// A swept configuration's held-out share of its budget (selection: validation).
+inline constexpr const char* kValidationSplit = "validation";
 
 inline bool starts_with(const std::string& s, const std::string& prefix) {
   return s.rfind(prefix, 0) == 0;

@@ -66,8 +66,8 @@ class BudgetedSampler final : public SampleSource {
         device_(device),
         preset_(std::move(preset)) {}
 
-  int64_t remaining() const override { return budget_ - used_; }
-  int64_t budget() const override { return budget_; }
+  int64_t remaining() const override { return budget_ - held_back_ - used_; }
+  int64_t budget() const override { return budget_ - held_back_; }
   int64_t used() const { return used_; }
   // Distinct examples every member can be handed (unbounded without a pool).
   int64_t capacity() const { return capacity_; }
@@ -77,6 +77,27 @@ class BudgetedSampler final : public SampleSource {
 
   // Refuses every later draw (see above).
   void close() { closed_ = true; }
+
+  // selection: validation (suite/suite.h, validation_samples). Holds the
+  // last `n` samples of the budget back from the learner: budget() and
+  // remaining() leave them out until draw_held_back() hands them, the next
+  // `n` of the same streams (distinct items over a finite table), to the
+  // protocol, which scores the `validation` split on them. Called before
+  // training; the held-back samples count in used() (they are part of the
+  // budget) but not in all_drawn() (the `train` split is what it trained on).
+  void hold_back(int64_t n) {
+    if (n < 0 || n > budget_ || used_ > 0)
+      throw std::logic_error("BudgetedSampler::hold_back: before any draw, within the budget");
+    held_back_ = n;
+  }
+  int64_t held_back() const { return held_back_; }
+  // Once, after training (close() may have been called): the held-back samples, on the host.
+  Batch draw_held_back() {
+    if (held_back_ == 0 || held_back_drawn_)
+      throw std::logic_error("BudgetedSampler::draw_held_back: nothing held back, or drawn twice");
+    held_back_drawn_ = true;
+    return take(held_back_);
+  }
 
   Batch draw(int64_t n) override {
     if (closed_) {
@@ -90,25 +111,11 @@ class BudgetedSampler final : public SampleSource {
     if (n > remaining()) {
       const std::string message = "learner asked for " + std::to_string(n) + " samples with " +
                                   std::to_string(remaining()) + " of its budget of " +
-                                  std::to_string(budget_) + " left";
+                                  std::to_string(budget()) + " left";
       if (refused_.empty()) refused_ = message;
       throw BudgetExceeded(message);
     }
-    Batch batch;
-    if (preset_.x.defined()) {
-      batch = {preset_.x.narrow(1, used_, n), preset_.y.narrow(1, used_, n)};
-    } else if (pool_) {
-      const auto P = static_cast<int64_t>(order_.size());
-      auto ids = torch::empty({P, n}, torch::kLong);
-      for (int64_t i = 0; i < P; ++i)
-        std::copy(order_[i].begin() + used_, order_[i].begin() + used_ + n,
-                  ids.data_ptr<int64_t>() + i * n);
-      batch = pool_->gather(ids);
-    } else {
-      batch = split_.sample(n, streams_);
-    }
-    used_ += n;
-    count_samples(n);  // the progress bar's view (core/progress.h)
+    Batch batch = take(n);
     drawn_.push_back(batch);
     return {batch.x.to(device_), batch.y.to(device_)};
   }
@@ -136,6 +143,26 @@ class BudgetedSampler final : public SampleSource {
   }
 
  private:
+  // The next n samples per member (host), counted.
+  Batch take(int64_t n) {
+    Batch batch;
+    if (preset_.x.defined()) {
+      batch = {preset_.x.narrow(1, used_, n), preset_.y.narrow(1, used_, n)};
+    } else if (pool_) {
+      const auto P = static_cast<int64_t>(order_.size());
+      auto ids = torch::empty({P, n}, torch::kLong);
+      for (int64_t i = 0; i < P; ++i)
+        std::copy(order_[i].begin() + used_, order_[i].begin() + used_ + n,
+                  ids.data_ptr<int64_t>() + i * n);
+      batch = pool_->gather(ids);
+    } else {
+      batch = split_.sample(n, streams_);
+    }
+    used_ += n;
+    count_samples(n);  // the progress bar's view (core/progress.h)
+    return batch;
+  }
+
   const SupervisedSplit& split_;
   const ExamplePool* pool_;
   std::vector<Rng> streams_;
@@ -148,6 +175,8 @@ class BudgetedSampler final : public SampleSource {
   std::vector<std::vector<int64_t>> order_;  // per member, with a pool
   Batch preset_;
   bool closed_ = false;
+  int64_t held_back_ = 0;
+  bool held_back_drawn_ = false;
 };
 
 }  // namespace hg

@@ -110,11 +110,20 @@ std::vector<double> member_means(const std::vector<double>& values, int64_t P, i
 
 }  // namespace
 
+namespace {
+
+// Every member plays `episodes` episodes, copy (i, e) on level ids[i * episodes + e].
+EpisodeScores evaluate_on(const FamilyInfo& family, const Params& params,
+                          const std::vector<uint64_t>& instance_seeds,
+                          const std::vector<uint64_t>& ids, int64_t episodes,
+                          const Policy& policy);
+
+}  // namespace
+
 EpisodeScores evaluate_episodes(const FamilyInfo& family, const Params& params,
                                 const std::vector<uint64_t>& instance_seeds, bool training_levels,
                                 int64_t levels, const std::string& split, const Policy& policy) {
   const int64_t episodes = params.integer("eval_episodes");
-  const auto P = static_cast<int64_t>(instance_seeds.size());
   std::vector<uint64_t> ids;
   for (uint64_t seed : instance_seeds) {
     const auto member_ids = evaluation_level_ids(seed, training_levels, levels, split, episodes);
@@ -123,6 +132,41 @@ EpisodeScores evaluate_episodes(const FamilyInfo& family, const Params& params,
         throw std::logic_error("split " + split + " would play a training level");
     ids.insert(ids.end(), member_ids.begin(), member_ids.end());
   }
+  return evaluate_on(family, params, instance_seeds, ids, episodes, policy);
+}
+
+std::vector<uint64_t> validation_level_ids(uint64_t instance_seed, int64_t levels,
+                                           int64_t validation_levels, int64_t episodes) {
+  if (levels > 0 && (validation_levels < 1 || validation_levels >= levels))
+    throw std::invalid_argument("validation_level_ids: 1 <= validation levels < levels");
+  Rng rng(mix_seed(instance_seed, "levels/validation"));
+  std::vector<uint64_t> ids;
+  for (int64_t k = 0; k < episodes; ++k)
+    ids.push_back(levels > 0 ? static_cast<uint64_t>(levels - validation_levels) +
+                                   rng.below(static_cast<uint64_t>(validation_levels))
+                             : rng.below(kHeldOutLevelBase));
+  return ids;
+}
+
+EpisodeScores evaluate_validation_episodes(const FamilyInfo& family, const Params& params,
+                                           const std::vector<uint64_t>& instance_seeds,
+                                           int64_t levels, int64_t validation_levels,
+                                           int64_t episodes, const Policy& policy) {
+  std::vector<uint64_t> ids;
+  for (uint64_t seed : instance_seeds) {
+    const auto member_ids = validation_level_ids(seed, levels, validation_levels, episodes);
+    ids.insert(ids.end(), member_ids.begin(), member_ids.end());
+  }
+  return evaluate_on(family, params, instance_seeds, ids, episodes, policy);
+}
+
+namespace {
+
+EpisodeScores evaluate_on(const FamilyInfo& family, const Params& params,
+                          const std::vector<uint64_t>& instance_seeds,
+                          const std::vector<uint64_t>& ids, int64_t episodes,
+                          const Policy& policy) {
+  const auto P = static_cast<int64_t>(instance_seeds.size());
   auto env = family.make_environment(params, instance_seeds, episodes);
   auto schedule = LevelSchedule::fixed(instance_seeds, ids, episodes);
 
@@ -158,5 +202,7 @@ EpisodeScores evaluate_episodes(const FamilyInfo& family, const Params& params,
   scores.trivial = member_means(trivial, P, episodes);
   return scores;
 }
+
+}  // namespace
 
 }  // namespace hg

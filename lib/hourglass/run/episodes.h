@@ -70,6 +70,20 @@ EpisodeScores evaluate_episodes(const FamilyInfo& family, const Params& params,
                                 const std::vector<uint64_t>& instance_seeds, bool training_levels,
                                 int64_t levels, const std::string& split, const Policy& policy);
 
+// selection: validation. Scores a swept configuration's `validation` split:
+// `episodes` episodes per member on validation levels, which the learner did
+// not train on: with `levels` > 0 the training levels' last
+// `validation_levels` ids [levels - validation_levels, levels) (the learner
+// trained on the others), with levels = 0 (unlimited) fresh ids of the
+// training distribution from a stream of their own (the learner's episodes
+// draw from 2^62 ids: a repeat is as likely as under any fresh draw).
+EpisodeScores evaluate_validation_episodes(const FamilyInfo& family, const Params& params,
+                                           const std::vector<uint64_t>& instance_seeds,
+                                           int64_t levels, int64_t validation_levels,
+                                           int64_t episodes, const Policy& policy);
+std::vector<uint64_t> validation_level_ids(uint64_t instance_seed, int64_t levels,
+                                           int64_t validation_levels, int64_t episodes);
+
 // The level ids evaluate_episodes plays for member `instance_seed`.
 std::vector<uint64_t> evaluation_level_ids(uint64_t instance_seed, bool training_levels,
                                            int64_t levels, const std::string& split,

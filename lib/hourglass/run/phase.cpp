@@ -1,5 +1,7 @@
 #include "hourglass/run/phase.h"
 
+#include "hourglass/results/split_names.h"
+
 #include <torch/torch.h>
 
 #include <algorithm>
@@ -238,6 +240,17 @@ void score_episodes(InteractiveLearner& learner, const FamilyInfo& family, const
   append_scores(name, scores.raw, scores.trivial, scores.optimal, trials);
 }
 
+void score_validation_episodes(InteractiveLearner& learner, const FamilyInfo& family,
+                               const Params& params, const std::vector<uint64_t>& instance_seeds,
+                               int64_t levels, int64_t validation_levels, int64_t episodes,
+                               const c10::Device& device, std::vector<TrialRecord>& trials) {
+  learner.begin_episodes(kValidationSplit);
+  const Policy policy = [&](const at::Tensor& obs) { return learner.act(obs.to(device)); };
+  const auto scores = evaluate_validation_episodes(family, params, instance_seeds, levels,
+                                                   validation_levels, episodes, policy);
+  append_scores(kValidationSplit, scores.raw, scores.trivial, scores.optimal, trials);
+}
+
 bool guarded_evaluation(const std::function<void()>& score,
                         const std::vector<std::string>& all_splits,
                         std::vector<TrialRecord>& trials) {
@@ -267,6 +280,7 @@ std::vector<TrialRecord> blank_trials(const Suite& suite, const Population& popu
     t.budget = population.budget;
     t.seed_index = static_cast<int64_t>(i);
     t.seed = population.trial_seeds[i];
+    t.configuration = suite.agents.at(population.agent).configuration_text();
   }
   return trials;
 }

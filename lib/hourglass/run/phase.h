@@ -162,6 +162,14 @@ void score_split(Learner& learner, const SupervisedSplit& split, const Batch& ba
                  const std::string& name, const c10::Device& device,
                  std::vector<TrialRecord>& trials);
 
+// selection: validation, interactive families: plays `episodes` episodes per
+// member on the validation levels (evaluate_validation_episodes) and appends
+// the scores as the `validation` split.
+void score_validation_episodes(InteractiveLearner& learner, const FamilyInfo& family,
+                               const Params& params, const std::vector<uint64_t>& instance_seeds,
+                               int64_t levels, int64_t validation_levels, int64_t episodes,
+                               const c10::Device& device, std::vector<TrialRecord>& trials);
+
 // Interactive families: plays the split's evaluation episodes
 // (run/episodes.h) with the learner's policy and appends the scores as
 // `name`. The episodes are those of split `label` ("" = `name`): two scores

@@ -93,7 +93,9 @@ std::vector<Population> expand(const Suite& suite, const PlanFilter& filter) {
         p.agent = a;
         p.budget = budget;
         for (int64_t i = 0; i < suite.seeds; ++i) {
-          p.trial_seeds.push_back(derive_seed(suite.seed, task, agent, budget, i));
+          // A sweep's configurations share their draws (AgentSpec::seed_name).
+          p.trial_seeds.push_back(
+              derive_seed(suite.seed, task, suite.agents[a].seed_name(), budget, i));
           p.instance_seeds.push_back(derive_seed(suite.seed, task, "", 0, i));
         }
         p.key = population_key(task, agent, budget);
@@ -144,6 +146,14 @@ nlohmann::json resolved_config(const Suite& suite, const Catalog& catalog) {
                       {"params", params_json(resolve_params(specs, {&agent.params}))}});
     // Only when written: other suites' configs (and sha256) are unchanged.
     if (!agent.tasks.empty()) agents.back()["tasks"] = agent.tasks;
+    if (!agent.sweep.empty()) {  // a sweep's configuration (report/selection.h reads these)
+      agents.back()["sweep"] = agent.sweep;
+      agents.back()["configuration"] = agent.configuration_text();
+      agents.back()["selection"] = agent.selection;
+      if (agent.selection == "validation")
+        agents.back()["validation_fraction"] = agent.validation_fraction;
+      if (agent.refit) agents.back()["refit"] = true;
+    }
   }
   nlohmann::json config = {{"suite", suite.name},
                            {"version", suite.version},

@@ -33,7 +33,11 @@ const std::vector<std::string> kTopKeys = {"suite",   "version",      "descripti
 const std::vector<std::string> kTaskKeys = {"name",    "family",   "params",  "train",
                                             "ood",     "sealed",   "source",  "targets",
                                             "stream",  "segments", "chunk"};
-const std::vector<std::string> kAgentKeys = {"name", "learner", "params", "tasks"};
+const std::vector<std::string> kAgentKeys = {"name",  "learner",   "params",
+                                             "tasks", "sweep",     "selection",
+                                             "validation_fraction", "refit"};
+const std::vector<std::string> kSelections = {"validation", "oracle"};
+constexpr double kDefaultValidationFraction = 0.2;
 
 // Quotes a token. Long tokens are cut: an error about a file (an included one
 // may be anything readable) echoes at most a short piece of it.
@@ -194,6 +198,13 @@ class Loader {
   }
 
  private:
+  // An agent's `sweep:` as written: per swept parameter (file order) its
+  // values, and where the selection keys were written.
+  struct Sweep {
+    std::vector<std::pair<std::string, std::vector<ParamEntry>>> grid;
+    SourceLocation where;                      // of `sweep:`
+    SourceLocation validation_fraction_where;  // unknown when not written
+  };
   // One file's content, merged with its includes.
   struct Layer {
     std::optional<std::string> name, description;
@@ -203,6 +214,7 @@ class Loader {
     std::vector<TaskSpec> tasks;
     std::vector<AgentSpec> agents;
     std::map<std::string, SourceLocation> learner_where;  // agent name -> its `learner:` value
+    std::map<std::string, Sweep> sweeps;  // agent name -> its `sweep:` (expanded by load())
     std::optional<std::string> protocol;
     SourceLocation protocol_where;
     std::optional<int64_t> pretrain_budget;
@@ -251,6 +263,11 @@ class Loader {
   std::string image_families() const;  // "fashion-mnist", or "none"
   void check_families(const Layer& layer);
   void check_agents(const Layer& layer);
+  // Reads an agent's `sweep:` map (values converted against `specs`).
+  std::optional<Sweep> read_sweep(const YamlNode& node, const std::vector<ParamSpec>* specs,
+                                  const AgentSpec& agent, const std::string& prefix);
+  // Replaces every swept agent by its configurations (AgentSpec::sweep).
+  void expand_sweeps(Layer* layer);
   void check_protocol(const Layer& layer);
   // The suite's registered protocol (the default when it names none);
   // nullptr when it names an unknown one.
@@ -886,11 +903,208 @@ void Loader::read_agent(const YamlNode& node, size_t index, Layer* layer,
         }
     }
   }
+  std::optional<Sweep> sweep;
+  if (f.count("sweep")) sweep = read_sweep(*f["sweep"], specs, agent, prefix);
+  if (f.count("selection")) {
+    const YamlNode& v = *f["selection"];
+    std::string tail;
+    if (auto selection = to_string(v, &tail)) {
+      if (std::find(kSelections.begin(), kSelections.end(), *selection) == kSelections.end())
+        error(v.where, prefix + "key 'selection' must be 'validation' or 'oracle', got " +
+                           squote(*selection));
+      else
+        agent.selection = *selection;
+    } else {
+      error(v.where, prefix + "key 'selection' " + tail);
+    }
+    if (!f.count("sweep"))
+      error(v.where, prefix + "key 'selection' chooses among a sweep's configurations, and "
+                              "the agent has no 'sweep'");
+  }
+  if (f.count("validation_fraction")) {
+    const YamlNode& v = *f["validation_fraction"];
+    std::string tail;
+    if (auto fraction = to_real(v, &tail)) {
+      if (!(*fraction > 0.0 && *fraction < 1.0))
+        error(v.where, prefix + "key 'validation_fraction' must be in (0, 1), got " +
+                           squote(v.text));
+      else
+        agent.validation_fraction = *fraction;
+    } else {
+      error(v.where, prefix + "key 'validation_fraction' " + tail);
+    }
+    if (!f.count("sweep"))
+      error(v.where, prefix + "key 'validation_fraction' belongs to a sweep with selection: "
+                              "validation, and the agent has no 'sweep'");
+    else if (agent.selection == "oracle")
+      error(v.where, prefix + "key 'validation_fraction' holds data out for selection: "
+                              "validation; selection: oracle trains on the whole budget");
+    if (sweep) sweep->validation_fraction_where = v.where;
+  }
+  if (f.count("refit")) {
+    const YamlNode& v = *f["refit"];
+    std::string tail;
+    if (auto refit = to_bool(v, &tail))
+      agent.refit = *refit;
+    else
+      error(v.where, prefix + "key 'refit' " + tail);
+    if (!f.count("sweep"))
+      error(v.where, prefix + "key 'refit' retrains a sweep's configurations on the whole "
+                              "budget, and the agent has no 'sweep'");
+    else if (agent.selection == "oracle")
+      error(v.where, prefix + "key 'refit' belongs to selection: validation (selection: oracle "
+                              "already trains on the whole budget)");
+  }
+  if (sweep) {
+    if (agent.selection.empty()) agent.selection = "validation";
+    if (agent.selection == "validation" && agent.validation_fraction == 0.0)
+      agent.validation_fraction = kDefaultValidationFraction;
+  }
   if (!name) return;
   agent.name = *name;
   (*seen)[*name] = f["name"]->where.line;
   layer->learner_where[*name] = learner_where;
+  if (sweep) layer->sweeps[*name] = std::move(*sweep);
   layer->agents.push_back(std::move(agent));
+}
+
+std::optional<Loader::Sweep> Loader::read_sweep(const YamlNode& node,
+                                                const std::vector<ParamSpec>* specs,
+                                                const AgentSpec& agent,
+                                                const std::string& prefix) {
+  if (!node.is_map() || node.entries.empty()) {
+    error(node.where, prefix + "key 'sweep' must be a map of parameter: [values], e.g. "
+                               "{lr: [1.0e-3, 1.0e-2]}, got " +
+                          describe_node(node));
+    return std::nullopt;
+  }
+  if (!specs) return std::nullopt;  // unknown learner: reported already
+  const std::string owner = "learner " + squote(agent.learner);
+  const Fields written = fields(node, names_of(*specs), prefix + "key 'sweep': ", "parameter",
+                                owner + " takes");
+  Sweep sweep;
+  sweep.where = node.where;
+  bool fine = written.size() == node.entries.size();
+  int64_t points = 1;
+  // File order: the configuration names list the parameters as written.
+  // Not a structured binding: C++17 lets no lambda capture one (clang refuses it).
+  for (const auto& entry : node.entries) {
+    const YamlNode& key = entry.first;
+    const YamlNode& value = entry.second;
+    auto spec = std::find_if(specs->begin(), specs->end(), [&](const ParamSpec& p) {
+      return key.is_scalar() && p.name == key.text;
+    });
+    if (spec == specs->end()) continue;  // reported by fields()
+    const std::string what = prefix + "key 'sweep': parameter " + squote(spec->name);
+    if (agent.params.count(spec->name)) {
+      error(key.where, what + " is also set under 'params' (sweep it or set it, not both)");
+      fine = false;
+      continue;
+    }
+    if (!value.is_sequence() || value.items.empty()) {
+      error(value.where, what + " must be a non-empty list of values, got " +
+                             (value.is_sequence() ? "an empty list" : describe_node(value)));
+      fine = false;
+      continue;
+    }
+    std::vector<ParamEntry> values;
+    for (const auto& item : value.items) {
+      auto v = convert(*spec, item, what + " value");
+      if (!v) {
+        fine = false;
+        continue;
+      }
+      const bool repeated = std::any_of(values.begin(), values.end(), [&](const ParamEntry& e) {
+        return format_value(e.value) == format_value(*v);
+      });
+      if (repeated) {
+        error(item.where, what + " lists " + squote(format_value(*v)) + " twice");
+        fine = false;
+        continue;
+      }
+      values.push_back(ParamEntry{*v, item.where});
+    }
+    points *= std::max<int64_t>(1, static_cast<int64_t>(values.size()));
+    if (points > kMaxSweepConfigurations) {
+      error(value.where, prefix + "key 'sweep' has more than " +
+                             std::to_string(kMaxSweepConfigurations) +
+                             " configurations (the product of its lists' lengths)");
+      return std::nullopt;
+    }
+    sweep.grid.emplace_back(spec->name, std::move(values));
+  }
+  if (!fine) return std::nullopt;
+  return sweep;
+}
+
+namespace {
+
+// "0.001" and "[64,64]": a value as it appears in a configuration's name.
+std::string compact_value(const ParamValue& value) {
+  std::string text = format_value(value);
+  text.erase(std::remove(text.begin(), text.end(), ' '), text.end());
+  return text;
+}
+
+}  // namespace
+
+void Loader::expand_sweeps(Layer* layer) {
+  if (layer->sweeps.empty()) return;
+  const ProtocolInfo* info = protocol_of(*layer);
+  std::vector<AgentSpec> expanded;
+  for (auto& agent : layer->agents) {
+    auto sweep = layer->sweeps.find(agent.name);
+    if (sweep == layer->sweeps.end()) {
+      expanded.push_back(std::move(agent));
+      continue;
+    }
+    if (info && !info->is_default) {
+      error(sweep->second.where,
+            "agent " + squote(agent.name) + ": key 'sweep' is supported under the default "
+                "protocol only (this suite's protocol is " + squote(info->name) +
+                "): selection inside the budget needs one training phase");
+      continue;
+    }
+    if (agent.selection == "validation" && layer->budgets) {
+      for (int64_t budget : *layer->budgets) {
+        const int64_t held = validation_samples(budget, agent.validation_fraction);
+        if (held < 1 || held >= budget) {
+          const SourceLocation where = sweep->second.validation_fraction_where.known()
+                                           ? sweep->second.validation_fraction_where
+                                           : sweep->second.where;
+          error(where, "agent " + squote(agent.name) + ": validation_fraction " +
+                           format_value(agent.validation_fraction) + " of budget " +
+                           std::to_string(budget) + " holds out " + std::to_string(held) +
+                           " samples; selection: validation needs at least one to validate "
+                           "on and one to train on");
+          break;
+        }
+      }
+    }
+    const auto& grid = sweep->second.grid;
+    std::vector<size_t> at(grid.size(), 0);
+    for (;;) {
+      AgentSpec config = agent;
+      config.sweep = agent.name;
+      for (size_t k = 0; k < grid.size(); ++k) {
+        const ParamEntry& entry = grid[k].second[at[k]];
+        config.params[grid[k].first] = entry;
+        config.configuration.emplace_back(grid[k].first, compact_value(entry.value));
+      }
+      config.name = agent.name + "[" + config.configuration_text() + "]";
+      layer->learner_where[config.name] = layer->learner_where[agent.name];
+      expanded.push_back(std::move(config));
+      size_t k = grid.size();
+      while (k > 0 && ++at[k - 1] == grid[k - 1].second.size()) at[--k] = 0;
+      if (k == 0) break;
+    }
+  }
+  std::set<std::string> names;
+  for (const auto& agent : expanded)
+    if (!names.insert(agent.name).second)
+      error(agent.where, "agent " + squote(agent.name) +
+                             ": a sweep's configuration has the name of another agent");
+  layer->agents = std::move(expanded);
 }
 
 void Loader::read_top(const Fields& f, Layer* layer) {
@@ -1069,6 +1283,13 @@ void Loader::merge(Layer* into, const Layer& from) {
       into->plugins.push_back(plugin);
   }
   into->keys.insert(from.keys.begin(), from.keys.end());
+  for (const auto& agent : from.agents) {  // an agent written again replaces its sweep too
+    auto sweep = from.sweeps.find(agent.name);
+    if (sweep != from.sweeps.end())
+      into->sweeps[agent.name] = sweep->second;
+    else
+      into->sweeps.erase(agent.name);
+  }
   auto merge_by_name = [](auto* dst, const auto& src) {
     for (const auto& entry : src) {
       auto it = std::find_if(dst->begin(), dst->end(),
@@ -1463,11 +1684,16 @@ Suite Loader::load(const std::string& path) {
     require("tasks", !layer.tasks.empty(), "a list of tasks");
     require("agents", !layer.agents.empty(), "a list of agents");
   }
+  expand_sweeps(&layer);
   check_compatible(layer);
   check_protocol(layer);
-  if (layer.reference) {  // the practice multiplier's reference names an agent
+  if (layer.reference) {  // the practice multiplier's reference names an agent (or a sweep)
     std::vector<std::string> agents;
-    for (const auto& a : layer.agents) agents.push_back(a.name);
+    for (const auto& a : layer.agents)
+      if (a.sweep.empty())
+        agents.push_back(a.name);
+      else if (std::find(agents.begin(), agents.end(), a.sweep) == agents.end())
+        agents.push_back(a.sweep);
     if (std::find(agents.begin(), agents.end(), *layer.reference) == agents.end())
       error(layer.reference_where, "key 'reference' names no agent: " +
                                        squote(*layer.reference) +

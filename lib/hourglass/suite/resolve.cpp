@@ -10,6 +10,13 @@ bool AgentSpec::runs_on(const std::string& task) const {
   return tasks.empty() || std::find(tasks.begin(), tasks.end(), task) != tasks.end();
 }
 
+std::string AgentSpec::configuration_text() const {
+  std::string text;
+  for (const auto& [param, value] : configuration)
+    text += (text.empty() ? "" : ",") + param + "=" + value;
+  return text;
+}
+
 Params resolve_params(const std::vector<ParamSpec>& specs,
                       const std::vector<const ParamMap*>& layers) {
   Params params(specs);

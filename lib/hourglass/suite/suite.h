@@ -14,6 +14,7 @@
 // include outside the suite's folder tree unless LoadOptions allows its folder.
 #pragma once
 
+#include <cmath>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -131,7 +132,45 @@ struct AgentSpec {
   std::vector<std::string> tasks;
   SourceLocation tasks_where;
   bool runs_on(const std::string& task) const;
+  // A configuration of a swept agent (`sweep:`, protocol standard). The
+  // loader expands an agent with a sweep into one AgentSpec per point of the
+  // grid, named `<sweep>[<p>=<v>,...]` (the swept parameters in file order),
+  // whose `params` hold the agent's params and that point's values. The
+  // report selects one configuration per (task, budget) by `selection`
+  // (report/selection.h). Empty `sweep`: an ordinary agent.
+  std::string sweep;  // the swept agent's name as written
+  // The swept parameters and this configuration's values (format_value), in
+  // file order.
+  std::vector<std::pair<std::string, std::string>> configuration;
+  std::string selection;  // "validation" | "oracle" (swept agents only)
+  // selection: validation. The share of the budget held out of training and
+  // scored as the `validation` split (run/phase.h, validation_samples).
+  double validation_fraction = 0.0;
+  // selection: validation, `refit: true`. After the held-out learner is
+  // scored on `validation`, a fresh learner of the configuration trains on
+  // the whole budget (the same draws, the held-out share included) and is
+  // the one scored on train, test and ood/*: the selection still used only
+  // the budget's data, and the reported scores are of a learner that used
+  // all of it. Every configuration is refit (each population stands alone),
+  // at twice the training compute.
+  bool refit = false;
+  // The configuration as text: "lr=0.001,hidden=[64]" ("" when not swept).
+  std::string configuration_text() const;
+  // The name its seeds derive from: the sweep's for a configuration, so that
+  // every configuration sees the same draws (run/plan.h).
+  const std::string& seed_name() const { return sweep.empty() ? name : sweep; }
 };
+
+// Limit on the points of one agent's sweep (the product of its lists' sizes).
+inline constexpr int64_t kMaxSweepConfigurations = 256;
+
+// selection: validation. The samples (environment steps) of `budget` held
+// out of training and scored as the `validation` split: floor(fraction x
+// budget) (a hair of slack, so that 0.29 x 100 is 29). The loader requires
+// at least one held out and one left to train on, at every budget.
+inline int64_t validation_samples(int64_t budget, double fraction) {
+  return static_cast<int64_t>(std::floor(fraction * static_cast<double>(budget) + 1e-9));
+}
 
 // A shared library named by a suite's `plugins:` key (hourglass/core/plugin.h).
 struct PluginRef {

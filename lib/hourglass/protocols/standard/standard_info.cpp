@@ -24,9 +24,13 @@ ProtocolInfo standard_info() {
        false}};
   info.splits = {{"train", "the samples the learner trained on"},
                  {"test", "fresh draws from the train distribution"},
-                 {"ood/<name>", "draws from an OOD split (sealed: from the run's seal key)"}};
+                 {"ood/<name>", "draws from an OOD split (sealed: from the run's seal key)"},
+                 {"validation",
+                  "a swept configuration's held-out share of its budget (selection: "
+                  "validation; the report selects on it)"}};
   info.is_split = [](const std::string& name) {
-    return name == kTrainSplit || name == kTestSplit || is_ood_split(name);
+    return name == kTrainSplit || name == kTestSplit || name == kValidationSplit ||
+           is_ood_split(name);
   };
   info.family_kinds = {"regression", "classification", "interactive"};
   info.finite_tables = true;
