@@ -191,6 +191,7 @@ PowerLawFit fit_with_offset(const std::vector<double>& n, const std::vector<doub
     return fit;
   }
   std::vector<double> fitted;
+  fitted.reserve(n.size());
   for (double b : n) fitted.push_back(fit.a * std::pow(b, -alpha) + fit.c);
   fit.r2 = r2_of(e, fitted);
   fit.ok = true;
@@ -201,6 +202,8 @@ PowerLawFit fit_pure(const std::vector<double>& n, const std::vector<double>& e)
   PowerLawFit fit;
   fit.model = PowerLawModel::kPure;
   std::vector<double> lx, ly;
+  lx.reserve(n.size());
+  ly.reserve(n.size());
   for (size_t i = 0; i < n.size(); ++i) {
     if (!(e[i] > 0)) {
       fit.why = "a mean score at or above 1 (no log error) with fewer than 4 budgets";
@@ -217,6 +220,7 @@ PowerLawFit fit_pure(const std::vector<double>& n, const std::vector<double>& e)
     return fit;
   }
   std::vector<double> fitted;
+  fitted.reserve(n.size());
   for (double b : n) fitted.push_back(fit.a * std::pow(b, -fit.alpha));
   fit.r2 = r2_of(e, fitted);
   fit.ok = true;
@@ -227,6 +231,7 @@ PowerLawFit fit_pure(const std::vector<double>& n, const std::vector<double>& e)
 PowerLawFit fit_unchecked(const std::vector<double>& n, const std::vector<double>& scores,
                           const AlphaGrid* grid = nullptr) {
   std::vector<double> e;
+  e.reserve(scores.size());
   for (double s : scores) e.push_back(1.0 - s);
   if (n.size() < 4) return fit_pure(n, e);
   return grid ? fit_with_offset(n, e, *grid) : fit_with_offset(n, e, AlphaGrid(n));

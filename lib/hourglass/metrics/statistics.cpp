@@ -264,6 +264,7 @@ std::vector<Estimate> stratified_bootstrap_named(
     every_task_has_one_run = every_task_has_one_run && runs.size() == 1;
   }
   std::vector<double> values;
+  values.reserve(statistics.size());
   for (const auto& statistic : statistics) {
     values.push_back(statistic(all_runs));
     if (!std::isfinite(values.back())) fail(function, "the statistic returned a non-finite value");
@@ -286,7 +287,7 @@ std::vector<Estimate> stratified_bootstrap_named(
   }
   for (size_t k = 0; k < statistics.size(); ++k)
     out.push_back(
-        {values[k], percentile_interval(std::move(replicates[k]), options.confidence, function)});
+        {values[k], percentile_interval(replicates[k], options.confidence, function)});
   return out;
 }
 
@@ -323,7 +324,7 @@ Estimate bootstrap_mean(const std::vector<double>& x, const BootstrapOptions& op
     for (size_t i = 0; i < n; ++i) total += x[rng.uniform_index(n)];
     replicate = total / static_cast<double>(n);
   }
-  return {value, percentile_interval(std::move(replicates), options.confidence, kFunction)};
+  return {value, percentile_interval(replicates, options.confidence, kFunction)};
 }
 
 Estimate stratified_bootstrap(const std::vector<std::vector<double>>& runs_by_task,
@@ -347,6 +348,7 @@ double aggregate_mean(const std::vector<std::vector<double>>& runs_by_task) {
 double aggregate_median(const std::vector<std::vector<double>>& runs_by_task) {
   require_tasks(runs_by_task, "aggregate_median");
   std::vector<double> task_means;
+  task_means.reserve(runs_by_task.size());
   for (const auto& runs : runs_by_task) task_means.push_back(mean_unchecked(runs));
   return median(std::move(task_means));
 }
@@ -513,7 +515,7 @@ class AgentReplicates {
     Estimate* estimates[4] = {&out.iqm, &out.mean, &out.median, &out.optimality_gap};
     for (int k = 0; k < 4; ++k)
       *estimates[k] = {values_[k], fixed_ ? Interval{values_[k], values_[k]}
-                                          : percentile_interval(std::move(replicates_[k]),
+                                          : percentile_interval(replicates_[k],
                                                                 confidence, function_)};
     return out;
   }
@@ -569,7 +571,7 @@ Estimate bootstrap_mean_difference(const std::vector<double>& baseline,
     append_resample(current, rng, current_resample);
     replicates.push_back(mean_unchecked(current_resample) - mean_unchecked(baseline_resample));
   }
-  return {value, percentile_interval(std::move(replicates), options.confidence, kFunction)};
+  return {value, percentile_interval(replicates, options.confidence, kFunction)};
 }
 
 double mann_whitney_fraction(const std::vector<double>& x, const std::vector<double>& y) {
@@ -691,7 +693,7 @@ Estimate probability_of_improvement_ci(const std::vector<std::vector<double>>& x
     for (size_t t = 0; t < tasks; ++t) total += pairs[t].draw(rng);
     replicates.push_back(total / static_cast<double>(tasks));
   }
-  return {value, percentile_interval(std::move(replicates), options.confidence, kFunction)};
+  return {value, percentile_interval(replicates, options.confidence, kFunction)};
 }
 
 namespace {
@@ -813,9 +815,9 @@ AgentsEstimates stratified_bootstrap_agents(const std::vector<AgentRuns>& agents
   }
   for (auto& pair : pairs) {
     out.improvement[pair.x][pair.y].ci =
-        percentile_interval(std::move(pair.forward), confidence, kFunction);
+        percentile_interval(pair.forward, confidence, kFunction);
     out.improvement[pair.y][pair.x].ci =
-        percentile_interval(std::move(pair.backward), confidence, kFunction);
+        percentile_interval(pair.backward, confidence, kFunction);
   }
   for (auto& agent : replicates)
     out.aggregates.push_back(agent ? std::optional<AggregateEstimates>(agent->estimates(confidence))

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 
 namespace hg::report::svg {
@@ -65,7 +66,11 @@ std::vector<Tick> linear_ticks(double lo, double hi, int count) {
     if (step >= raw) break;
   }
   const int decimals = std::max(0, -static_cast<int>(std::floor(std::log10(step) + 1e-9)));
-  for (double v = std::ceil(lo / step - 1e-9) * step; v <= hi + 1e-9 * step; v += step) {
+  // An integer counter: ticks at exact multiples of the step, not sums of it.
+  const double first = std::ceil(lo / step - 1e-9);
+  for (int64_t k = 0;; ++k) {
+    const double v = (first + static_cast<double>(k)) * step;
+    if (v > hi + 1e-9 * step) break;
     const double at = std::fabs(v) < step * 1e-9 ? 0.0 : v;
     char buf[32];
     std::snprintf(buf, sizeof buf, "%.*f", decimals, at);

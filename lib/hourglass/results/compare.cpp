@@ -143,6 +143,7 @@ std::optional<std::vector<double>> paired_differences(const Group& base, const G
     return std::nullopt;
   }
   std::vector<double> out;
+  out.reserve(differences.size());
   for (const auto& [index, d] : differences) out.push_back(d);
   return out;
 }

@@ -67,6 +67,7 @@ std::vector<PopulationSummary> summarize(const std::vector<TrialRecord>& trials,
   std::sort(rows.begin(), rows.end(),
             [](const auto& a, const auto& b) { return a.first < b.first; });
   std::vector<PopulationSummary> out;
+  out.reserve(rows.size());
   for (auto& [order, s] : rows) out.push_back(std::move(s));
   return out;
 }

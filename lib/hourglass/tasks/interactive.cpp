@@ -14,6 +14,7 @@ namespace {
 
 std::vector<uint64_t> bases(const std::vector<uint64_t>& instance_seeds) {
   std::vector<uint64_t> out;
+  out.reserve(instance_seeds.size());
   for (uint64_t s : instance_seeds) out.push_back(level_base(s));
   return out;
 }
@@ -21,6 +22,7 @@ std::vector<uint64_t> bases(const std::vector<uint64_t>& instance_seeds) {
 std::vector<Rng> member_streams(const std::vector<uint64_t>& instance_seeds,
                                 const std::string& label) {
   std::vector<Rng> out;
+  out.reserve(instance_seeds.size());
   for (uint64_t s : instance_seeds) out.emplace_back(mix_seed(s, label));
   return out;
 }
