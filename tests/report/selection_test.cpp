@@ -204,6 +204,16 @@ TEST(BuildReport, LabelsOracleSelectionInEveryFormat) {
   }
 }
 
+TEST(BuildReport, TheSuitesReferenceMayNameASweep) {
+  for (const char* selection : {"validation", "oracle"}) {
+    ReportInput in = sweep_input(selection);
+    in.results.suite["config"]["reference"] = "mlp";
+    const Report r = build_report({in}, {});
+    EXPECT_EQ(r.options.reference, selected_agent_name("mlp", selection));
+    EXPECT_EQ(r.reference_source, "suite key 'reference'");
+  }
+}
+
 TEST(WithSelectedTrials, AddsTheSelectedAgentForCompare) {
   Results r = sweep_input("validation").results;
   const Results with = with_selected_trials(r);

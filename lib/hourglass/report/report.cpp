@@ -220,7 +220,11 @@ class ReportBuilder {
     for (const auto& config : configs_) {
       const auto it = config.find("reference");
       if (it == config.end() || !it->is_string()) continue;
-      const std::string name = it->get<std::string>();
+      std::string name = it->get<std::string>();
+      // A sweep chosen by the oracle shows as "<sweep> (oracle)" (report/selection.h).
+      if (index_of(r.agents, name) == r.agents.size() &&
+          index_of(r.agents, selected_agent_name(name, "oracle")) < r.agents.size())
+        name = selected_agent_name(name, "oracle");
       if (index_of(r.agents, name) == r.agents.size()) continue;  // filtered out of these results
       r.options.reference = name;
       r.reference_source = "suite key 'reference'";
