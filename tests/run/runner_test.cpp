@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "../test_util.h"
+#include "trained_on.h"
 #include "hourglass/core/error.h"
 #include "hourglass/learners/learner.h"
 #include "hourglass/run/runner.h"
@@ -54,9 +55,7 @@ class TrainedOnDetector final : public Learner {
     classes_ = ctx.shape.output_dim;
   }
   at::Tensor do_predict(const at::Tensor& x) override {
-    const auto hit = (torch::cdist(x, seen_) == 0).any(2, /*keepdim=*/true);
-    const auto zeros = torch::zeros({x.size(0), x.size(1), classes_});
-    return torch::where(hit.expand_as(zeros), torch::full_like(zeros, NAN), zeros);
+    return testing::nan_on_trained(x, seen_, classes_);
   }
   at::Tensor seen_;
   int64_t classes_ = 0;

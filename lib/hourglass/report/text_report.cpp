@@ -445,6 +445,9 @@ TextSection selection_section(const Report& r, bool full) {
   for (const auto& row : r.selection)
     if (std::find(tasks.begin(), tasks.end(), row.task) == tasks.end()) tasks.push_back(row.task);
   for (const auto& task : tasks) {
+    std::map<std::pair<std::string, int64_t>, std::string> rule_of;  // (sweep, budget)
+    for (const auto& row : r.selection)
+      if (row.task == task) rule_of[{row.sweep, row.budget}] = row.selection;
     TextTable table;
     table.title = task;
     table.caption = "chosen configuration by budget, mean normalized scores";
@@ -476,10 +479,7 @@ TextSection selection_section(const Report& r, bool full) {
     for (const auto& c : r.sweep_configurations) {
       if (c.task != task) continue;
       // "validation", "oracle", or both when they agree.
-      std::string mark;
-      for (const auto& row : r.selection)
-        if (c.chosen && row.task == c.task && row.sweep == c.sweep && row.budget == c.budget)
-          mark = row.selection;
+      std::string mark = c.chosen ? rule_of.at({c.sweep, c.budget}) : "";
       if (c.oracle && mark != "oracle") mark += mark.empty() ? "oracle" : ", oracle";
       configs.rows.push_back({c.sweep, std::to_string(c.budget), c.configuration,
                               std::to_string(c.n), format_score(c.validation),
