@@ -37,6 +37,7 @@ set(HOURGLASS_TORCH_FREE_SOURCES
   core/progress.cpp
   core/random.cpp
   run/protocol.cpp
+  protocols/builtin.cpp
   protocols/transfer/transfer_report.cpp
   protocols/continual/continual_report.cpp
   protocols/deployment/deployment_report.cpp

@@ -114,6 +114,56 @@ TEST_F(Cli, RunEndsWithTheFullReportOnRequest) {
   EXPECT_FALSE(fs::exists(dir_ + "/x/results.json"));
 }
 
+// `hourglass` is a front end without LibTorch (apps/hourglass/main.cpp):
+// report, merge and compare never load it; every other command runs
+// hourglass-torch beside it, which does. LD_DEBUG=libs makes the dynamic
+// loader name every library it initializes.
+TEST_F(Cli, ReportMergeAndCompareLoadNoLibTorch) {
+  const std::string run = dir_ + "/r";
+  ASSERT_EQ(hourglass("run suites/smoke.yaml --quiet --tasks linear --agents 'constant|ridge' "
+                      "--budgets 20 --seeds 2 --out '" + run + "'")
+                .code,
+            0);
+  const std::string results = run + "/results.json";
+  auto libraries = [&](const std::string& args) {
+    const std::string log = dir_ + "/ld.txt";
+    const std::string cmd = "cd '" HOURGLASS_SOURCE_DIR "' && LD_DEBUG=libs '" HOURGLASS_BINARY
+                            "' " + args + " >/dev/null 2>'" + log + "'";
+    const int status = std::system(cmd.c_str());
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << args;
+    return Cli::read(log);
+  };
+  for (const std::string& args :
+       {"report '" + results + "'", "merge '" + results + "' -o '" + dir_ + "/m.json'",
+        "compare '" + results + "' '" + results + "'"})
+    EXPECT_FALSE(contains(libraries(args), "libtorch")) << args;
+  // The check can fail: validate runs hourglass-torch, which loads LibTorch.
+  EXPECT_TRUE(contains(libraries("validate suites/smoke.yaml"), "libtorch_cpu"));
+}
+
+// Without hourglass-torch beside it, the front end still reports, and says
+// what is missing for the rest (exit 3: the installation is broken).
+TEST_F(Cli, FrontEndWithoutHourglassTorchNamesIt) {
+  const std::string alone = dir_ + "/alone";
+  fs::create_directories(alone);
+  fs::copy_file(HOURGLASS_BINARY, alone + "/hourglass");
+  const std::string front = alone + "/hourglass";
+  const std::string cmd = "'" + front + "' validate '" HOURGLASS_SOURCE_DIR
+                          "/suites/smoke.yaml' >/dev/null 2>'" + dir_ + "/err.txt'";
+  const int status = std::system(cmd.c_str());
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 3);
+  EXPECT_TRUE(contains(Cli::read(dir_ + "/err.txt"), alone + "/hourglass-torch"));
+  ASSERT_EQ(hourglass("run suites/smoke.yaml --quiet --tasks linear --agents constant "
+                      "--budgets 20 --seeds 2 --out '" + dir_ + "/r'")
+                .code,
+            0);
+  const std::string report =
+      "'" + front + "' report '" + dir_ + "/r/results.json' >/dev/null 2>&1";
+  const int reported = std::system(report.c_str());
+  EXPECT_TRUE(WIFEXITED(reported) && WEXITSTATUS(reported) == 0);
+}
+
 // The quickstart as a newcomer runs it: the compact report (per task one row
 // per agent, test / worst OOD at each budget, the aggregate IQM) within 60
 // lines and 120 columns with the logs, which come first, all of them.

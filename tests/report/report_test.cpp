@@ -10,6 +10,7 @@
 #include <tuple>
 
 #include "hourglass/core/error.h"
+#include "hourglass/learners/learner.h"
 #include "hourglass/metrics/generalization.h"
 #include "hourglass/metrics/probit_fit.h"
 #include "hourglass/report/renderer.h"
@@ -480,3 +481,16 @@ TEST(BuildReport, SplittingTrialsBetweenFilesChangesNoNumber) {
 
 }  // namespace
 }  // namespace hg
+
+// The `hourglass` front end (no LibTorch, no learner registry) knows the
+// trivial learners from is_builtin_trivial_learner: it must say what the
+// registry says for every registered learner, and nothing for other names.
+TEST(BuiltinTrivialLearners, AgreeWithTheRegistry) {
+  int trivial = 0;
+  for (const auto& [name, info] : hg::LearnerRegistry::instance().entries()) {
+    EXPECT_EQ(hg::is_builtin_trivial_learner(name), info.trivial) << name;
+    trivial += info.trivial;
+  }
+  EXPECT_EQ(trivial, 2);  // constant and random
+  EXPECT_FALSE(hg::is_builtin_trivial_learner("no-such-learner"));
+}

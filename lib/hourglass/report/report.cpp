@@ -740,6 +740,10 @@ ReportDetail parse_report_detail(const std::string& name) {
   throw InputError("--report: expected compact or full, got '" + name + "'");
 }
 
+bool is_builtin_trivial_learner(const std::string& learner) {
+  return learner == "constant" || learner == "random";
+}
+
 Report build_report(const std::vector<ReportInput>& inputs, const ReportOptions& options) {
   return ReportBuilder(inputs, options).build();
 }

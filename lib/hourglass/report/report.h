@@ -349,4 +349,10 @@ struct Report {
 // not in the results, on no trials, or on bad options.
 Report build_report(const std::vector<ReportInput>& inputs, const ReportOptions& options = {});
 
+// Whether `learner` is one of the built-in learners that are trivial
+// (LearnerInfo::trivial: constant and random), known without the learner
+// registry, for the `hourglass` front end that loads no LibTorch
+// (apps/hourglass/main.cpp). A unit test holds it equal to the registry.
+bool is_builtin_trivial_learner(const std::string& learner);
+
 }  // namespace hg

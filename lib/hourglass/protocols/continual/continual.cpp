@@ -4,6 +4,7 @@
 
 #include "hourglass/core/random.h"
 #include "hourglass/learners/learner.h"
+#include "hourglass/protocols/builtin.h"
 #include "hourglass/protocols/continual/continual.h"
 #include "hourglass/report/text_report.h"
 #include "hourglass/run/budgeted_sampler.h"
@@ -108,9 +109,7 @@ std::vector<TrialRecord> run_continual(const ProtocolRun& run) {
 }
 
 ProtocolInfo MakeInfo() {
-  ProtocolInfo info = continual_info();
-  info.report_rows = continual_rows;
-  info.report_sections = report::continual_sections;
+  ProtocolInfo info = continual_protocol_without_run();  // protocols/builtin.h
   info.run = run_continual;
   return info;
 }

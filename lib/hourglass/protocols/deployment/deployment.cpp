@@ -6,6 +6,7 @@
 
 #include "hourglass/core/random.h"
 #include "hourglass/learners/learner.h"
+#include "hourglass/protocols/builtin.h"
 #include "hourglass/protocols/deployment/deployment.h"
 #include "hourglass/protocols/deployment/deployment_report.h"
 #include "hourglass/report/text_report.h"
@@ -189,9 +190,7 @@ std::vector<TrialRecord> run_deployment(const ProtocolRun& run) {
 }
 
 ProtocolInfo MakeInfo() {
-  ProtocolInfo info = deployment_info();
-  info.report_rows = deployment_rows;
-  info.report_sections = report::deployment_sections;
+  ProtocolInfo info = deployment_protocol_without_run();  // protocols/builtin.h
   info.run = run_deployment;
   return info;
 }

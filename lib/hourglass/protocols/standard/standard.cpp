@@ -31,6 +31,7 @@
 
 #include "hourglass/core/random.h"
 #include "hourglass/learners/learner.h"
+#include "hourglass/protocols/builtin.h"
 #include "hourglass/results/split_names.h"
 #include "hourglass/run/protocol.h"
 #include "hourglass/protocols/standard/standard.h"
@@ -242,7 +243,7 @@ std::vector<TrialRecord> run_standard(const ProtocolRun& run) {
 }
 
 ProtocolInfo MakeInfo() {
-  ProtocolInfo info = standard_info();
+  ProtocolInfo info = standard_protocol_without_run();  // protocols/builtin.h
   info.run = run_standard;
   return info;
 }

@@ -7,6 +7,7 @@
 
 #include "hourglass/core/random.h"
 #include "hourglass/learners/learner.h"
+#include "hourglass/protocols/builtin.h"
 #include "hourglass/protocols/transfer/transfer.h"
 #include "hourglass/report/text_report.h"
 #include "hourglass/run/budgeted_sampler.h"
@@ -172,9 +173,7 @@ std::vector<TrialRecord> run_transfer(const ProtocolRun& run) {
 }
 
 ProtocolInfo MakeInfo() {
-  ProtocolInfo info = transfer_info();
-  info.report_rows = transfer_rows;
-  info.report_sections = report::transfer_sections;
+  ProtocolInfo info = transfer_protocol_without_run();  // protocols/builtin.h
   info.run = run_transfer;
   return info;
 }
