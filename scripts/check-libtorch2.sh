@@ -195,7 +195,8 @@ unit="not run"; smoke="not run"; compare="not run"; host_libs="-"; torch_run="-"
 if ((build_rc != 0)); then
   ok=0
 else
-  host_libs="$(check_libs "$BUILD/hourglass" "$BUILD/tests/hourglass_tests" "$BUILD/hourglass_bench")"
+  host_libs="$(check_libs "$BUILD/hourglass" "$BUILD/hourglass-torch" "$BUILD/tests/hourglass_tests" \
+    "$BUILD/hourglass_bench")"
 
   # ---- 4. unit tests, through trixie's loader -------------------------------
   say "unit tests: hourglass_tests (log $LOGS/unit.log)"
@@ -223,7 +224,9 @@ else
   say "smoke suite (log $LOGS/smoke.log), then hourglass compare suites/baselines/smoke.json"
   smoke_rc=0
   rm -rf "$WORK/smoke"
-  (cd "$ROOT" && "$WORK/run.sh" "$BUILD/hourglass" run suites/smoke.yaml --jobs 2 --threads 1 \
+  # hourglass-torch itself: the front end `hourglass` would start it with the
+  # host's loader, not trixie's.
+  (cd "$ROOT" && "$WORK/run.sh" "$BUILD/hourglass-torch" run suites/smoke.yaml --jobs 2 --threads 1 \
      --quiet --overwrite --out "$WORK/smoke") >"$LOGS/smoke.log" 2>&1 || smoke_rc=$?
   smoke="exit $smoke_rc"
   if ((smoke_rc != 0)); then ok=0; tail -n 20 "$LOGS/smoke.log" >&2; fi

@@ -51,13 +51,18 @@ bool answered_here(int argc, char** argv) {
   return argc >= 2 && kHere.count(argv[1]) > 0;
 }
 
-// Replaces this process by hourglass-torch beside this executable, with the
-// same arguments; returns only when that fails (exit code 3, said why).
+// Replaces this process by hourglass-torch beside this executable (found
+// through /proc/self/exe, which resolves symbolic links; else beside
+// argv[0], as when a dynamic loader was started with this file as its
+// argument), with the same arguments; returns only when that fails (exit
+// code 3, said why).
 int run_with_libtorch(char** argv) {
   namespace fs = std::filesystem;
   std::error_code ec;
   const fs::path self = fs::read_symlink("/proc/self/exe", ec);
-  const fs::path torch = (ec ? fs::path(argv[0]) : self).parent_path() / "hourglass-torch";
+  fs::path torch = fs::path(argv[0]).parent_path() / "hourglass-torch";
+  if (!ec && fs::exists(self.parent_path() / "hourglass-torch", ec))
+    torch = self.parent_path() / "hourglass-torch";
   std::fflush(stdout);
   std::fflush(stderr);
   ::execv(torch.c_str(), argv);
