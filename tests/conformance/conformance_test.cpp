@@ -290,20 +290,8 @@ TEST_P(EveryLearnerEverywhere, IsDeterministic) {
   EXPECT_TRUE(v.empty()) << GetParam().learner << " on " << GetParam().family << ":" << joined(v);
 }
 
-// Learners whose members cannot be bit-for-bit independent by design: `cnn`
-// runs the population as ONE grouped convolution (groups = P, DESIGN.md:
-// "convolutions batch members as groups"), and ATen computes member 0 of a
-// groups = 2 convolution with other roundings than the same member as a
-// groups = 1 one (measured: a 5x5 conv on 28x28 inputs differs by up to 4e-6,
-// not bitwise equal). After a 24-sample budget the logits are nearly tied, so
-// that flips a few argmaxes (member 0 on fashion-mnist's ood/rotate-30: 0.25
-// alone, 0.175 beside member 1). Its determinism and training are still
-// checked; only the bitwise independence is left out.
-bool grouped_by_design(const std::string& learner) { return learner == "cnn"; }
 
 TEST_P(EveryLearnerEverywhere, TrainsEachMemberIndependentlyOfTheOthers) {
-  if (grouped_by_design(GetParam().learner))
-    GTEST_SKIP() << "members share one grouped convolution, see grouped_by_design";
   const auto v = conformance::independence_violations(GetParam().learner, GetParam().family);
   EXPECT_TRUE(v.empty()) << GetParam().learner << " on " << GetParam().family << ":" << joined(v);
 }

@@ -1,4 +1,4 @@
-// PopulationCnn and the `cnn` learner: the grouped convolution equals each
+// PopulationCnn and the `cnn` learner: the population's network equals each
 // member's own network (members never mix), a member's training does not
 // depend on the other members, runs are deterministic, and the network
 // learns a simple image task. The learner on real images is in
@@ -28,7 +28,7 @@ PopulationCnnOptions small(int64_t side = 8) {
 }
 
 // The same network for one member with plain (ungrouped) convolutions on its
-// slice of the parameters: the reference the grouped computation must match.
+// slice of the parameters: the reference the population's computation must match.
 at::Tensor member_forward(const PopulationCnn& net, int64_t member, const at::Tensor& images,
                           const PopulationCnnOptions& o) {
   const auto p = net.parameters();

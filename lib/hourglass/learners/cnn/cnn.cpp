@@ -1,7 +1,7 @@
 // `cnn`: the standard small convolutional network for 28x28 images, per
 // member, the whole population trained as one computation (PopulationCnn,
-// population_cnn.h: one grouped convolution per layer, members as groups;
-// dense layers as batched products):
+// population_cnn.h: the convolutions member by member, bit for bit as
+// alone; dense layers as batched products):
 //
 //   image [C, H, W] -> conv k x k (c1 channels, same padding) -> relu -> max-pool 2
 //                   -> conv k x k (c2 channels, same padding) -> relu -> max-pool 2
@@ -105,7 +105,7 @@ LearnerInfo MakeInfo() {
   LearnerInfo info;
   info.name = "cnn";
   info.doc = "small convolutional network (2 conv + pool blocks, dense layers), Adam on "
-             "cross-entropy, members as groups of one grouped convolution; image tasks only";
+             "cross-entropy, population-batched dense layers; image tasks only";
   info.kinds = {TaskKind::kClassification};
   info.images_only = true;
   info.params = {

@@ -2,12 +2,11 @@
 // (see cnn.cpp for the architecture and the learner), exposed for the
 // benchmarks and the tests.
 //
-// Population-batched, no loop over members: each convolution is ONE grouped
-// convolution with P groups (the input [n, P * C, H, W] holds member i's
-// images in channels i*C..(i+1)*C-1, the weights [P * c_out, c_in, k, k]
-// member i's filters in rows i*c_out..(i+1)*c_out-1), so member i's output
-// channels see only member i's inputs and weights; dense layers are batched
-// products (baddbmm) with weights [P, in, out]. Everything random (initial
+// The convolutions member by member (the weights [P * c_out, c_in, k, k]
+// hold member i's filters in rows i*c_out..(i+1)*c_out-1; member i's images
+// go through its own filters in a convolution of the shapes a population of
+// one has, so its numbers are bit for bit those it has alone); dense layers
+// are batched products (baddbmm) with weights [P, in, out]. Everything random (initial
 // weights, dropout masks) is drawn per member from its own seed on the host,
 // so a member's numbers do not depend on the other members.
 #pragma once
