@@ -486,6 +486,8 @@ TEST(BuildReport, SplittingTrialsBetweenFilesChangesNoNumber) {
 // trivial learners from is_builtin_trivial_learner: it must say what the
 // registry says for every registered learner, and nothing for other names.
 TEST(BuiltinTrivialLearners, AgreeWithTheRegistry) {
+  if (hg::LearnerRegistry::instance().entries().empty())
+    GTEST_SKIP() << "no learners in the LibTorch-free build (hourglass_sanitized_tests)";
   int trivial = 0;
   for (const auto& [name, info] : hg::LearnerRegistry::instance().entries()) {
     EXPECT_EQ(hg::is_builtin_trivial_learner(name), info.trivial) << name;
