@@ -14,6 +14,7 @@
 #include <benchmark/benchmark.h>
 #include <torch/torch.h>
 
+#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -33,10 +34,14 @@ std::vector<uint64_t> seeds_of(int64_t P) {
   return s;
 }
 
+// The agent: hourglass_pipe_agent, or the program HOURGLASS_PIPE_AGENT names
+// (called with the batch as its one argument), e.g. an older build of it.
 hg::Params external_params() {
   const hg::LearnerInfo* info = hg::LearnerRegistry::instance().find("external");
   hg::Params p(info->params);
-  p.set("command", std::vector<std::string>{HOURGLASS_PIPE_AGENT, std::to_string(kBatch)});
+  const char* other = std::getenv("HOURGLASS_PIPE_AGENT");
+  p.set("command", std::vector<std::string>{other && *other ? other : HOURGLASS_PIPE_AGENT,
+                                            std::to_string(kBatch)});
   return p;
 }
 
@@ -90,7 +95,15 @@ void BM_PipeCartpole(benchmark::State& state, bool through_pipe) {
 
 BENCHMARK_CAPTURE(BM_PipeSupervised, builtin, false)->Arg(1)->Arg(8)->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(BM_PipeSupervised, pipe, true)->Arg(1)->Arg(8)->Unit(benchmark::kMillisecond);
-BENCHMARK_CAPTURE(BM_PipeCartpole, builtin, false)->Arg(1)->Arg(8)->Unit(benchmark::kMillisecond);
-BENCHMARK_CAPTURE(BM_PipeCartpole, pipe, true)->Arg(1)->Arg(8)->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_PipeCartpole, builtin, false)
+    ->Arg(1)
+    ->Arg(8)
+    ->Arg(64)
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_PipeCartpole, pipe, true)
+    ->Arg(1)
+    ->Arg(8)
+    ->Arg(64)
+    ->Unit(benchmark::kMillisecond);
 
 }  // namespace

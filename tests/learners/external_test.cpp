@@ -62,12 +62,12 @@ TEST(AgentProcess, TensorsRoundTripThroughTheFramingByteForByte) {
   const auto x = torch::randn({2, 3, 4});
   const auto ids = torch::arange(6, torch::kLong).reshape({2, 3});
   const auto done = torch::tensor({true, false, true});
-  cat.send({{"type", "data"}, {"remaining", 7}}, {{"x", x}, {"y", ids}, {"done", done}});
-  const AgentMessage m = cat.receive("the echo");
-  EXPECT_EQ(m.line["type"], "data");
-  EXPECT_EQ(m.line["remaining"], 7);
-  EXPECT_EQ(m.line["tensors"][0]["dtype"], "float32");
-  EXPECT_EQ(m.line["tensors"][0]["shape"], nlohmann::json({2, 3, 4}));
+  cat.send("data", {{"remaining", 7}}, {{"x", x}, {"y", ids}, {"done", done}});
+  const AgentMessage& m = cat.receive("the echo");
+  EXPECT_EQ(m.type(), "data");
+  EXPECT_EQ(m.integer("remaining"), 7);
+  EXPECT_EQ(m.json()["tensors"][0]["dtype"], "float32");
+  EXPECT_EQ(m.json()["tensors"][0]["shape"], nlohmann::json({2, 3, 4}));
   EXPECT_TRUE(torch::equal(m.tensor("x"), x));
   EXPECT_TRUE(torch::equal(m.tensor("y"), ids));
   EXPECT_TRUE(torch::equal(m.tensor("done"), done));
