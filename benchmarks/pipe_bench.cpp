@@ -93,6 +93,23 @@ void BM_PipeCartpole(benchmark::State& state, bool through_pipe) {
       static_cast<double>(state.iterations() * P * kBatch * kMessages), benchmark::Counter::kIsRate);
 }
 
+// The fixed cost in every pipe iteration above: the agent's start, hello, a
+// training phase with no budget (it says done at once), close and its exit.
+void BM_PipeAgentLifetime(benchmark::State& state) {
+  const hg::FamilyInfo* family = hg::FamilyRegistry::instance().find("cartpole");
+  const hg::LearnerInfo* info = hg::LearnerRegistry::instance().find("external");
+  const hg::Params fp(family->params);
+  const auto seeds = seeds_of(1);
+  const c10::Device cpu("cpu");
+  for (auto _ : state) {
+    hg::BudgetedEnvironment env(*family, fp, seeds, 0, 0, cpu);
+    auto learner = info->make_interactive(external_params());
+    hg::InteractiveTrainContext ctx{env, env.spec(), cpu, seeds, 0, {}};
+    learner->train(ctx);
+  }
+}
+
+BENCHMARK(BM_PipeAgentLifetime)->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(BM_PipeSupervised, builtin, false)->Arg(1)->Arg(8)->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(BM_PipeSupervised, pipe, true)->Arg(1)->Arg(8)->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(BM_PipeCartpole, builtin, false)
