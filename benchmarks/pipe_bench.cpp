@@ -12,7 +12,10 @@
 //
 //   build/hourglass_bench --benchmark_filter=Pipe
 #include <benchmark/benchmark.h>
+#include <spawn.h>
+#include <sys/wait.h>
 #include <torch/torch.h>
+#include <unistd.h>
 
 #include <cstdlib>
 #include <string>
@@ -22,6 +25,8 @@
 #include "hourglass/run/budgeted_sampler.h"
 #include "hourglass/run/episodes.h"
 #include "hourglass/tasks/family.h"
+
+extern char** environ;
 
 namespace {
 
@@ -110,6 +115,50 @@ void BM_PipeAgentLifetime(benchmark::State& state) {
 }
 
 BENCHMARK(BM_PipeAgentLifetime)->Unit(benchmark::kMillisecond);
+
+// The floor under any pipe protocol: a round trip of `bytes` to /bin/cat and
+// back (two wake-ups, two copies each way), nothing parsed, 1,000 per
+// iteration as above. bytes: a P = 1 step and transition (512 + 1,536 bytes
+// of tensors, about 2 KiB), and a P = 8 one (about 16 KiB).
+void BM_PipeFloor(benchmark::State& state) {
+  const auto bytes = static_cast<size_t>(state.range(0));
+  int in[2], out[2];
+  if (::pipe(in) != 0 || ::pipe(out) != 0) {
+    state.SkipWithError("pipe");
+    return;
+  }
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, in[0], 0);
+  posix_spawn_file_actions_adddup2(&actions, out[1], 1);
+  posix_spawn_file_actions_addclose(&actions, in[1]);
+  posix_spawn_file_actions_addclose(&actions, out[0]);
+  char cat[] = "cat";
+  char* argv[] = {cat, nullptr};
+  pid_t pid = -1;
+  const int rc = ::posix_spawnp(&pid, "cat", &actions, nullptr, argv, environ);
+  posix_spawn_file_actions_destroy(&actions);
+  ::close(in[0]);
+  ::close(out[1]);
+  std::vector<char> buffer(bytes, 'x');
+  bool ok = rc == 0;
+  for (auto _ : state) {
+    for (int64_t i = 0; i < kMessages && ok; ++i) {
+      ok = ::write(in[1], buffer.data(), bytes) == static_cast<ssize_t>(bytes);
+      for (size_t got = 0; got < bytes && ok;) {
+        const ssize_t n = ::read(out[0], buffer.data() + got, bytes - got);
+        ok = n > 0;
+        got += n > 0 ? static_cast<size_t>(n) : 0;
+      }
+    }
+  }
+  if (!ok) state.SkipWithError("the round trip through cat failed");
+  ::close(in[1]);
+  ::close(out[0]);
+  if (pid > 0) ::waitpid(pid, nullptr, 0);
+}
+
+BENCHMARK(BM_PipeFloor)->Arg(2048)->Arg(16384)->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(BM_PipeSupervised, builtin, false)->Arg(1)->Arg(8)->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(BM_PipeSupervised, pipe, true)->Arg(1)->Arg(8)->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(BM_PipeCartpole, builtin, false)
