@@ -62,12 +62,12 @@ TEST(AgentProcess, TensorsRoundTripThroughTheFramingByteForByte) {
   const auto x = torch::randn({2, 3, 4});
   const auto ids = torch::arange(6, torch::kLong).reshape({2, 3});
   const auto done = torch::tensor({true, false, true});
-  cat.send({{"type", "data"}, {"remaining", 7}}, {{"x", x}, {"y", ids}, {"done", done}});
-  const AgentMessage m = cat.receive("the echo");
-  EXPECT_EQ(m.line["type"], "data");
-  EXPECT_EQ(m.line["remaining"], 7);
-  EXPECT_EQ(m.line["tensors"][0]["dtype"], "float32");
-  EXPECT_EQ(m.line["tensors"][0]["shape"], nlohmann::json({2, 3, 4}));
+  cat.send("data", {{"remaining", 7}}, {{"x", x}, {"y", ids}, {"done", done}});
+  const AgentMessage& m = cat.receive("the echo");
+  EXPECT_EQ(m.type(), "data");
+  EXPECT_EQ(m.integer("remaining"), 7);
+  EXPECT_EQ(m.json()["tensors"][0]["dtype"], "float32");
+  EXPECT_EQ(m.json()["tensors"][0]["shape"], nlohmann::json({2, 3, 4}));
   EXPECT_TRUE(torch::equal(m.tensor("x"), x));
   EXPECT_TRUE(torch::equal(m.tensor("y"), ids));
   EXPECT_TRUE(torch::equal(m.tensor("done"), done));
@@ -149,6 +149,51 @@ TEST(AgentProcess, MalformedJsonAndTooFewBytesAreNamed) {
                   .find("the agent reported an error: out of ideas"),
               std::string::npos);
   }
+}
+
+TEST(AgentProcess, ALineAndItsBytesArrivingInPiecesAreReassembled) {
+  TempDir dir;
+  // The line in two writes, the bytes split across writes, and the next
+  // message in the same write as the end of the bytes.
+  AgentProcess agent(
+      {"sh", "-c",
+       R"(printf '{"type":"pre'; sleep 0.05; )"
+       R"(printf 'diction","tensors":[{"name":"y","dtype":"uint8","shape":[4]}]}\nab'; sleep 0.05; )"
+       R"(printf 'cd{"type":"done","updates":3}\n'; sleep 300)"},
+      dir.path() + "/err", 10.0);
+  const AgentMessage& m = agent.receive("x");
+  EXPECT_EQ(m.type(), "prediction");
+  const auto y = m.tensor("y");
+  ASSERT_EQ(y.numel(), 4);
+  EXPECT_EQ(std::string(static_cast<const char*>(y.data_ptr()), 4), "abcd");
+  const AgentMessage& next = agent.receive("x");
+  EXPECT_EQ(next.type(), "done");
+  EXPECT_EQ(next.integer("updates"), 3);
+}
+
+TEST(AgentProcess, ATensorLargerThanTheBufferIsReadStraightIntoIt) {
+  TempDir dir;
+  // 400,000 bytes of 7: more than the 64 KiB read buffer and the pipe.
+  AgentProcess agent(
+      {"sh", "-c",
+       R"(printf '{"type":"p","tensors":[{"name":"y","dtype":"uint8","shape":[400000]}]}\n'; )"
+       R"(head -c 400000 /dev/zero | tr '\000' '\007'; printf '{"type":"done"}\n'; sleep 300)"},
+      dir.path() + "/err", 10.0);
+  const at::Tensor y = agent.receive("x").tensor("y");
+  ASSERT_EQ(y.numel(), 400000);
+  EXPECT_TRUE(torch::all(y == 7).item<bool>());
+  EXPECT_EQ(agent.receive("x").type(), "done");
+}
+
+TEST(AgentProcess, ALineOfMoreThanOneMebibyteIsRefused) {
+  TempDir dir;
+  AgentProcess agent({"sh", "-c", "head -c 1100000 /dev/zero | tr '\\000' x; sleep 300"},
+                     dir.path() + "/err", 10.0);
+  const std::string e = error_of([&] { agent.receive("a training request"); });
+  EXPECT_NE(e.find("the agent sent a line of more than 1 MiB without a newline while the harness "
+                   "waited for a training request"),
+            std::string::npos)
+      << e.substr(0, 300);
 }
 
 TEST(AgentProcess, AProgramThatDoesNotExistCannotStart) {

@@ -4,15 +4,18 @@
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
 #include <fstream>
+#include <limits>
 #include <sstream>
 #include <thread>
 
@@ -26,8 +29,9 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 // Blocks SIGPIPE in the calling thread while alive, so a write to an agent
-// that has gone returns EPIPE instead of killing the harness, and discards a
-// SIGPIPE raised meanwhile.
+// that has gone returns EPIPE instead of killing the harness. Such a write
+// also raises SIGPIPE (pending, as it is blocked): after an EPIPE, call
+// raised() and it is discarded before the old mask returns.
 class SigpipeBlock {
  public:
   SigpipeBlock() {
@@ -36,15 +40,28 @@ class SigpipeBlock {
     pthread_sigmask(SIG_BLOCK, &pipe_, &old_);
   }
   ~SigpipeBlock() {
-    const timespec zero{0, 0};
-    while (sigtimedwait(&pipe_, nullptr, &zero) > 0) {
+    if (raised_) {
+      const timespec zero{0, 0};
+      while (sigtimedwait(&pipe_, nullptr, &zero) > 0) {
+      }
     }
     pthread_sigmask(SIG_SETMASK, &old_, nullptr);
   }
+  void raised() { raised_ = true; }
 
  private:
   sigset_t pipe_, old_;
+  bool raised_ = false;
 };
+
+// The initial size of the read buffer: a whole small message (a `step` of
+// 64 x 64 copies is 32 KiB) arrives in one read().
+constexpr size_t kReadBuffer = size_t{64} << 10;
+// The longest line the agent may send.
+constexpr size_t kMaxLine = size_t{1} << 20;
+// How long one poll() sleeps before the harness looks whether the agent has
+// exited (a process it started may hold its stdout open: no end of file).
+constexpr int kPollSliceMs = 50;
 
 int remaining_ms(Clock::time_point deadline) {
   const auto left =
@@ -74,9 +91,21 @@ std::string seconds_text(double s) {
 const at::Tensor& AgentMessage::tensor(const std::string& name) const {
   for (const auto& [n, t] : tensors)
     if (n == name) return t;
-  throw AgentError("message '" + line.value("type", std::string("?")) + "' has no tensor '" +
-                   name + "'");
+  throw AgentError("message '" + type() + "' has no tensor '" + name + "'");
 }
+
+std::optional<int64_t> AgentMessage::integer(std::string_view key) const {
+  const WireField* f = header.field(key);
+  if (!f || f->kind != WireField::Kind::kInteger) return std::nullopt;
+  return f->integer;
+}
+
+const std::string* AgentMessage::string(std::string_view key) const {
+  const WireField* f = header.field(key);
+  return f && f->kind == WireField::Kind::kString ? &f->text : nullptr;
+}
+
+nlohmann::json AgentMessage::json() const { return nlohmann::json::parse(text); }
 
 std::string wire_dtype(const at::Tensor& t) {
   switch (t.scalar_type()) {
@@ -92,7 +121,7 @@ std::string wire_dtype(const at::Tensor& t) {
 
 AgentProcess::AgentProcess(const std::vector<std::string>& argv, const std::string& stderr_path,
                            double timeout_seconds)
-    : stderr_path_(stderr_path), timeout_(timeout_seconds) {
+    : stderr_path_(stderr_path), timeout_(timeout_seconds), in_(kReadBuffer) {
   if (argv.empty()) throw AgentError("the agent's command is empty");
   int in[2], out[2];
   if (::pipe2(in, O_CLOEXEC) != 0) throw AgentError(std::string("pipe: ") + std::strerror(errno));
@@ -152,9 +181,13 @@ void AgentProcess::finish(double grace_seconds) {
   to_child_ = -1;
   const auto deadline =
       Clock::now() + std::chrono::milliseconds(static_cast<int64_t>(grace_seconds * 1000));
+  // An agent usually exits within a fraction of a millisecond of the end of
+  // its stdin: look often at first (50 us, doubling), then every 5 ms.
+  auto pause = std::chrono::microseconds(50);
   while (!reaped_ && Clock::now() < deadline) {
     if (!ended().empty()) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    std::this_thread::sleep_for(pause);
+    pause = std::min(pause * 2, std::chrono::microseconds(5000));
   }
   ::kill(-pid_, SIGKILL);  // the agent, if still there, and everything it started
   untrack_child_group(pid_);
@@ -216,169 +249,217 @@ AgentError AgentProcess::failure(const std::string& cause) {
   return AgentError(message);
 }
 
-bool AgentProcess::fill(const std::string& what) {
+std::string AgentProcess::Waiting::text() const {
+  if (tensor.empty()) return std::string(expecting);
+  return "tensor '" + std::string(tensor) + "' of '" + std::string(type) + "' (" +
+         std::to_string(bytes) + " bytes)";
+}
+
+size_t AgentProcess::read_some(char* out, size_t n, const Waiting& what, bool poll_first) {
   const auto deadline =
       Clock::now() + std::chrono::milliseconds(static_cast<int64_t>(timeout_ * 1000));
-  char chunk[65536];
-  for (;;) {
-    const ssize_t n = ::read(from_child_, chunk, sizeof chunk);
-    if (n > 0) {
-      if (consumed_ > 0 && (consumed_ == buffer_.size() || consumed_ > (size_t{1} << 20))) {
-        buffer_.erase(0, consumed_);
-        consumed_ = 0;
-      }
-      buffer_.append(chunk, static_cast<size_t>(n));
-      return true;
+  for (bool try_read = !poll_first;; try_read = true) {
+    if (try_read) {
+      const ssize_t got = ::read(from_child_, out, n);
+      if (got > 0) return static_cast<size_t>(got);
+      if (got == 0) return 0;
+      if (errno == EINTR) continue;
+      if (errno != EAGAIN && errno != EWOULDBLOCK)
+        throw failure("reading from the agent: " + std::string(std::strerror(errno)));
     }
-    if (n == 0) return false;
-    if (errno == EINTR) continue;
-    if (errno != EAGAIN && errno != EWOULDBLOCK)
-      throw failure("reading from the agent: " + std::string(std::strerror(errno)));
-    // The agent may have exited while a process it started still holds its
-    // stdout open: no end of file comes then, so its exit counts as one
-    // (after the pipe is drained).
-    if (!ended().empty()) {
-      const ssize_t last = ::read(from_child_, chunk, sizeof chunk);
-      if (last > 0) {
-        buffer_.append(chunk, static_cast<size_t>(last));
-        return true;
-      }
-      return false;
-    }
-    pollfd p{from_child_, POLLIN, 0};
     const int ms = remaining_ms(deadline);
     if (ms == 0)
       throw failure("the agent sent nothing for " + seconds_text(timeout_) +
-                    " s (timeout) while the harness waited for " + what +
+                    " s (timeout) while the harness waited for " + what.text() +
                     "; it was killed with its process group");
-    ::poll(&p, 1, std::min(ms, 50));  // wake up now and then to see whether it exited
+    pollfd p{from_child_, POLLIN, 0};
+    if (::poll(&p, 1, std::min(ms, kPollSliceMs)) == 0 && !ended().empty()) {
+      // Quiet, and the agent has exited: a process it started may still hold
+      // its stdout open, so no end of file would come. What is in the pipe
+      // is the last of it.
+      const ssize_t last = ::read(from_child_, out, n);
+      return last > 0 ? static_cast<size_t>(last) : 0;
+    }
   }
 }
 
-void AgentProcess::read_exact(char* out, size_t n, const std::string& what) {
-  size_t got = 0;
-  while (got < n) {
-    if (consumed_ == buffer_.size() && !fill(what))
+bool AgentProcess::fill(const Waiting& what) {
+  // With nothing buffered the harness has usually just sent a request whose
+  // answer is not there yet: poll() first, and read() once it is.
+  const bool poll_first = begin_ == end_;
+  if (begin_ == end_) {
+    begin_ = end_ = scan_ = 0;
+  } else if (end_ == in_.size() && begin_ > 0) {
+    std::memmove(in_.data(), in_.data() + begin_, end_ - begin_);
+    end_ -= begin_;
+    scan_ -= begin_;
+    begin_ = 0;
+  }
+  if (end_ == in_.size()) in_.resize(in_.size() * 2);  // a long line
+  const size_t got = read_some(in_.data() + end_, in_.size() - end_, what, poll_first);
+  end_ += got;
+  return got > 0;
+}
+
+void AgentProcess::read_exact(char* out, size_t n, const Waiting& what) {
+  const size_t buffered = std::min(n, end_ - begin_);
+  std::memcpy(out, in_.data() + begin_, buffered);
+  begin_ += buffered;
+  scan_ = std::max(scan_, begin_);
+  for (size_t got = buffered; got < n;) {
+    const size_t more = read_some(out + got, n - got, what, false);
+    if (more == 0)
       throw failure("the agent closed its stdout after " + std::to_string(got) + " of the " +
-                    std::to_string(n) + " bytes of " + what);
-    const size_t take = std::min(n - got, buffer_.size() - consumed_);
-    std::memcpy(out + got, buffer_.data() + consumed_, take);
-    consumed_ += take;
-    got += take;
+                    std::to_string(n) + " bytes of " + what.text());
+    got += more;
   }
 }
 
-void AgentProcess::write_all(const char* data, size_t n, const std::string& what) {
+void AgentProcess::describe(WireHeaderWriter& w, std::initializer_list<NamedTensor> tensors) {
+  bodies_.clear();
+  for (const auto& [name, t] : tensors) {
+    const at::Tensor host = t.is_cpu() && t.is_contiguous() ? t : t.to(at::kCPU).contiguous();
+    w.tensor(name, wire_dtype(host), host.sizes().data(), host.sizes().size());
+    bodies_.push_back(host);
+  }
+  w.finish();
+}
+
+void AgentProcess::send(std::string_view type, std::initializer_list<IntField> fields,
+                        std::initializer_list<NamedTensor> tensors) {
+  WireHeaderWriter w(header_, type);
+  for (const auto& f : fields) w.integer(f.key, f.value);
+  describe(w, tensors);
+  write_message(type, tensors);
+  bodies_.clear();
+}
+
+void AgentProcess::send(const nlohmann::json& line, std::initializer_list<NamedTensor> tensors) {
+  if (!line.is_object() || line.contains("tensors"))
+    throw std::logic_error("AgentProcess::send: a JSON object without \"tensors\"");
+  WireHeaderWriter w = WireHeaderWriter::from_object(header_, line.dump());
+  describe(w, tensors);
+  const auto type = line.find("type");
+  write_message(type != line.end() && type->is_string() ? type->get_ref<const std::string&>()
+                                                        : std::string("?"),
+                tensors);
+  bodies_.clear();
+}
+
+void AgentProcess::write_message(std::string_view type,
+                                 std::initializer_list<NamedTensor> tensors) {
   if (to_child_ < 0) throw failure("the agent's stdin is closed");
+  // The line and the tensors' bytes, in one writev() unless the pipe is full.
+  constexpr size_t kMaxPieces = 16;
+  iovec pieces[kMaxPieces];
+  size_t count = 0;
+  std::vector<iovec> more;  // only for messages of more than 15 tensors
+  iovec* iov = pieces;
+  const size_t total_pieces = 1 + bodies_.size();
+  if (total_pieces > kMaxPieces) {
+    more.resize(total_pieces);
+    iov = more.data();
+  }
+  iov[count++] = {header_.data(), header_.size()};
+  for (const auto& b : bodies_) iov[count++] = {b.data_ptr(), b.nbytes()};
+  // Which piece a failure happened in, for its message.
+  const auto piece_name = [&](size_t i) {
+    if (i == 0) return "'" + std::string(type) + "'";
+    return "tensor '" + std::string((tensors.begin() + (i - 1))->name) + "' of '" +
+           std::string(type) + "'";
+  };
   SigpipeBlock block;
-  const auto deadline =
-      Clock::now() + std::chrono::milliseconds(static_cast<int64_t>(timeout_ * 1000));
-  size_t sent = 0;
-  while (sent < n) {
-    const ssize_t w = ::write(to_child_, data + sent, n - sent);
+  auto deadline = Clock::now() + std::chrono::milliseconds(static_cast<int64_t>(timeout_ * 1000));
+  size_t at = 0;  // the first piece not fully written
+  while (at < count) {
+    if (iov[at].iov_len == 0) {
+      ++at;
+      continue;
+    }
+    const int pieces_now = static_cast<int>(std::min<size_t>(count - at, IOV_MAX));
+    const ssize_t w = ::writev(to_child_, iov + at, pieces_now);
     if (w > 0) {
-      sent += static_cast<size_t>(w);
+      // Skip what was written; the piece written in part starts later.
+      size_t left = static_cast<size_t>(w);
+      while (at < count && left >= iov[at].iov_len) left -= iov[at++].iov_len;
+      if (left > 0) {
+        iov[at].iov_base = static_cast<char*>(iov[at].iov_base) + left;
+        iov[at].iov_len -= left;
+      }
+      deadline = Clock::now() + std::chrono::milliseconds(static_cast<int64_t>(timeout_ * 1000));
       continue;
     }
     if (w < 0 && errno == EINTR) continue;
-    if (w < 0 && errno == EPIPE)
-      throw failure("the agent closed its stdin while the harness sent " + what);
+    if (w < 0 && errno == EPIPE) {
+      block.raised();
+      throw failure("the agent closed its stdin while the harness sent " + piece_name(at));
+    }
     if (w < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
       throw failure("writing to the agent: " + std::string(std::strerror(errno)));
     pollfd p{to_child_, POLLOUT, 0};
     const int ms = remaining_ms(deadline);
     if (ms == 0 || ::poll(&p, 1, ms) == 0)
       throw failure("the agent read nothing for " + seconds_text(timeout_) +
-                    " s (timeout) while the harness sent " + what +
+                    " s (timeout) while the harness sent " + piece_name(at) +
                     "; it was killed with its process group");
   }
 }
 
-void AgentProcess::send(nlohmann::json line,
-                        const std::vector<std::pair<std::string, at::Tensor>>& tensors) {
-  const std::string type = line.value("type", std::string("?"));
-  std::vector<at::Tensor> bodies;
-  if (!tensors.empty()) {
-    auto list = nlohmann::json::array();
-    for (const auto& [name, t] : tensors) {
-      const auto host = t.to(at::kCPU).contiguous();
-      list.push_back({{"name", name}, {"dtype", wire_dtype(host)}, {"shape", host.sizes().vec()}});
-      bodies.push_back(host);
-    }
-    line["tensors"] = list;
-  }
-  const std::string text = line.dump() + "\n";
-  write_all(text.data(), text.size(), "'" + type + "'");
-  for (size_t i = 0; i < bodies.size(); ++i)
-    write_all(static_cast<const char*>(bodies[i].data_ptr()), bodies[i].nbytes(),
-              "tensor '" + tensors[i].first + "' of '" + type + "'");
-}
-
-AgentMessage AgentProcess::receive(const std::string& expecting) {
-  constexpr size_t kMaxLine = 1 << 20;
-  // The JSON line.
-  std::string text;
+const AgentMessage& AgentProcess::receive(std::string_view expecting) {
+  const Waiting waiting{expecting, {}, {}, 0};
+  // The line: searched for in what is buffered, then in what each read adds.
+  size_t newline = 0;
   for (;;) {
-    const auto nl = buffer_.find('\n', consumed_);
-    if (nl != std::string::npos) {
-      text = buffer_.substr(consumed_, nl - consumed_);
-      consumed_ = nl + 1;
+    const void* nl = std::memchr(in_.data() + scan_, '\n', end_ - scan_);
+    if (nl) {
+      newline = static_cast<size_t>(static_cast<const char*>(nl) - in_.data());
       break;
     }
-    if (buffer_.size() - consumed_ > kMaxLine)
-      throw failure("the agent sent a line of more than 1 MiB without a newline while the "
-                    "harness waited for " + expecting);
-    if (!fill(expecting))
-      throw failure("the agent closed its stdout while the harness waited for " + expecting);
+    scan_ = end_;
+    if (end_ - begin_ > kMaxLine)
+      throw failure(
+          "the agent sent a line of more than 1 MiB without a newline while the "
+          "harness waited for " +
+          std::string(expecting));
+    if (!fill(waiting))
+      throw failure("the agent closed its stdout while the harness waited for " +
+                    std::string(expecting));
   }
-  AgentMessage m;
+  AgentMessage& m = message_;
+  m.text.assign(in_.data() + begin_, newline - begin_);
+  begin_ = scan_ = newline + 1;
+  m.tensors.clear();
   try {
-    m.line = nlohmann::json::parse(text);
-  } catch (const std::exception&) {
-    const std::string shown = text.size() > 120 ? text.substr(0, 120) + "..." : text;
-    throw failure("the agent sent malformed JSON while the harness waited for " + expecting +
-                  ": '" + shown + "'");
+    read_wire_header(m.text, expecting, m.header);
+  } catch (const WireHeaderError& e) {
+    throw failure(e.what());
   }
-  if (!m.line.is_object() || !m.line.contains("type") || !m.line["type"].is_string())
-    throw failure("the agent sent a message without a string \"type\" while the harness "
-                  "waited for " + expecting + ": " + m.line.dump());
-  const std::string type = m.line["type"];
+  const std::string& type = m.header.type;
   // The tensors it declares, then their bytes.
-  if (m.line.contains("tensors")) {
-    const auto& list = m.line["tensors"];
-    if (!list.is_array()) throw failure("message '" + type + "': \"tensors\" must be a list");
-    for (const auto& d : list) {
-      std::string name, dtype;
-      std::vector<int64_t> shape;
-      try {
-        name = d.at("name").get<std::string>();
-        dtype = d.at("dtype").get<std::string>();
-        shape = d.at("shape").get<std::vector<int64_t>>();
-      } catch (const std::exception&) {
-        throw failure("message '" + type + "': a tensor must be {\"name\", \"dtype\", "
-                      "\"shape\"}, got " + d.dump());
-      }
-      at::ScalarType st;
-      try {
-        st = dtype_of(dtype);
-      } catch (const AgentError& e) {
-        throw failure("message '" + type + "', tensor '" + name + "': " + e.what());
-      }
-      int64_t count = 1;
-      for (int64_t s : shape) {
-        if (s < 0 || (s > 0 && count > (int64_t{1} << 40) / s))
-          throw failure("message '" + type + "', tensor '" + name + "': bad shape " + d.dump());
-        count *= s;
-      }
-      auto t = torch::empty(shape, torch::dtype(st));
-      read_exact(static_cast<char*>(t.data_ptr()), static_cast<size_t>(t.nbytes()),
-                 "tensor '" + name + "' of '" + type + "' (" + std::to_string(t.nbytes()) +
-                     " bytes)");
-      m.tensors.emplace_back(name, t);
+  for (const auto& d : m.header.tensors) {
+    at::ScalarType st;
+    try {
+      st = dtype_of(d.dtype);
+    } catch (const AgentError& e) {
+      throw failure("message '" + type + "', tensor '" + d.name + "': " + e.what());
     }
+    int64_t count = 1;
+    for (int64_t s : d.shape) {
+      if (s < 0 || (s > 0 && count > (int64_t{1} << 40) / s)) {
+        nlohmann::json shown = {{"name", d.name}, {"dtype", d.dtype}, {"shape", d.shape}};
+        throw failure("message '" + type + "', tensor '" + d.name + "': bad shape " + shown.dump());
+      }
+      count *= s;
+    }
+    auto t = torch::empty(d.shape, torch::dtype(st));
+    read_exact(static_cast<char*>(t.data_ptr()), static_cast<size_t>(t.nbytes()),
+               Waiting{{}, d.name, type, static_cast<size_t>(t.nbytes())});
+    m.tensors.emplace_back(d.name, std::move(t));
   }
-  if (type == "error")
-    throw failure("the agent reported an error: " + m.line.value("message", std::string("?")));
+  if (type == "error") {
+    const std::string* text = m.string("message");
+    throw failure("the agent reported an error: " + (text ? *text : std::string("?")));
+  }
   return m;
 }
 

@@ -13,17 +13,32 @@
 // Whatever goes wrong is an AgentError whose message names the cause, the
 // agent's exit status or signal when it has ended, and the last lines of its
 // stderr.
+//
+// The hot path (one `step` and its `transition`, one `draw` and its `data`)
+// is built to cost little more than the two context switches it needs:
+// a message goes out in one writev() (its line and its tensors' bytes
+// together), the line is written and read without a JSON DOM
+// (wire_header.h, exact), the reader takes whatever the pipe holds in one
+// read() and polls only when nothing is buffered, and a tensor's bytes are
+// copied once into the tensor handed over (read() straight into it beyond
+// what is buffered). docs/performance.md has the measurements.
 #pragma once
 
 #include <ATen/core/Tensor.h>
 #include <sys/types.h>
 
 #include <cstdint>
+#include <initializer_list>
+#include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
+
+#include "hourglass/learners/external/wire_header.h"
 
 namespace hg {
 
@@ -32,12 +47,35 @@ class AgentError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-// A message: its JSON line ("type" and the rest) and its tensors by name.
+// A message received: its line (the "type", the other fields, the tensors it
+// declares) and its tensors by name.
 struct AgentMessage {
-  nlohmann::json line;
+  WireHeader header;
+  std::string text;  // the JSON line as received, without its newline
   std::vector<std::pair<std::string, at::Tensor>> tensors;
+
+  const std::string& type() const { return header.type; }
+  // The field `key` when it is an integer (that fits int64_t), else nullopt.
+  std::optional<int64_t> integer(std::string_view key) const;
+  // The field `key` when it is a string, else nullptr.
+  const std::string* string(std::string_view key) const;
+  // The line as a JSON document (parses `text`: for messages and tests).
+  nlohmann::json json() const;
   // The tensor called `name`, or AgentError naming what is missing.
   const at::Tensor& tensor(const std::string& name) const;
+};
+
+// A tensor to send: its name on the wire and the tensor (any device, any of
+// the wire dtypes; sent C-contiguous from the host).
+struct NamedTensor {
+  std::string_view name;
+  at::Tensor tensor;
+};
+
+// An integer field of a message the harness sends.
+struct IntField {
+  std::string_view key;
+  int64_t value;
 };
 
 // "float32", "float64", "int64", "int32", "uint8", "bool": the dtypes of the
@@ -55,13 +93,17 @@ class AgentProcess {
   AgentProcess(const AgentProcess&) = delete;
   AgentProcess& operator=(const AgentProcess&) = delete;
 
-  // Sends a message: `line` gains "tensors" describing `tensors` (host, any
-  // of the wire dtypes; made contiguous).
-  void send(nlohmann::json line,
-            const std::vector<std::pair<std::string, at::Tensor>>& tensors = {});
-  // Receives the next message (waits at most the timeout). `expecting` names
-  // what the harness waits for, for messages ("a reply to 'hello'").
-  AgentMessage receive(const std::string& expecting);
+  // Sends {"type": type, fields..., "tensors": [...]} and the tensors'
+  // bytes (the hot messages).
+  void send(std::string_view type, std::initializer_list<IntField> fields,
+            std::initializer_list<NamedTensor> tensors = {});
+  // Sends any JSON object (`line` must not hold "tensors": it gains the list
+  // describing `tensors`).
+  void send(const nlohmann::json& line, std::initializer_list<NamedTensor> tensors = {});
+  // Receives the next message (waits at most the timeout for each piece).
+  // `expecting` names what the harness waits for, for messages ("its reply to
+  // 'hello'"). The message is valid until the next receive().
+  const AgentMessage& receive(std::string_view expecting);
 
   // Ends the agent: closes its stdin, waits up to `grace_seconds` for it to
   // exit, then kills its process group (SIGKILL) either way. Idempotent.
@@ -76,11 +118,28 @@ class AgentProcess {
   std::string stderr_tail(int lines = 8) const;
 
  private:
-  // Reads exactly n bytes into out (timeout, EOF -> AgentError).
-  void read_exact(char* out, size_t n, const std::string& what);
-  void write_all(const char* data, size_t n, const std::string& what);
-  // Fills buffer_ with at least one more byte; false on EOF.
-  bool fill(const std::string& what);
+  // What the harness waits for, spelled out only when a failure needs it.
+  struct Waiting {
+    std::string_view expecting;  // a message ("its 'action'"), or
+    std::string_view tensor;     // a tensor's bytes: its name,
+    std::string_view type;       // its message's type
+    size_t bytes = 0;            // and its size
+    std::string text() const;
+  };
+  // Reads up to n bytes into out, waiting at most the timeout for the first;
+  // 0 at end of file, or when the agent has exited and its stdout is drained
+  // (a process it started may hold the pipe open). `poll_first`: when the
+  // bytes are probably not there yet (saves a read() that would fail).
+  size_t read_some(char* out, size_t n, const Waiting& what, bool poll_first);
+  // Reads exactly n bytes into out: from the buffer first, then straight
+  // from the pipe (timeout, EOF -> AgentError).
+  void read_exact(char* out, size_t n, const Waiting& what);
+  // Reads more of the pipe into the buffer; false at end of file.
+  bool fill(const Waiting& what);
+  // Writes header_ and bodies_ with writev (timeout, EPIPE -> AgentError).
+  void write_message(std::string_view type, std::initializer_list<NamedTensor> tensors);
+  // Adds `tensors` to the line in `w` and their host copies to bodies_.
+  void describe(WireHeaderWriter& w, std::initializer_list<NamedTensor> tensors);
   // How the process ended ("exited with status 3", "was killed by signal 9
   // (Killed)"), or "" while it runs (non-blocking check).
   std::string ended();
@@ -89,8 +148,13 @@ class AgentProcess {
   int to_child_ = -1, from_child_ = -1;
   std::string stderr_path_;
   double timeout_;
-  std::string buffer_;  // bytes read but not yet consumed
-  size_t consumed_ = 0;
+  // Bytes read but not yet consumed are in_[begin_, end_); a line is
+  // searched for from scan_ on. Grows for long lines (up to 1 MiB).
+  std::vector<char> in_;
+  size_t begin_ = 0, end_ = 0, scan_ = 0;
+  AgentMessage message_;            // the last message received
+  std::string header_;              // the line being sent
+  std::vector<at::Tensor> bodies_;  // the tensors being sent, on the host, contiguous
   bool reaped_ = false;
   int status_ = 0;
 };

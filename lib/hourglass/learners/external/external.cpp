@@ -27,8 +27,10 @@
 
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cctype>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -97,9 +99,10 @@ class Session {
                             {"task", task},        {"members", members_},
                             {"seeds", seeds},      {"params", {{"timeout", timeout}}}};
     agent_.send(hello);
-    const AgentMessage reply = agent_.receive("its reply to 'hello'");
+    const AgentMessage& reply = agent_.receive("its reply to 'hello'");
     expect_type(reply, "hello", "its reply to 'hello'");
-    const std::string speaks = reply.line.value("protocol", std::string());
+    const std::string* protocol = reply.string("protocol");
+    const std::string speaks = protocol ? *protocol : std::string();
     if (speaks != kProtocol)
       throw agent_.failure("the agent speaks protocol '" + speaks + "', the harness " +
                            kProtocol);
@@ -117,39 +120,38 @@ class Session {
   AgentProcess& agent() { return agent_; }
   int64_t members() const { return members_; }
 
-  void expect_type(const AgentMessage& m, const std::string& type, const std::string& when) {
-    const std::string got = m.line["type"];
+  void expect_type(const AgentMessage& m, const char* type, const char* when) {
+    const std::string& got = m.type();
     if (got != type)
       throw agent_.failure("the agent sent an unknown or unexpected message '" + got + "' as " +
-                           when + " (expected '" + type + "')");
+                           when + " (expected '" + std::string(type) + "')");
   }
 
   // The tensor `name` of m with exactly this dtype and shape.
-  at::Tensor checked(const AgentMessage& m, const std::string& name, at::ScalarType dtype,
-                     const std::vector<int64_t>& shape) {
-    const std::string type = m.line["type"];
-    at::Tensor t;
-    try {
-      t = m.tensor(name);
-    } catch (const AgentError& e) {
-      throw agent_.failure(e.what());
-    }
+  const at::Tensor& checked(const AgentMessage& m, const std::string& name, at::ScalarType dtype,
+                            at::IntArrayRef shape) {
+    const std::string& type = m.type();
+    const at::Tensor* found = nullptr;
+    for (const auto& [n, t] : m.tensors)
+      if (!found && n == name) found = &t;
+    if (!found) throw agent_.failure("message '" + type + "' has no tensor '" + name + "'");
+    const at::Tensor& t = *found;
     if (t.scalar_type() != dtype)
       throw agent_.failure("message '" + type + "', tensor '" + name + "': dtype " +
                            wire_dtype(t) + ", expected " +
                            wire_dtype(torch::empty({0}, torch::dtype(dtype))));
-    if (t.sizes().vec() != shape)
+    if (t.sizes() != shape)
       throw agent_.failure("message '" + type + "', tensor '" + name + "': shape " +
                            shape_text(t.sizes()) + ", expected " + shape_text(shape));
     return t;
   }
 
-  int64_t count(const AgentMessage& m, const std::string& key) {
-    const std::string type = m.line["type"];
-    if (!m.line.contains(key) || !m.line[key].is_number_integer() || m.line[key].get<int64_t>() < 0)
-      throw agent_.failure("message '" + type + "' needs \"" + key +
-                           "\", a non-negative integer, got " + m.line.dump());
-    return m.line[key].get<int64_t>();
+  int64_t count(const AgentMessage& m, const char* key) {
+    const std::optional<int64_t> n = m.integer(key);
+    if (!n || *n < 0)
+      throw agent_.failure("message '" + m.type() + "' needs \"" + key +
+                           "\", a non-negative integer, got " + m.json().dump());
+    return *n;
   }
 
   // The budget-exceeded failure: tell the agent, then fail.
@@ -158,7 +160,8 @@ class Session {
                                 std::to_string(asked) + " with " + std::to_string(remaining) +
                                 " of its budget of " + std::to_string(budget) + " left";
     try {
-      agent_.send({{"type", "refused"}, {"message", message}, {"remaining", remaining}});
+      agent_.send(
+          nlohmann::json{{"type", "refused"}, {"message", message}, {"remaining", remaining}});
     } catch (const std::exception&) {
     }
     return agent_.failure(message);
@@ -169,6 +172,13 @@ class Session {
   AgentProcess agent_;
   int64_t members_;
 };
+
+// Whether every action in `a` (int64, contiguous: a received tensor) is in
+// [0, num_actions).
+bool actions_in_range(const at::Tensor& a, int64_t num_actions) {
+  const int64_t* v = a.data_ptr<int64_t>();
+  return std::all_of(v, v + a.numel(), [&](int64_t x) { return x >= 0 && x < num_actions; });
+}
 
 nlohmann::json supervised_task(const TaskShape& s) {
   nlohmann::json t = {{"kind", to_string(s.kind)},
@@ -194,11 +204,13 @@ class ExternalLearner final : public Learner {
 
   at::Tensor do_predict(const at::Tensor& x) override {
     auto& agent = session_->agent();
-    agent.send({{"type", "predict"}}, {{"x", x}});
-    const AgentMessage m = agent.receive("its 'prediction'");
+    agent.send("predict", {}, {{"x", x}});
+    const AgentMessage& m = agent.receive("its 'prediction'");
     session_->expect_type(m, "prediction", "the answer to 'predict'");
-    const auto y = session_->checked(m, "y", at::kFloat, {x.size(0), x.size(1), shape_.output_dim});
-    if (!torch::isfinite(y).all().item<bool>())
+    const at::Tensor& y =
+        session_->checked(m, "y", at::kFloat, {x.size(0), x.size(1), shape_.output_dim});
+    const float* v = y.data_ptr<float>();
+    if (!std::all_of(v, v + y.numel(), [](float f) { return std::isfinite(f); }))
       throw agent.failure("the agent's prediction holds NaN or infinite values");
     return y.to(x.device());
   }
@@ -207,13 +219,12 @@ class ExternalLearner final : public Learner {
   void phase(TrainContext& ctx) {
     auto& agent = session_->agent();
     const int64_t budget = ctx.data.budget();
-    agent.send({{"type", "train"}, {"budget", budget}, {"remaining", ctx.data.remaining()}});
+    agent.send("train", {{"budget", budget}, {"remaining", ctx.data.remaining()}});
     for (;;) {
-      const AgentMessage m = agent.receive("a training request ('draw' or 'done')");
-      const std::string type = m.line["type"];
+      const AgentMessage& m = agent.receive("a training request ('draw' or 'done')");
+      const std::string& type = m.type();
       if (type == "done") {
-        if (m.line.contains("updates") && m.line["updates"].is_number_integer())
-          ctx.updates += m.line["updates"].get<int64_t>();
+        if (const auto updates = m.integer("updates")) ctx.updates += *updates;
         return;
       }
       if (type != "draw")
@@ -223,8 +234,7 @@ class ExternalLearner final : public Learner {
       if (n > ctx.data.remaining())
         throw session_->refuse("draw", n, ctx.data.remaining(), budget);
       const Batch b = ctx.data.draw(n);
-      agent.send({{"type", "data"}, {"remaining", ctx.data.remaining()}},
-                 {{"x", b.x}, {"y", b.y}});
+      agent.send("data", {{"remaining", ctx.data.remaining()}}, {{"x", b.x}, {"y", b.y}});
     }
   }
 
@@ -254,11 +264,11 @@ class ExternalInteractiveLearner final : public InteractiveLearner {
 
   at::Tensor do_act(const at::Tensor& obs) override {
     auto& agent = session_->agent();
-    agent.send({{"type", "act"}}, {{"obs", obs}});
-    const AgentMessage m = agent.receive("its 'action'");
+    agent.send("act", {}, {{"obs", obs}});
+    const AgentMessage& m = agent.receive("its 'action'");
     session_->expect_type(m, "action", "the answer to 'act'");
-    const auto a = session_->checked(m, "actions", at::kLong, {obs.size(0), obs.size(1)});
-    if ((a < 0).any().item<bool>() || (a >= spec_.num_actions).any().item<bool>())
+    const at::Tensor& a = session_->checked(m, "actions", at::kLong, {obs.size(0), obs.size(1)});
+    if (!actions_in_range(a, spec_.num_actions))
       throw agent.failure("message 'action': actions outside [0, " +
                           std::to_string(spec_.num_actions) + ")");
     return a.to(obs.device());
@@ -269,35 +279,34 @@ class ExternalInteractiveLearner final : public InteractiveLearner {
     auto& agent = session_->agent();
     const int64_t P = session_->members();
     const int64_t budget = ctx.env.budget();
-    agent.send({{"type", "train"}, {"budget", budget}, {"remaining", ctx.env.remaining()}});
+    agent.send("train", {{"budget", budget}, {"remaining", ctx.env.remaining()}});
     int64_t copies = 0;
     for (;;) {
-      const AgentMessage m = agent.receive("a training request ('reset', 'step' or 'done')");
-      const std::string type = m.line["type"];
+      const AgentMessage& m = agent.receive("a training request ('reset', 'step' or 'done')");
+      const std::string& type = m.type();
       if (type == "done") {
-        if (m.line.contains("updates") && m.line["updates"].is_number_integer())
-          ctx.updates += m.line["updates"].get<int64_t>();
+        if (const auto updates = m.integer("updates")) ctx.updates += *updates;
         return;
       }
       if (type == "reset") {
         copies = session_->count(m, "copies");
         if (copies < 1) throw agent.failure("message 'reset' needs \"copies\" >= 1");
         const auto obs = ctx.env.reset(copies);
-        agent.send({{"type", "observation"}, {"remaining", ctx.env.remaining()}}, {{"obs", obs}});
+        agent.send("observation", {{"remaining", ctx.env.remaining()}}, {{"obs", obs}});
         continue;
       }
       if (type != "step")
         throw agent.failure("the agent sent an unknown or unexpected message '" + type +
                             "' during training (expected 'reset', 'step' or 'done')");
       if (copies == 0) throw agent.failure("the agent sent 'step' before 'reset'");
-      const auto actions = session_->checked(m, "actions", at::kLong, {P, copies});
+      const at::Tensor& actions = session_->checked(m, "actions", at::kLong, {P, copies});
       if (copies > ctx.env.remaining())
         throw session_->refuse("step", copies, ctx.env.remaining(), budget);
-      if ((actions < 0).any().item<bool>() || (actions >= spec_.num_actions).any().item<bool>())
+      if (!actions_in_range(actions, spec_.num_actions))
         throw agent.failure("message 'step': actions outside [0, " +
                             std::to_string(spec_.num_actions) + ")");
       const Transition t = ctx.env.step(actions);
-      agent.send({{"type", "transition"}, {"remaining", ctx.env.remaining()}},
+      agent.send("transition", {{"remaining", ctx.env.remaining()}},
                  {{"obs", t.obs}, {"reward", t.reward}, {"done", t.done.to(at::kBool)}});
     }
   }
