@@ -30,6 +30,8 @@ void expect_same_as_reference(const at::Tensor& q, const at::Tensor& x, int64_t 
   const auto want = reference_nearest(q, x, k);
   ASSERT_EQ(got.sizes(), want.sizes());
   EXPECT_TRUE(torch::equal(distances_of(q, x, got), distances_of(q, x, want)));
+  // ...and the very indices, in the same order, ties included.
+  EXPECT_TRUE(torch::equal(got, want));
 }
 
 struct Shape {
@@ -139,6 +141,21 @@ TEST(ExactEuclidean, ExactDuplicatesFailTheCertificateAndFallBack) {
   const auto got = index.nearest(q, 5);
   expect_same_as_reference(q, x, 5, got);
   EXPECT_EQ(index.fallback_queries(), 2 * 30);
+}
+
+TEST(ExactEuclidean, TiesAmongTheNearestTakeTheFullRowSoTopkBreaksThemAsBefore) {
+  // Binary inputs (as sparse-parity's bits or one-hot operands): distances
+  // take few values, so the k-th and (k+1)-th are often equal. Candidates
+  // would choose among equals differently from topk over the full row (the
+  // smoke-classification gate's knn scores changed when they did).
+  torch::manual_seed(7);
+  const auto x = torch::randint(0, 2, {3, 600, 24}).to(torch::kFloat);
+  const auto q = torch::randint(0, 2, {3, 50, 24}).to(torch::kFloat);
+  for (const int64_t k : {1, 5, 25}) {
+    ExactEuclideanNeighbours index(x);
+    expect_same_as_reference(q, x, k, index.nearest(q, k));
+    EXPECT_GT(index.fallback_queries(), 0) << k;
+  }
 }
 
 TEST(ExactEuclidean, RefusesBadShapes) {

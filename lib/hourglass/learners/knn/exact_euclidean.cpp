@@ -39,6 +39,10 @@
 //     kSafety = 2: it covers the rounding of the test itself (the norms in E
 //     are computed, relative error ~ d u) and keeps a strict gap through the
 //     square root's rounding. A query that fails gets its full direct row.
+// (d) Ties. Equal direct distances among the k + 1 nearest candidates would
+//     let topk over the candidates order (or choose) them differently from
+//     topk over the full row, so such a query gets its full row too: the
+//     answer is the full row's, indices and order, not only its distances.
 #include "hourglass/learners/knn/exact_euclidean.h"
 
 #include <ATen/Context.h>
@@ -148,19 +152,24 @@ at::Tensor ExactEuclideanNeighbours::nearest(const at::Tensor& q, int64_t k) {
   const auto global = (cand + member_start).reshape({rows, kc});
   const auto x_flat = x_.reshape({B * n, d});
   const int64_t step = std::max<int64_t>(1, max_entries_ / (kc * d));
-  std::vector<at::Tensor> parts;
+  std::vector<at::Tensor> parts, distinct;
   for (int64_t s = 0; s < rows; s += step) {
     const int64_t len = std::min(step, rows - s);
     const auto ids = global.narrow(0, s, len);  // [len, kc]
     const auto cx = x_flat.index_select(0, ids.reshape({-1})).view({len, kc, d});
     const auto dist = direct_euclidean_distances(q_rows.narrow(0, s, len), cx);  // [len, 1, kc]
-    const auto local = std::get<1>(dist.squeeze(1).topk(k, 1, /*largest=*/false));
-    parts.push_back(cand.reshape({rows, kc}).narrow(0, s, len).gather(1, local));
+    // k + 1 <= kc nearest, sorted: when their distances are all distinct,
+    // the k nearest and their order are the full row's whatever topk does
+    // with ties; otherwise (one-hot inputs, duplicates) the full row decides.
+    auto [near_d, local] = dist.squeeze(1).topk(k + 1, 1, /*largest=*/false);
+    distinct.push_back((near_d.narrow(1, 1, k) > near_d.narrow(1, 0, k)).all(1));
+    parts.push_back(cand.reshape({rows, kc}).narrow(0, s, len).gather(1, local.narrow(1, 0, k)));
   }
   auto out = (parts.size() == 1 ? parts[0] : torch::cat(parts, 0)).view({B, m, k});
+  const auto answered = certified.logical_and(torch::cat(distinct, 0).view({B, m}));
 
-  // The queries that failed the certificate: their full direct rows.
-  const auto failed = certified.logical_not().to(torch::kCPU);
+  // The queries that failed the certificate or have ties: their full rows.
+  const auto failed = answered.logical_not().to(torch::kCPU);
   const int64_t n_failed = failed.sum().item<int64_t>();
   fallback_queries_ += n_failed;
   certified_queries_ += B * m - n_failed;

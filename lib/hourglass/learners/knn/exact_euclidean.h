@@ -1,9 +1,9 @@
 // ExactEuclideanNeighbours: the k nearest training inputs of each query in
 // euclidean distance, for a population (a leading dimension B: the members),
 // found at matrix-product speed and still EXACT: the neighbours are those of
-// the direct form torch::cdist(q, x, 2.0, donot_use_mm_for_euclid_dist), the
-// form in which a training input is its own nearest neighbour (distance
-// exactly 0), up to the order of exactly equal distances.
+// the direct form torch::cdist(q, x, 2.0, donot_use_mm_for_euclid_dist) and
+// topk over its full row, indices and order (the form in which a training
+// input is its own nearest neighbour, at distance exactly 0).
 //
 // How (exact_euclidean.cpp has the rounding bound and its proof):
 //   1. candidates: the k' = min(n, k + max(k, 32)) smallest squared distances
@@ -15,7 +15,9 @@
 //      candidate's approximate squared distance is wider than twice a
 //      rigorous bound on the rounding errors, no training input outside the
 //      candidates can be among the direct form's k nearest. A query that
-//      fails the check (near-equal distances, large norms) gets its full
+//      fails the check (near-equal distances, large norms), or whose k + 1
+//      nearest candidates are not all at distinct distances (ties, which
+//      topk may break differently on a shorter row), gets its full
 //      direct-form row instead. So the answer never depends on the check
 //      passing; only the time does.
 // Who calls: the `knn` learner (knn.cpp) per chunk of queries; tests and
@@ -41,7 +43,7 @@ class ExactEuclideanNeighbours {
   at::Tensor nearest(const at::Tensor& q, int64_t k);
 
   // Queries answered by their full direct-form row (the certificate failed,
-  // or k' = n so there was nothing to prune), since construction.
+  // ties, or k' = n so there was nothing to prune), since construction.
   int64_t fallback_queries() const { return fallback_queries_; }
   // Queries answered by the certified candidates, since construction.
   int64_t certified_queries() const { return certified_queries_; }
