@@ -50,6 +50,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <stdexcept>
 #include <vector>
 
@@ -61,9 +62,10 @@ constexpr int64_t kDoNotUseMatrixProducts = 2;
 constexpr int64_t kMinMargin = 32;
 constexpr double kSafety = 2.0;
 
+// Infinite (nothing certified) when j u >= 1: long rows in half precision.
 double gamma(int64_t j, double u) {
   const double ju = static_cast<double>(j) * u;
-  return ju / (1.0 - ju);
+  return ju < 1.0 ? ju / (1.0 - ju) : std::numeric_limits<double>::infinity();
 }
 
 double unit_roundoff(const at::Tensor& t) {
@@ -91,8 +93,8 @@ int64_t ExactEuclideanNeighbours::candidates(int64_t k, int64_t n) {
   return std::min(n, k + std::max(k, kMinMargin));
 }
 
-ExactEuclideanNeighbours::ExactEuclideanNeighbours(at::Tensor x, int64_t max_entries)
-    : x_(std::move(x)), max_entries_(std::max<int64_t>(1, max_entries)) {
+ExactEuclideanNeighbours::ExactEuclideanNeighbours(const at::Tensor& x, int64_t max_entries)
+    : x_(x.contiguous()), max_entries_(std::max<int64_t>(1, max_entries)) {
   if (x_.dim() != 3) throw std::invalid_argument("knn: training inputs must be [B, n, d]");
   const auto sq = (x_ * x_).sum(2);  // [B, n]
   x_sq_ = sq.unsqueeze(1);
@@ -133,17 +135,6 @@ at::Tensor ExactEuclideanNeighbours::nearest(const at::Tensor& q, int64_t k) {
   auto [cand_sq, cand] = approx.topk(kc, 2, /*largest=*/false);  // sorted, [B, m, kc]
   approx = at::Tensor();
 
-  // 3. The certificate (bound and proof at the top of this file).
-  const double u = unit_roundoff(x_);
-  const double gk = gamma(d + 1, u);
-  double c = gk * (2.0 + gk);
-  if (x_.is_cuda() && at::globalContext().allowTF32CuBLAS()) c += std::ldexp(1.0, -10);
-  const double g = gamma(d + 4, u);
-  const auto a_k = cand_sq.select(2, k - 1), t = cand_sq.select(2, kc - 1);  // [B, m]
-  const auto reach = q_sq.squeeze(2).sqrt() + x_norm_max_;                   // [B, m]
-  const auto bound = kSafety * (c * reach * reach + 0.5 * g * (a_k.abs() + t.abs()));
-  const auto certified = (t - a_k) > 2.0 * bound;  // [B, m]
-
   // 2. The candidates' direct distances, the k nearest among them; chunked
   // so the gathered candidates hold at most max_entries_ values.
   const int64_t rows = B * m;
@@ -166,6 +157,17 @@ at::Tensor ExactEuclideanNeighbours::nearest(const at::Tensor& q, int64_t k) {
     parts.push_back(cand.reshape({rows, kc}).narrow(0, s, len).gather(1, local.narrow(1, 0, k)));
   }
   auto out = (parts.size() == 1 ? parts[0] : torch::cat(parts, 0)).view({B, m, k});
+
+  // 3. The certificate (bound and proof at the top of this file).
+  const double u = unit_roundoff(x_);
+  const double gk = gamma(d + 1, u);
+  double c = gk * (2.0 + gk);
+  if (x_.is_cuda() && at::globalContext().allowTF32CuBLAS()) c += std::ldexp(1.0, -10);
+  const double g = gamma(d + 4, u);
+  const auto a_k = cand_sq.select(2, k - 1), t = cand_sq.select(2, kc - 1);  // [B, m]
+  const auto reach = q_sq.squeeze(2).sqrt() + x_norm_max_;                   // [B, m]
+  const auto bound = kSafety * (c * reach * reach + 0.5 * g * (a_k.abs() + t.abs()));
+  const auto certified = (t - a_k) > 2.0 * bound;  // [B, m]
   const auto answered = certified.logical_and(torch::cat(distinct, 0).view({B, m}));
 
   // The queries that failed the certificate or have ties: their full rows.

@@ -35,8 +35,9 @@ namespace hg {
 class ExactEuclideanNeighbours {
  public:
   // x: [B, n, d] floating point (float32 on the hot path), any device; kept
-  // by reference (a tensor handle), with its squared row norms.
-  explicit ExactEuclideanNeighbours(at::Tensor x, int64_t max_entries = int64_t{1} << 24);
+  // as a tensor handle (copied only when it is not contiguous), with its
+  // squared row norms.
+  explicit ExactEuclideanNeighbours(const at::Tensor& x, int64_t max_entries = int64_t{1} << 24);
 
   // Indices [B, m, k] (int64, into x's dimension 1) of the k nearest rows of
   // x for each row of q [B, m, d], nearest first. 1 <= k <= n.
