@@ -1,7 +1,13 @@
 // `knn`: k nearest neighbours among each member's training examples, the
-// whole population at once: distances [P, queries, n] from one batched
-// cdist (euclidean, manhattan; computed directly, not through matrix
-// products, so they are exact) or bmm (cosine), then topk.
+// whole population at once.
+//   euclidean  ExactEuclideanNeighbours (exact_euclidean.h): candidates from
+//              one batched matrix product, their distances recomputed
+//              directly, and a rounding-error certificate per query (the full
+//              direct row when it fails), so the neighbours are exactly those
+//              of cdist without matrix products: a training input is its own
+//              nearest neighbour;
+//   manhattan  distances [P, queries, n] from one batched cdist, then topk;
+//   cosine     1 - the products of unit vectors (one bmm), then topk.
 //
 //   classification  scores = votes per class among the k nearest, plus 1/2
 //                   for the class of the nearest one: a tie between classes
@@ -14,17 +20,16 @@
 #include <torch/torch.h>
 
 #include <algorithm>
+#include <memory>
 #include <stdexcept>
 
+#include "hourglass/learners/knn/exact_euclidean.h"
 #include "hourglass/learners/learner.h"
 
 namespace hg {
 namespace {
 
 constexpr int64_t kMaxDistanceEntries = int64_t{1} << 24;
-
-// cdist's compute_mode "donot_use_mm_for_euclid_dist".
-constexpr int64_t kDoNotUseMatrixProducts = 2;
 
 enum class Distance { kEuclidean, kManhattan, kCosine };
 
@@ -44,6 +49,9 @@ class KnnLearner final : public Learner {
     y_ = batch.y;
     classification_ = ctx.shape.kind == TaskKind::kClassification;
     classes_ = ctx.shape.output_dim;
+    if (distance_ == Distance::kEuclidean) {
+      euclidean_ = std::make_unique<ExactEuclideanNeighbours>(x_, kMaxDistanceEntries);
+    }
     ctx.updates = 1;
   }
 
@@ -55,8 +63,9 @@ class KnnLearner final : public Learner {
     std::vector<at::Tensor> parts;
     for (int64_t s = 0; s < m; s += chunk) {
       const int64_t len = std::min(chunk, m - s);
-      const auto nearest =
-          std::get<1>(distances(x.narrow(1, s, len)).topk(k, 2, /*largest=*/false));  // [P, len, k]
+      const auto q = x.narrow(1, s, len);
+      const auto nearest = euclidean_ ? euclidean_->nearest(q, k)  // [P, len, k]
+                                      : std::get<1>(distances(q).topk(k, 2, /*largest=*/false));
       if (classification_) {
         const auto labels = y_.unsqueeze(1).expand({P, len, n}).gather(2, nearest);
         auto votes = torch::zeros({P, len, classes_}, x.options());
@@ -73,12 +82,11 @@ class KnnLearner final : public Learner {
   }
 
  private:
+  // Manhattan and cosine (euclidean goes through euclidean_).
   at::Tensor distances(const at::Tensor& q) const {
     switch (distance_) {
-      // Without matrix products: exact, so a training input is its own
-      // nearest neighbour (the |a|^2 + |b|^2 - 2ab form loses that).
       case Distance::kEuclidean:
-        return torch::cdist(q, x_, 2.0, kDoNotUseMatrixProducts);
+        return direct_euclidean_distances(q, x_);
       case Distance::kManhattan:
         return torch::cdist(q, x_, 1.0);
       case Distance::kCosine: {
@@ -96,6 +104,7 @@ class KnnLearner final : public Learner {
   bool classification_ = false;
   int64_t classes_ = 0;
   at::Tensor x_, y_;  // the training examples, on the training device
+  std::unique_ptr<ExactEuclideanNeighbours> euclidean_;  // euclidean only
 };
 
 LearnerInfo MakeInfo() {
