@@ -1,9 +1,12 @@
 // The shipped learners against the references, through the real runner.
 #include <gtest/gtest.h>
+#include <torch/torch.h>
 
 #include <cmath>
 
 #include "../test_util.h"
+#include "hourglass/learners/fixed_source.h"
+#include "hourglass/learners/learner.h"
 #include "hourglass/run/runner.h"
 
 namespace hg {
@@ -185,6 +188,46 @@ agents:
 )";
   EXPECT_NEAR(mean_score(run_one(yaml, "logistic"), "test"), 0.0, 0.1);
   EXPECT_GT(mean_score(run_one(yaml, "mlp"), "test"), 0.95);
+}
+
+// The first-order conditions of logistic.cpp's objective at what it returns,
+// checked from its predictions alone: the logits are affine in x, so W's row
+// j is f(m + e_j) - f(m). With R = softmax(f(x_i)) - onehot(y_i), the
+// gradient (1/n) sum_i [(x_i - m)^T R_i; R_i] + [lambda W; 0] is zero. The
+// data are large enough that the Gram matrix is summed in three chunks.
+TEST(Logistic, ItsFitSatisfiesTheOptimalityConditions) {
+  torch::manual_seed(3);
+  const int64_t P = 2, n = 70'000, d = 64, C = 3;
+  const double lambda = 0.05;
+  const auto x = torch::randn({P, n, d}) + 2.0;  // off-centre: the fold of the mean matters
+  const auto w_true = torch::randn({P, d, C});
+  const auto y = std::get<1>((torch::bmm(x, w_true) + 2.0 * torch::randn({P, n, C})).max(2));
+  const LearnerInfo* info = LearnerRegistry::instance().find("logistic");
+  Params params(info->params);
+  params.set("lambda", lambda);
+  params.set("max_updates", int64_t{3000});
+  params.set("tol", 1e-5);
+  auto learner = info->make(params);
+  FixedSource source(Batch{x, y});
+  TrainContext ctx{source, {TaskKind::kClassification, d, C}, torch::kCPU, {1, 2}, 0, {}};
+  learner->train(ctx);
+  ASSERT_LT(ctx.updates, 3000) << "did not reach tol";
+
+  const auto xd = x.to(torch::kDouble);
+  const auto mean = xd.mean(1, /*keepdim=*/true);  // [P, 1, d]
+  const auto probe = torch::cat({mean, mean + torch::eye(d, torch::kDouble).unsqueeze(0)}, 1);
+  const auto f = learner->predict(probe.to(torch::kFloat)).to(torch::kDouble);  // [P, d + 1, C]
+  const auto W = f.narrow(1, 1, d) - f.narrow(1, 0, 1);                         // [P, d, C]
+  const auto r = torch::softmax(learner->predict(x).to(torch::kDouble), 2) -
+                 torch::zeros({P, n, C}, torch::kDouble).scatter_(2, y.unsqueeze(2), 1.0);
+  const auto g_w = torch::bmm((xd - mean).transpose(1, 2), r) / n + lambda * W;
+  const auto g_b = r.mean(1);
+  // Each gradient entry is a mean of terms of size about 3: zero up to the
+  // tolerance and float rounding.
+  EXPECT_LT(g_w.abs().max().item<double>(), 1e-4);
+  EXPECT_LT(g_b.abs().max().item<double>(), 1e-4);
+  // And the fit is far from the start (all zero: every gradient entry large).
+  EXPECT_GT(W.abs().max().item<double>(), 0.05);
 }
 
 TEST(Mlp, EmbeddingOfOneHotOperandsLearnsModularAddition) {

@@ -57,18 +57,18 @@ namespace {
 constexpr int64_t kCheckEvery = 100;
 constexpr int64_t kPredictChunk = 16384;
 
-// dst[i, k] = src[i, perm[i, k]] for host tensors [P, n, ...] (dst contiguous):
-// one memcpy per row, where ATen's gather walks elements one by one.
-void permute_rows(const at::Tensor& src_in, const at::Tensor& perm, at::Tensor& dst) {
-  const auto src = src_in.contiguous();
-  const int64_t P = src.size(0), n = src.size(1);
+// dst[i, k] = src[i, perm[i, from + k]] for k < dst.size(1), host tensors
+// [P, n, ...] (src and dst contiguous, perm [P, n]): one memcpy per row, where
+// ATen's gather walks elements one by one.
+void copy_rows(const at::Tensor& src, const at::Tensor& perm, int64_t from, at::Tensor& dst) {
+  const int64_t P = src.size(0), n = src.size(1), count = dst.size(1);
   const int64_t row = src.numel() / std::max<int64_t>(P * n, 1) * src.element_size();
-  const auto* from = static_cast<const char*>(src.data_ptr());
-  auto* to = static_cast<char*>(dst.data_ptr());
+  const auto* in = static_cast<const char*>(src.data_ptr());
+  auto* out = static_cast<char*>(dst.data_ptr());
   const int64_t* index = perm.data_ptr<int64_t>();
   for (int64_t i = 0; i < P; ++i)
-    for (int64_t k = 0; k < n; ++k)
-      std::memcpy(to + (i * n + k) * row, from + (i * n + index[i * n + k]) * row,
+    for (int64_t k = 0; k < count; ++k)
+      std::memcpy(out + (i * count + k) * row, in + (i * n + index[i * n + from + k]) * row,
                   static_cast<size_t>(row));
 }
 
@@ -130,8 +130,8 @@ class MlpLearner final : public Learner {
   // current weights and optimizer state (none with a budget of 0).
   void fit(TrainContext& ctx) {
     const Batch data = ctx.data.draw(ctx.data.remaining());
-    const auto x = data.x.to(ctx.device);
-    const auto y = data.y.to(ctx.device);
+    const auto x = data.x.to(ctx.device).contiguous();
+    const auto y = data.y.to(ctx.device).contiguous();
     torch::NoGradGuard no_grad;
     const int64_t P = x.size(0), n = x.size(1);
     if (n == 0) return;
@@ -143,29 +143,36 @@ class MlpLearner final : public Learner {
 
     std::vector<Rng> order;
     for (uint64_t s : ctx.member_seeds) order.emplace_back(mix_seed(s, "mlp/order"));
-    at::Tensor xs, ys;   // this epoch's permutation of the data
+    // Each epoch a permutation per member; each step the next `batch` rows of
+    // it, copied out (a permuted copy of the whole data would be another
+    // 188 MB per member at 60,000 images, and copies every row as often).
+    at::Tensor perm;     // [P, n], on the host
+    at::Tensor perm_on;  // on the device, off the host
     int64_t cursor = n;  // forces a fresh permutation on the first step
+    at::Tensor xb, yb;
+    if (x.is_cpu()) {
+      xb = torch::empty({P, batch, x.size(2)}, x.options());
+      yb = classification_ ? torch::empty({P, batch}, y.options())
+                           : torch::empty({P, batch, y.size(2)}, y.options());
+    }
 
     for (int64_t step = 1; step <= max_updates_; ++step) {
       if (cursor + batch > n) {
-        const auto perm = member_permutations(order, n);
-        if (x.is_cpu()) {  // row copies into buffers reused epoch after epoch
-          if (!xs.defined()) {
-            xs = torch::empty_like(x, at::MemoryFormat::Contiguous);
-            ys = torch::empty_like(y, at::MemoryFormat::Contiguous);
-          }
-          permute_rows(x, perm, xs);
-          permute_rows(y, perm, ys);
-        } else {
-          const auto p = perm.to(ctx.device);
-          xs = x.gather(1, p.unsqueeze(2).expand({P, n, x.size(2)}));
-          ys = classification_ ? y.gather(1, p)
-                               : y.gather(1, p.unsqueeze(2).expand({P, n, y.size(2)}));
-        }
+        perm = member_permutations(order, n);
+        if (!x.is_cpu()) perm_on = perm.to(ctx.device);
         cursor = 0;
       }
+      if (x.is_cpu()) {
+        copy_rows(x, perm, cursor, xb);
+        copy_rows(y, perm, cursor, yb);
+      } else {
+        const auto idx = perm_on.narrow(1, cursor, batch);
+        xb = x.gather(1, idx.unsqueeze(2).expand({P, batch, x.size(2)}));
+        yb = classification_ ? y.gather(1, idx)
+                             : y.gather(1, idx.unsqueeze(2).expand({P, batch, y.size(2)}));
+      }
       const auto row = losses[(step - 1) % kCheckEvery];
-      net_->train_step(xs.narrow(1, cursor, batch), ys.narrow(1, cursor, batch), loss, row);
+      net_->train_step(xb, yb, loss, row);
       cursor += batch;
       ctx.updates = step;
       if (step % kCheckEvery == 0 || step == max_updates_)  // the window so far
