@@ -185,14 +185,15 @@ void AgentProcess::finish(double grace_seconds) {
   // its stdin: look often at first (50 us, doubling), then every 5 ms.
   auto pause = std::chrono::microseconds(50);
   while (!reaped_ && Clock::now() < deadline) {
-    if (!ended().empty()) break;
+    if (reap(/*wait=*/false)) break;
     std::this_thread::sleep_for(pause);
     pause = std::min(pause * 2, std::chrono::microseconds(5000));
   }
-  ::kill(-pid_, SIGKILL);  // the agent, if still there, and everything it started
-  untrack_child_group(pid_);
   if (!reaped_) {
-    if (::waitpid(pid_, &status_, 0) == pid_) reaped_ = true;
+    // Not reaped, so the group id is still this agent's: the agent and
+    // everything it started. Never after the reap (see reap()).
+    ::kill(-pid_, SIGKILL);
+    if (!reap(/*wait=*/true)) untrack_child_group(pid_);
   }
   if (from_child_ >= 0) ::close(from_child_);
   from_child_ = -1;
@@ -200,14 +201,7 @@ void AgentProcess::finish(double grace_seconds) {
 }
 
 std::string AgentProcess::ended() {
-  if (!reaped_ && pid_ > 0) {
-    const pid_t r = ::waitpid(pid_, &status_, WNOHANG);
-    if (r == pid_) {
-      reaped_ = true;
-      ::kill(-pid_, SIGKILL);  // what it started, before its group id can be reused
-      untrack_child_group(pid_);
-    }
-  }
+  if (!reaped_ && pid_ > 0) reap(/*wait=*/false);
   if (!reaped_) return "";
   if (WIFEXITED(status_)) return "exited with status " + std::to_string(WEXITSTATUS(status_));
   if (WIFSIGNALED(status_)) {
@@ -216,6 +210,24 @@ std::string AgentProcess::ended() {
     return "was killed by signal " + std::to_string(sig) + (name ? std::string(" (") + name + ")" : "");
   }
   return "ended";
+}
+
+bool AgentProcess::reap(bool wait) {
+  siginfo_t info{};
+  const int flags = WEXITED | WNOWAIT | (wait ? 0 : WNOHANG);  // WNOWAIT: not reaped yet
+  int rc = 0;
+  do {
+    rc = ::waitid(P_PID, static_cast<id_t>(pid_), &info, flags);
+  } while (rc != 0 && errno == EINTR);
+  if (rc != 0 || info.si_pid != pid_) return false;  // still running (or not our child)
+  ::kill(-pid_, SIGKILL);  // what it started: the unreaped agent still holds the group id
+  untrack_child_group(pid_);
+  pid_t r = 0;
+  do {
+    r = ::waitpid(pid_, &status_, 0);
+  } while (r < 0 && errno == EINTR);
+  reaped_ = r == pid_;
+  return reaped_;
 }
 
 std::string AgentProcess::stderr_tail(int lines) const {

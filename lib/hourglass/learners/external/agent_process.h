@@ -143,6 +143,13 @@ class AgentProcess {
   // How the process ended ("exited with status 3", "was killed by signal 9
   // (Killed)"), or "" while it runs (non-blocking check).
   std::string ended();
+  // Once the agent has exited: kills its process group, then reaps it. The
+  // exited agent, until reaped, keeps its pid and so its group id from being
+  // given to another process, so the signal reaches only what this agent
+  // started (after the reap, kill(-pid) could hit another run's agent: pids
+  // wrap around at 32,768 here). `wait`: block until it exits. Returns
+  // whether it was reaped (false while it runs, or if it cannot be waited for).
+  bool reap(bool wait);
 
   pid_t pid_ = -1;
   int to_child_ = -1, from_child_ = -1;
