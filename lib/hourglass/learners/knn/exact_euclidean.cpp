@@ -97,17 +97,13 @@ ExactEuclideanNeighbours::ExactEuclideanNeighbours(const at::Tensor& x, int64_t 
     : x_(x.contiguous()), max_entries_(std::max<int64_t>(1, max_entries)) {
   if (x_.dim() != 3) throw std::invalid_argument("knn: training inputs must be [B, n, d]");
   // [B, n], over chunks of rows: x_ * x_ whole is another copy of the data.
-  const int64_t n = x_.size(1),
-                chunk = std::max<int64_t>(
-                    1, max_entries_ / std::max<int64_t>(1, x_.size(0) * x_.size(2)));
-  std::vector<at::Tensor> parts;
+  const int64_t B = x_.size(0), n = x_.size(1);
+  const int64_t chunk = std::max<int64_t>(1, max_entries_ / std::max<int64_t>(1, B * x_.size(2)));
+  const auto sq = torch::empty({B, n}, x_.options());
   for (int64_t s = 0; s < n; s += chunk) {
     const auto rows = x_.narrow(1, s, std::min(chunk, n - s));
-    parts.push_back((rows * rows).sum(2));
+    sq.narrow(1, s, rows.size(1)).copy_((rows * rows).sum(2));
   }
-  const auto sq = parts.empty()       ? (x_ * x_).sum(2)
-                  : parts.size() == 1 ? parts[0]
-                                      : torch::cat(parts, 1);
   x_sq_ = sq.unsqueeze(1);
   x_norm_max_ = std::get<0>(sq.max(1, /*keepdim=*/true)).sqrt();  // [B, 1]
 }
