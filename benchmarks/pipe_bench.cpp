@@ -14,7 +14,7 @@
 // tensors' bytes, two wake-ups per message. Each iteration is one training
 // phase of 1,000 messages, the agent's start included. P = members.
 //
-//   build/hourglass_bench --benchmark_filter=Pipe --benchmark_min_time=0.5 \
+//   build/hourglass_bench --benchmark_filter=Pipe --benchmark_min_time=0.5
 //       --benchmark_repetitions=3
 //
 // Measured 2026-11-30 on the shared 2-vCPU machine (load 2.0 to 3.6),

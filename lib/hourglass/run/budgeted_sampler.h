@@ -26,6 +26,7 @@ namespace hg {
 // One stream per member: mix_seed(seeds[i], label).
 inline std::vector<Rng> streams(const std::vector<uint64_t>& seeds, const std::string& label) {
   std::vector<Rng> out;
+  out.reserve(seeds.size());
   for (uint64_t s : seeds) out.emplace_back(mix_seed(s, label));
   return out;
 }

@@ -185,6 +185,7 @@ EpisodeScores evaluate_on(const FamilyInfo& family, const Params& params,
     }
   if (!exact_random) {
     std::vector<Rng> rngs;
+    rngs.reserve(instance_seeds.size());
     for (uint64_t seed : instance_seeds) rngs.emplace_back(mix_seed(seed, "reference/random"));
     const int64_t num_actions = env->spec().num_actions;
     const Policy random = [&](const at::Tensor& obs) {

@@ -64,6 +64,7 @@ std::vector<TrialRecord> run_plan(
     worker();
   } else {
     std::vector<std::thread> threads;
+    threads.reserve(jobs);
     for (int j = 0; j < jobs; ++j) threads.emplace_back(worker);
     for (auto& t : threads) t.join();
   }

@@ -201,6 +201,7 @@ std::vector<int> assign_shards(const std::vector<double>& costs, int count) {
 std::vector<Population> select_shard(const Suite& suite, const std::vector<Population>& plan,
                                      const Catalog& catalog, const ShardSpec& spec) {
   std::vector<double> costs;
+  costs.reserve(plan.size());
   for (const auto& p : plan) costs.push_back(population_cost(suite, p, catalog));
   const auto shard = assign_shards(costs, spec.count);
   std::vector<Population> out;

@@ -120,8 +120,12 @@ std::vector<TrialRecord> train(const Suite& suite, size_t members) {
   return run_population(suite, p, "cpu");
 }
 
+// Bit for bit (0.0 and -0.0 differ), any NaN equal to any NaN.
 bool same_double(double a, double b) {
-  return (std::isnan(a) && std::isnan(b)) || std::memcmp(&a, &b, sizeof a) == 0;
+  uint64_t bits_a = 0, bits_b = 0;
+  std::memcpy(&bits_a, &a, sizeof a);
+  std::memcpy(&bits_b, &b, sizeof b);
+  return (std::isnan(a) && std::isnan(b)) || bits_a == bits_b;
 }
 
 // "" when the two trials agree bit for bit (timing aside), else the first difference.

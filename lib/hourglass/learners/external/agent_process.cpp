@@ -152,6 +152,7 @@ AgentProcess::AgentProcess(const std::vector<std::string>& argv, const std::stri
   posix_spawnattr_setflags(&attr,
                            POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
   std::vector<char*> args;
+  args.reserve(argv.size() + 1);
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
   const int rc = ::posix_spawnp(&pid_, args[0], &actions, &attr, args.data(), environ);

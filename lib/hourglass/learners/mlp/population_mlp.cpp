@@ -129,7 +129,7 @@ PopulationMlp::PopulationMlp(const PopulationMlpOptions& options,
 
   const double gain = options_.tanh ? 1.0 : 2.0;
   int64_t offset = 0;
-  auto view = [&](const at::Tensor& flat, std::vector<int64_t> shape) {
+  auto view = [&](const at::Tensor& flat, const std::vector<int64_t>& shape) {
     return flat.narrow(0, offset, product(shape)).view(shape);
   };
   if (options_.embedding > 0) {
@@ -193,7 +193,7 @@ at::Tensor PopulationMlp::forward_train(const at::Tensor& x) {
   at::Tensor h = table_.defined() ? embed(x) : x;
   for (size_t l = 0; l < weights_.size(); ++l) {
     inputs_.push_back(h);
-    const auto z = at::baddbmm(biases_[l], h, weights_[l]);
+    auto z = at::baddbmm(biases_[l], h, weights_[l]);
     if (l + 1 == weights_.size()) return z;
     pre_activations_.push_back(z);
     h = options_.tanh ? at::tanh(z) : at::relu(z);

@@ -167,6 +167,7 @@ at::Tensor sample_categorical(const at::Tensor& logits, std::vector<Rng>& stream
 std::vector<Rng> member_streams(const std::vector<uint64_t>& member_seeds,
                                 const std::string& label) {
   std::vector<Rng> out;
+  out.reserve(member_seeds.size());
   for (uint64_t s : member_seeds) out.emplace_back(mix_seed(s, label));
   return out;
 }

@@ -53,6 +53,7 @@ std::vector<TrialRecord> run_deployment_interactive(const ProtocolRun& run) {
   const auto chunks = stream_chunks(r.task, chunk);
   const Params pretraining = resolve_params(r.family.params, {&r.task.params});
   std::vector<Params> contexts;
+  contexts.reserve(chunks.size());
   for (const auto& c : chunks)
     contexts.push_back(resolve_params(r.family.params, {&r.task.params, &c.params}));
 

@@ -98,7 +98,7 @@ IdxArray parse_idx(const std::string& raw, const std::string& path) {
     throw InputError(path + ": IDX header cut short");
   IdxArray out;
   int64_t count = 1;
-  for (int d = 0; d < rank; ++d) {
+  for (size_t d = 0; d < static_cast<size_t>(rank); ++d) {
     out.dims.push_back(big_endian(p + 4 + 4 * d));
     count *= out.dims.back();
   }
@@ -359,6 +359,7 @@ Batch images_of(const ImageSet& set, const at::Tensor& ids, const SplitConfig& c
 std::vector<uint64_t> transform_seeds(const std::vector<uint64_t>& instance_seeds,
                                       const std::string& transform) {
   std::vector<uint64_t> out;
+  out.reserve(instance_seeds.size());
   for (uint64_t s : instance_seeds) out.push_back(mix_seed(s, "fashion-mnist/" + transform));
   return out;
 }
@@ -456,7 +457,7 @@ class FashionMnistSplit final : public ClassificationSplit, public ExamplePool {
   TestImages test_;
 };
 
-std::string check_split(const Params& split, const Params& train) {
+std::string check_fashion_split(const Params& split, const Params& train) {
   if (split.choice("data_dir") != train.choice("data_dir") ||
       split.boolean("verify") != train.boolean("verify"))
     return "data_dir and verify must be those of the train split (one data set per task)";
@@ -504,16 +505,16 @@ FamilyInfo MakeInfo() {
                       "check the files' sizes and SHA-256 against the Debian package's"),
   };
   info.make_split = [](const Params& p, const std::vector<uint64_t>& seeds) {
-    if (auto why = check_split(p, p); !why.empty()) throw InputError("fashion-mnist: " + why);
+    if (auto why = check_fashion_split(p, p); !why.empty()) throw InputError("fashion-mnist: " + why);
     return std::make_unique<FashionMnistSplit>(p, seeds);
   };
-  info.check_split = check_split;
+  info.check_split = check_fashion_split;
   info.max_budget = [](const Params& train) -> std::optional<int64_t> {
     if (train.boolean("verify")) return 60'000;  // the package's training images
     try {
       return fashion_mnist_data(fashion_mnist_dir(train.choice("data_dir")), false)->train.count;
     } catch (const InputError&) {
-      return std::nullopt;  // check_split reports the files
+      return std::nullopt;  // check_fashion_split reports the files
     }
   };
   info.suggested_ood = {

@@ -138,7 +138,7 @@ class GaussianBlobsSplit final : public ClassificationSplit {
   std::vector<double> bayes_;               // per member
 };
 
-std::string check_split(const Params& split, const Params& train) {
+std::string check_blobs_split(const Params& split, const Params& train) {
   if (split.integer("classes") != train.integer("classes") ||
       split.integer("dim") != train.integer("dim"))
     return "classes and dim must be those of the train split (they define the instance)";
@@ -164,7 +164,7 @@ FamilyInfo MakeInfo() {
   info.make_split = [](const Params& p, const std::vector<uint64_t>& seeds) {
     return std::make_unique<GaussianBlobsSplit>(p, seeds);
   };
-  info.check_split = check_split;
+  info.check_split = check_blobs_split;
   info.suggested_ood = {
       {"rotated-30", {{"rotation", 30.0}}, "inputs rotated by 30 degrees"},
       {"rotated-90", {{"rotation", 90.0}}, "inputs rotated by 90 degrees"},

@@ -49,7 +49,7 @@ int shortest_path_bits(const uint8_t* wall, int size, int from, int to) {
   // Rows are stored at y + 1 so that the neighbours of rows 0 and size - 1
   // are the zero rows 0 and size + 1.
   uint64_t open[66], seen[66], a[66] = {}, b[66] = {};
-  for (int y = 0; y < size; ++y) {
+  for (int64_t y = 0; y < size; ++y) {
     uint64_t row = 0;
     const uint8_t* w = wall + y * size;
     for (int x = 0; x < size; ++x) row |= static_cast<uint64_t>(!w[x]) << x;
@@ -238,7 +238,7 @@ class Maze final : public Environment {
       entry = {level_seed, level_.start, level_.goal, true};
     }
     uint8_t* grid = &wall_[k * width_ * width_];
-    for (int y = 0; y < size_; ++y)
+    for (int64_t y = 0; y < size_; ++y)
       std::copy_n(walls + y * size_, size_, grid + (y + pad_) * width_ + pad_);
     x_[k] = static_cast<int16_t>(entry.start % size_ + pad_);
     y_[k] = static_cast<int16_t>(entry.start / size_ + pad_);
@@ -279,23 +279,24 @@ class Maze final : public Environment {
     const uint8_t* grid = &wall_[k * width_ * width_];
     const int px = x_[k], py = y_[k], gx = gx_[k], gy = gy_[k];
     if (full_) {
-      const int cells = size_ * size_;
-      for (int y = 0; y < size_; ++y) copy_row(grid + (y + pad_) * width_ + pad_, o + y * size_, size_);
+      const int64_t cells = int64_t{size_} * size_;
+      for (int64_t y = 0; y < size_; ++y) copy_row(grid + (y + pad_) * width_ + pad_, o + y * size_, size_);
       std::fill(o + cells, o + 3 * cells, 0.0f);  // after the rows: see copy_row
-      o[cells + (gy - pad_) * size_ + gx - pad_] = 1.0f;
-      o[2 * cells + (py - pad_) * size_ + px - pad_] = 1.0f;
+      o[cells + int64_t{gy - pad_} * size_ + gx - pad_] = 1.0f;
+      o[2 * cells + int64_t{py - pad_} * size_ + px - pad_] = 1.0f;
       return;
     }
-    const int window = kWindow > 0 ? kWindow : 2 * radius_ + 1;
-    const int radius = window / 2;
+    // 64-bit, as they offset pointers.
+    const int64_t window = kWindow > 0 ? kWindow : 2 * radius_ + 1;
+    const int64_t radius = window / 2;
     float* goal_plane = o + window * window;
     const uint8_t* corner = grid + pos_[k] - radius * width_ - radius;
-    for (int dy = 0; dy < window; ++dy) copy_row(corner + dy * width_, o + dy * window, window);
+    for (int64_t dy = 0; dy < window; ++dy) copy_row(corner + dy * width_, o + dy * window, window);
     // After the rows: the last one may have spilled over its start.
     std::fill(goal_plane, goal_plane + window * window, 0.0f);
-    const int gdx = gx - px + radius, gdy = gy - py + radius;
-    if (static_cast<unsigned>(gdx) < static_cast<unsigned>(window) &&
-        static_cast<unsigned>(gdy) < static_cast<unsigned>(window))
+    const int64_t gdx = gx - px + radius, gdy = gy - py + radius;
+    if (static_cast<uint64_t>(gdx) < static_cast<uint64_t>(window) &&
+        static_cast<uint64_t>(gdy) < static_cast<uint64_t>(window))
       goal_plane[gdy * window + gdx] = 1.0f;
     if (goal_direction_) {
       o[2 * window * window] = static_cast<float>(gx - px) / static_cast<float>(size_);
@@ -306,11 +307,11 @@ class Maze final : public Environment {
   // out[0, n) = row[0, n) as floats (0 or 1). With SSE2, four at a time:
   // reads up to 3 bytes and writes up to 3 floats past n (the caller rewrites
   // those floats, and wall_ has kSlack bytes after the last grid).
-  static void copy_row(const uint8_t* row, float* out, int n) {
+  static void copy_row(const uint8_t* row, float* out, int64_t n) {
 #if defined(__SSE2__)
     const __m128i zero = _mm_setzero_si128();
     const __m128 one = _mm_set1_ps(1.0f);
-    for (int i = 0; i < n; i += 4) {
+    for (int64_t i = 0; i < n; i += 4) {
       uint32_t four;
       std::memcpy(&four, row + i, 4);
       const __m128i bytes = _mm_cvtsi32_si128(static_cast<int>(four));
@@ -318,7 +319,7 @@ class Maze final : public Environment {
       _mm_storeu_ps(out + i, _mm_andnot_ps(_mm_castsi128_ps(_mm_cmpeq_epi32(ints, zero)), one));
     }
 #else
-    for (int i = 0; i < n; ++i) out[i] = static_cast<float>(row[i]);
+    for (int64_t i = 0; i < n; ++i) out[i] = static_cast<float>(row[i]);
 #endif
   }
   static constexpr size_t kSlack = 4;

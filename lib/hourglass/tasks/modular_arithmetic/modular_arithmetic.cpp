@@ -36,7 +36,7 @@ namespace {
 enum class Op { kAdd, kSubtract, kMultiply };
 enum class Operands { kSeen, kHeldOut, kAll };
 
-std::string check_split(const Params& split, const Params& train) {
+std::string check_modular_split(const Params& split, const Params& train) {
   const int64_t p = split.integer("p"), held = split.integer("held_out_operands");
   if (p != train.integer("p") || held != train.integer("held_out_operands"))
     return "p and held_out_operands must be those of the train split (they define the table "
@@ -61,7 +61,7 @@ class ModularArithmeticSplit final : public ClassificationSplit, public ExampleP
  public:
   ModularArithmeticSplit(const Params& params, const std::vector<uint64_t>& instance_seeds)
       : ClassificationSplit(static_cast<int64_t>(instance_seeds.size())), p_(params.integer("p")) {
-    if (auto why = check_split(params, params); !why.empty())
+    if (auto why = check_modular_split(params, params); !why.empty())
       throw InputError("modular-arithmetic: " + why);
     const std::string& op = params.choice("op");
     op_ = op == "add" ? Op::kAdd : op == "subtract" ? Op::kSubtract : Op::kMultiply;
@@ -167,7 +167,7 @@ FamilyInfo MakeInfo() {
   info.make_split = [](const Params& p, const std::vector<uint64_t>& seeds) {
     return std::make_unique<ModularArithmeticSplit>(p, seeds);
   };
-  info.check_split = check_split;
+  info.check_split = check_modular_split;
   info.max_budget = [](const Params& train) -> std::optional<int64_t> { return pairs_of(train); };
   info.example_params = {{"held_out_operands", int64_t{4}}};
   info.suggested_ood = {

@@ -27,7 +27,7 @@
 namespace hg {
 namespace {
 
-std::string check_split(const Params& split, const Params& train) {
+std::string check_parity_split(const Params& split, const Params& train) {
   if (split.integer("bits") != train.integer("bits") || split.integer("k") != train.integer("k"))
     return "bits and k must be those of the train split (they define the hidden set)";
   if (split.integer("k") > split.integer("bits"))
@@ -44,7 +44,7 @@ class SparseParitySplit final : public ClassificationSplit {
         k_(p.integer("k")),
         bias_(p.real("bias")),
         noise_(p.real("noise")) {
-    if (auto why = check_split(p, p); !why.empty()) throw InputError("sparse-parity: " + why);
+    if (auto why = check_parity_split(p, p); !why.empty()) throw InputError("sparse-parity: " + why);
     for (uint64_t seed : instance_seeds) {
       Rng rng(seed);
       std::vector<int64_t> coords(bits_);
@@ -108,7 +108,7 @@ FamilyInfo MakeInfo() {
   info.make_split = [](const Params& p, const std::vector<uint64_t>& seeds) {
     return std::make_unique<SparseParitySplit>(p, seeds);
   };
-  info.check_split = check_split;
+  info.check_split = check_parity_split;
   info.suggested_ood = {
       {"biased", {{"bias", 0.75}}, "each bit +1 with probability 0.75 (covariate shift)"},
       {"noisy", {{"noise", 0.1}}, "10% of the labels flipped"},
