@@ -142,7 +142,7 @@ TEST(EvaluationDraws, ComeFromTheNamedStreamsOfTheGivenSeeds) {
   EXPECT_TRUE(torch::equal(a.x, b.x));  // the same for every agent, budget and phase
   EXPECT_FALSE(torch::equal(a.x, other.x));
   // The streams are mix_seed(seed, label).
-  auto rngs = streams(instances, "eval/test");
+  auto rngs = member_streams(instances, "eval/test");
   EXPECT_TRUE(torch::equal(split->sample(16, rngs).x, a.x));
 }
 

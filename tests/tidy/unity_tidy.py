@@ -39,6 +39,7 @@ import json
 import os
 import re
 import shlex
+import shutil
 import subprocess
 import sys
 import time
@@ -51,15 +52,6 @@ REDEFINITION_RE = re.compile(r"redefinition of '(?P<name>[A-Za-z_]\w*)'")
 OVERLOAD_MSG = "functions that differ only in their return type cannot be overloaded"
 DIAGNOSTIC_RE = re.compile(r": (warning|error): ")
 ANSI_RE = re.compile(r"\x1b\[[0-9;]*m")
-
-
-def find_tool(*names):
-    for name in names:
-        for d in os.environ.get("PATH", "").split(os.pathsep):
-            path = os.path.join(d, name)
-            if os.access(path, os.X_OK):
-                return path
-    return None
 
 
 def flags_of(entry):
@@ -132,8 +124,8 @@ class Unit:
 def run_tidy(tidy, config, work, unit, checks):
     # The units live outside the source tree, where clang-tidy would not find
     # the repository's .clang-tidy by itself.
-    cmd = [tidy, "-p", work, "--config-file=" + config, "--quiet", "--checks=" + checks, "--extra-arg=-ferror-limit=0",
-           unit.path(work)]
+    cmd = [tidy, "-p", work, "--config-file=" + config, "--quiet", "--checks=" + checks,
+           "--extra-arg=-ferror-limit=0", unit.path(work)]
     proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     return proc.returncode, ANSI_RE.sub("", proc.stdout)
 
@@ -198,6 +190,8 @@ def make_units_compile(tidy, config, work, units, header_names, jobs, log):
                         print("%s moves to a later unit: %s" % (src, msg), file=log)
                 if moved:
                     unit.sources = [s for s in unit.sources if s not in moved]
+                    for s in moved:
+                        unit.renames.pop(s, None)
                     spill = Unit(next_index, unit.flags, moved)
                     next_index += 1
                     still.append(spill)
@@ -211,7 +205,7 @@ def main():
         sys.exit(__doc__)
     src_dir, build_dir, work, jobs, files_re = sys.argv[1:]
     jobs = int(jobs)
-    tidy = find_tool("clang-tidy-14", "clang-tidy")
+    tidy = shutil.which("clang-tidy-14") or shutil.which("clang-tidy")
     if tidy is None:
         sys.exit("FAIL: clang-tidy is not installed (scripts/setup.sh --tests installs package clang-tidy)")
     src_dir = os.path.realpath(src_dir)

@@ -100,4 +100,11 @@ void partial_shuffle(std::vector<int64_t>& items, int64_t n, Rng& rng) {
   }
 }
 
+std::vector<Rng> member_streams(const std::vector<uint64_t>& seeds, std::string_view label) {
+  std::vector<Rng> out;
+  out.reserve(seeds.size());
+  for (uint64_t s : seeds) out.emplace_back(mix_seed(s, label));
+  return out;
+}
+
 }  // namespace hg

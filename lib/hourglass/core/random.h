@@ -53,4 +53,7 @@ class Rng {
 // Requires 0 <= n <= items.size().
 void partial_shuffle(std::vector<int64_t>& items, int64_t n, Rng& rng);
 
+// One stream per member: Rng(mix_seed(seeds[i], label)).
+std::vector<Rng> member_streams(const std::vector<uint64_t>& seeds, std::string_view label);
+
 }  // namespace hg

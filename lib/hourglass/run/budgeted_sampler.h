@@ -23,14 +23,6 @@
 
 namespace hg {
 
-// One stream per member: mix_seed(seeds[i], label).
-inline std::vector<Rng> streams(const std::vector<uint64_t>& seeds, const std::string& label) {
-  std::vector<Rng> out;
-  out.reserve(seeds.size());
-  for (uint64_t s : seeds) out.emplace_back(mix_seed(s, label));
-  return out;
-}
-
 // The only way a learner gets data: counts per member, refuses past the
 // budget, keeps what it handed out (the `train` split is scored on it).
 // Over a split with an ExamplePool it hands out distinct items: each
@@ -40,13 +32,13 @@ inline std::vector<Rng> streams(const std::vector<uint64_t>& seeds, const std::s
 // refused with std::logic_error, so no phase can reach another's data.
 class BudgetedSampler final : public SampleSource {
  public:
-  // Draws member i's data from streams(trial_seeds, label)[i]: the runner's
+  // Draws member i's data from member_streams(trial_seeds, label)[i]: the runner's
   // label is "split/train"; the protocols give each phase its own.
   BudgetedSampler(const SupervisedSplit& split, const std::vector<uint64_t>& trial_seeds,
                   int64_t budget, c10::Device device, const std::string& label = "split/train")
       : split_(split),
         pool_(split.pool()),
-        streams_(streams(trial_seeds, label)),
+        streams_(member_streams(trial_seeds, label)),
         budget_(budget),
         device_(device) {
     if (!pool_) return;

@@ -184,9 +184,7 @@ EpisodeScores evaluate_on(const FamilyInfo& family, const Params& params,
       trivial.push_back(r.value_or(0.0));
     }
   if (!exact_random) {
-    std::vector<Rng> rngs;
-    rngs.reserve(instance_seeds.size());
-    for (uint64_t seed : instance_seeds) rngs.emplace_back(mix_seed(seed, "reference/random"));
+    auto rngs = member_streams(instance_seeds, "reference/random");
     const int64_t num_actions = env->spec().num_actions;
     const Policy random = [&](const at::Tensor& obs) {
       auto a = torch::empty({obs.size(0), obs.size(1)}, torch::kLong);

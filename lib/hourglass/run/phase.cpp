@@ -213,7 +213,7 @@ void mark_not_finite(const std::string& noun, std::vector<TrialRecord>& trials) 
 
 Batch evaluation_draws(const SupervisedSplit& split, const std::vector<uint64_t>& seeds,
                        const std::string& label, int64_t n, const BudgetedSampler* trained_on) {
-  auto rngs = streams(seeds, label);
+  auto rngs = member_streams(seeds, label);
   if (const ExamplePool* pool = split.pool(); pool && trained_on)
     return unseen_examples(*pool, *trained_on, static_cast<int64_t>(seeds.size()), n, rngs);
   return split.sample(n, rngs);

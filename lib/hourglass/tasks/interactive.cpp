@@ -19,14 +19,6 @@ std::vector<uint64_t> bases(const std::vector<uint64_t>& instance_seeds) {
   return out;
 }
 
-std::vector<Rng> member_streams(const std::vector<uint64_t>& instance_seeds,
-                                const std::string& label) {
-  std::vector<Rng> out;
-  out.reserve(instance_seeds.size());
-  for (uint64_t s : instance_seeds) out.emplace_back(mix_seed(s, label));
-  return out;
-}
-
 }  // namespace
 
 LevelSchedule LevelSchedule::training(const std::vector<uint64_t>& instance_seeds, int64_t levels,

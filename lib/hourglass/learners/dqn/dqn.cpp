@@ -58,8 +58,8 @@ class Dqn final : public InteractiveLearner {
     rl::PopulationNet target(ctx.member_seeds, "q", sizes, tanh_, 1.0, ctx.device);
     target.copy_from(q_);
     rl::PopulationAdam adam({&q_}, lr_, max_grad_norm_);
-    auto act_streams = rl::member_streams(ctx.member_seeds, "act");
-    auto replay_streams = rl::member_streams(ctx.member_seeds, "dqn/replay");
+    auto act_streams = member_streams(ctx.member_seeds, "act");
+    auto replay_streams = member_streams(ctx.member_seeds, "dqn/replay");
     const int64_t E = num_envs_, A = ctx.spec.num_actions, D = ctx.spec.obs_dim;
     const int64_t C = std::max(capacity_, E);
     at::Tensor obs = ctx.env.reset(E);

@@ -26,7 +26,7 @@ class Ppo final : public rl::ActorCriticBase {
 
  protected:
   void train_on(InteractiveTrainContext& ctx) override {
-    auto order = rl::member_streams(ctx.member_seeds, "ppo/order");
+    auto order = member_streams(ctx.member_seeds, "ppo/order");
     while (another_rollout_fits(ctx)) {
       const auto ro = collect();
       const int64_t P = ro.obs.size(0), N = ro.obs.size(1), D = ro.obs.size(2);

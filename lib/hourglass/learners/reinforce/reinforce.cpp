@@ -35,7 +35,7 @@ class Reinforce final : public rl::PolicyGradientLearner {
  private:
   void train_on(InteractiveTrainContext& ctx) {
     rl::PopulationAdam adam({&policy_}, cfg_.lr, cfg_.max_grad_norm);
-    auto streams = rl::member_streams(ctx.member_seeds, "act");
+    auto streams = member_streams(ctx.member_seeds, "act");
     const int64_t E = cfg_.num_envs;
     at::Tensor obs = ctx.env.reset(E);
     const int64_t P = obs.size(0), D = obs.size(2), n = P * E;

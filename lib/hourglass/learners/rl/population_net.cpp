@@ -164,14 +164,6 @@ at::Tensor sample_categorical(const at::Tensor& logits, std::vector<Rng>& stream
   return out;
 }
 
-std::vector<Rng> member_streams(const std::vector<uint64_t>& member_seeds,
-                                const std::string& label) {
-  std::vector<Rng> out;
-  out.reserve(member_seeds.size());
-  for (uint64_t s : member_seeds) out.emplace_back(mix_seed(s, label));
-  return out;
-}
-
 std::vector<ParamSpec> policy_gradient_params(std::vector<ParamSpec> own) {
   std::vector<ParamSpec> common = {
       ParamSpec::IntList("hidden", {64, 64}, 1, 4096, "hidden layer widths", 0),

@@ -85,8 +85,6 @@ class PopulationAdam {
 // logits [P, n, A] (any device) -> [P, n] int64 on the host.
 at::Tensor sample_categorical(const at::Tensor& logits, std::vector<Rng>& streams);
 
-// One stream per member: Rng(mix_seed(member_seeds[i], label)).
-std::vector<Rng> member_streams(const std::vector<uint64_t>& member_seeds, const std::string& label);
 
 // Hyperparameters every policy-gradient learner shares (their specs, and the
 // values read from Params).
