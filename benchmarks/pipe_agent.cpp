@@ -6,12 +6,16 @@
 //
 // It does what an efficient agent in C++ would do, nothing the harness
 // relies on: it reads its stdin with read() into one buffer (no iostreams),
+// non-blocking, for up to SPIN_US microseconds before it sleeps in poll()
+// while the harness's answers come that fast (spin_read.h, as the harness),
 // reads each line with the harness's own exact header reader
 // (lib/hourglass/learners/external/wire_header.h: torch-free, any agent may
 // compile it in), skips the tensors' bytes, and writes each message (line and
 // bytes) with one write().
 //
-//   hourglass_pipe_agent [BATCH]      (default 64)
+//   hourglass_pipe_agent [BATCH [SPIN_US]]      (defaults 64 and 100)
+#include <fcntl.h>
+#include <poll.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -23,6 +27,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "hourglass/learners/external/spin_read.h"
 #include "hourglass/learners/external/wire_header.h"
 
 namespace {
@@ -31,6 +36,7 @@ using hg::WireHeader;
 using hg::WireHeaderWriter;
 
 // stdin, buffered: bytes in buf[begin, end).
+hg::SpinPolicy spin;
 std::vector<char> buf(size_t{1} << 16);
 size_t begin = 0, end = 0;
 
@@ -47,13 +53,21 @@ void fill() {
       buf.resize(buf.size() * 2);
     }
   }
-  for (;;) {
-    const ssize_t n = ::read(0, buf.data() + end, buf.size() - end);
+  // stdin is non-blocking: read for a while (spin_read.h), then sleep in
+  // poll() until something comes.
+  const int64_t start = hg::monotonic_ns();
+  for (int64_t budget = spin.budget_ns();; budget = 0) {
+    const ssize_t n = hg::spin_read(0, buf.data() + end, buf.size() - end, budget);
     if (n > 0) {
+      spin.waited(hg::monotonic_ns() - start);
       end += static_cast<size_t>(n);
       return;
     }
-    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+      pollfd p{0, POLLIN, 0};
+      ::poll(&p, 1, -1);
+      continue;
+    }
     std::exit(0);
   }
 }
@@ -142,6 +156,8 @@ void send_zeros(const char* type, const char* name, const char* dtype, std::vect
 
 int main(int argc, char** argv) {
   const int64_t batch = argc > 1 ? std::atoll(argv[1]) : 64;
+  spin = hg::SpinPolicy(argc > 2 ? std::atoll(argv[2]) * 1000 : hg::SpinPolicy::kDefaultMaxSpinNs);
+  ::fcntl(0, F_SETFL, ::fcntl(0, F_GETFL) | O_NONBLOCK);
   if (receive().type != "hello") return 2;
   // hello's task is a nested object: read once with a JSON DOM.
   const nlohmann::json hello = nlohmann::json::parse(text);

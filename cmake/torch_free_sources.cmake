@@ -42,6 +42,7 @@ set(HOURGLASS_TORCH_FREE_SOURCES
   protocols/continual/continual_report.cpp
   protocols/deployment/deployment_report.cpp
   tasks/interactive.cpp
+  learners/external/spin_read.cpp
   learners/external/wire_header.cpp
   metrics/statistics.cpp
   metrics/sample_efficiency.cpp

@@ -144,6 +144,32 @@ agents:
   EXPECT_NEAR(sum / n, 0.0, 0.1);
 }
 
+// spin_us only changes how the harness waits for the agent (reading in a loop
+// first, or sleeping in poll() at once), never what is said: the same
+// trials, score for score.
+TEST_F(External, TheHarnessScoresTheSameWhetherItSpinsOrSleepsWhileWaiting) {
+  const auto suite = [](const std::string& spin) {
+    return R"(suite: spin
+seeds: 2
+budgets: [1000]
+tasks:
+  - name: cartpole
+    family: cartpole
+agents:
+  - name: random
+    learner: external
+    params: {command: )" +
+           agent_command("tests/data/agents/random_agent.py") + spin + "}\n";
+  };
+  const auto sleeping = trials_of(run_suite("sleeps.yaml", suite(", spin_us: 0"), 0), "random");
+  const auto spinning = trials_of(run_suite("spins.yaml", suite(""), 0), "random");  // default 100
+  ASSERT_EQ(sleeping.size(), 2u);
+  for (const auto& [key, t] : sleeping) {
+    ASSERT_EQ(t.at("status"), "ok") << t.dump();
+    EXPECT_EQ(t.at("splits"), spinning.at(key).at("splits")) << key;
+  }
+}
+
 TEST_F(External, TheExamplesRunBesideTheBuiltInLearners) {
   const auto r = hourglass("run examples/agents/ridge.yaml --quiet --out '" + dir_ + "/ridge'",
                            "PATH=/usr/bin:$PATH");

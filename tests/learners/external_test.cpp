@@ -6,7 +6,10 @@
 #include <signal.h>
 #include <torch/torch.h>
 
+#include <unistd.h>
+
 #include <cctype>
+#include <cerrno>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -77,6 +80,56 @@ TEST(AgentProcess, TensorsRoundTripThroughTheFramingByteForByte) {
   // Non-contiguous tensors are sent in C order.
   cat.send({{"type", "t"}}, {{"x", x.transpose(0, 2)}});
   EXPECT_TRUE(torch::equal(cat.receive("the echo").tensor("x"), x.transpose(0, 2).contiguous()));
+}
+
+TEST(AgentProcess, MessagesRoundTripTheSameWhetherTheHarnessSpinsOrSleeps) {
+  TempDir dir;
+  for (const int64_t spin_ns : {int64_t{0}, SpinPolicy::kDefaultMaxSpinNs}) {
+    AgentProcess cat({"cat"}, dir.path() + "/err", 10.0, spin_ns);
+    for (int64_t i = 0; i < 200; ++i) {
+      const auto x = torch::arange(i, i + 64, torch::kLong).reshape({1, 64});
+      cat.send("step", {{"i", i}}, {{"actions", x}});
+      const AgentMessage& m = cat.receive("the echo");
+      ASSERT_EQ(m.integer("i"), i);
+      ASSERT_TRUE(torch::equal(m.tensor("actions"), x)) << "spin " << spin_ns << ", message " << i;
+    }
+  }
+}
+
+// SIGPIPE blocked in this thread?
+bool sigpipe_blocked() {
+  sigset_t now;
+  pthread_sigmask(SIG_BLOCK, nullptr, &now);
+  return sigismember(&now, SIGPIPE) == 1;
+}
+
+TEST(SigpipeBlock, NestsAndDiscardsTheSignalOfAnEpipe) {
+  ASSERT_FALSE(sigpipe_blocked());
+  int fd[2];
+  ASSERT_EQ(::pipe(fd), 0);
+  ::close(fd[0]);  // nobody reads: a write raises SIGPIPE and fails with EPIPE
+  {
+    const SigpipeBlock outer;
+    EXPECT_TRUE(sigpipe_blocked());
+    {
+      const SigpipeBlock inner;  // as write_message() inside a phase's block
+      errno = 0;
+      EXPECT_EQ(::write(fd[1], "x", 1), -1);
+      EXPECT_EQ(errno, EPIPE);
+      SigpipeBlock::raised();
+    }
+    EXPECT_TRUE(sigpipe_blocked());  // the inner one left the mask alone
+    sigset_t pending;
+    sigpending(&pending);
+    EXPECT_EQ(sigismember(&pending, SIGPIPE), 1);
+  }
+  // The outer one discarded the pending signal (else it would end this test
+  // process now) and restored the mask.
+  EXPECT_FALSE(sigpipe_blocked());
+  sigset_t pending;
+  sigpending(&pending);
+  EXPECT_EQ(sigismember(&pending, SIGPIPE), 0);
+  ::close(fd[1]);
 }
 
 TEST(AgentProcess, TheWireIsLittleEndianFloat32) {

@@ -26,37 +26,47 @@ extern char** environ;
 namespace hg {
 namespace {
 
-using Clock = std::chrono::steady_clock;
+// The calling thread's SigpipeBlock state: how many are alive, whether an
+// EPIPE was seen, and the mask the outermost found.
+thread_local int sigpipe_depth = 0;
+thread_local bool sigpipe_raised = false;
+thread_local sigset_t sigpipe_old;
 
-// Blocks SIGPIPE in the calling thread while alive, so a write to an agent
-// that has gone returns EPIPE instead of killing the harness. Such a write
-// also raises SIGPIPE (pending, as it is blocked): after an EPIPE, call
-// raised() and it is discarded before the old mask returns.
-class SigpipeBlock {
- public:
-  SigpipeBlock() {
-    sigemptyset(&pipe_);
-    sigaddset(&pipe_, SIGPIPE);
-    pthread_sigmask(SIG_BLOCK, &pipe_, &old_);
-  }
-  ~SigpipeBlock() {
-    if (raised_) {
-      const timespec zero{0, 0};
-      while (sigtimedwait(&pipe_, nullptr, &zero) > 0) {
-      }
+}  // namespace
+
+SigpipeBlock::SigpipeBlock() {
+  if (sigpipe_depth++ > 0) return;
+  sigpipe_raised = false;
+  sigset_t pipe;
+  sigemptyset(&pipe);
+  sigaddset(&pipe, SIGPIPE);
+  pthread_sigmask(SIG_BLOCK, &pipe, &sigpipe_old);
+}
+
+SigpipeBlock::~SigpipeBlock() {
+  if (--sigpipe_depth > 0) return;
+  if (sigpipe_raised) {
+    sigset_t pipe;
+    sigemptyset(&pipe);
+    sigaddset(&pipe, SIGPIPE);
+    const timespec zero{0, 0};
+    while (sigtimedwait(&pipe, nullptr, &zero) > 0) {
     }
-    pthread_sigmask(SIG_SETMASK, &old_, nullptr);
   }
-  void raised() { raised_ = true; }
+  pthread_sigmask(SIG_SETMASK, &sigpipe_old, nullptr);
+}
 
- private:
-  sigset_t pipe_, old_;
-  bool raised_ = false;
-};
+void SigpipeBlock::raised() { sigpipe_raised = true; }
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
 
 // The initial size of the read buffer: a whole small message (a `step` of
 // 64 x 64 copies is 32 KiB) arrives in one read().
 constexpr size_t kReadBuffer = size_t{64} << 10;
+// The capacity asked for each of the agent's pipes.
+constexpr int kPipeBytes = 256 << 10;
 // The longest line the agent may send.
 constexpr size_t kMaxLine = size_t{1} << 20;
 // How long one poll() sleeps before the harness looks whether the agent has
@@ -120,8 +130,8 @@ std::string wire_dtype(const at::Tensor& t) {
 }
 
 AgentProcess::AgentProcess(const std::vector<std::string>& argv, const std::string& stderr_path,
-                           double timeout_seconds)
-    : stderr_path_(stderr_path), timeout_(timeout_seconds), in_(kReadBuffer) {
+                           double timeout_seconds, int64_t max_spin_ns)
+    : stderr_path_(stderr_path), timeout_(timeout_seconds), spin_(max_spin_ns), in_(kReadBuffer) {
   if (argv.empty()) throw AgentError("the agent's command is empty");
   int in[2], out[2];
   if (::pipe2(in, O_CLOEXEC) != 0) throw AgentError(std::string("pipe: ") + std::strerror(errno));
@@ -172,6 +182,12 @@ AgentProcess::AgentProcess(const std::vector<std::string>& argv, const std::stri
   from_child_ = out[0];
   ::fcntl(to_child_, F_SETFL, O_NONBLOCK);
   ::fcntl(from_child_, F_SETFL, O_NONBLOCK);
+  // Room for a whole message of a large population (a cart-pole transition
+  // of 64 x 64 copies is 84 KiB, over the default 64 KiB), so that it goes
+  // in one write instead of waiting for the reader to drain the pipe.
+  // Best effort: a user past fs/pipe-user-pages-soft keeps the default.
+  ::fcntl(to_child_, F_SETPIPE_SZ, kPipeBytes);
+  ::fcntl(from_child_, F_SETPIPE_SZ, kPipeBytes);
 }
 
 AgentProcess::~AgentProcess() { finish(0.0); }
@@ -271,9 +287,25 @@ std::string AgentProcess::Waiting::text() const {
 size_t AgentProcess::read_some(char* out, size_t n, const Waiting& what, bool poll_first) {
   const auto deadline =
       Clock::now() + std::chrono::milliseconds(static_cast<int64_t>(timeout_ * 1000));
+  // An answer that is due: read non-blocking for a while before sleeping
+  // (spin_read.h), and time the wait for the policy either way.
+  const int64_t wait_start = poll_first ? monotonic_ns() : 0;
+  const auto waited = [&] {
+    if (poll_first) spin_.waited(monotonic_ns() - wait_start);
+  };
+  if (const int64_t budget = poll_first ? spin_.budget_ns() : 0; budget > 0) {
+    const ssize_t got = spin_read(from_child_, out, n, budget);
+    if (got >= 0) {
+      waited();
+      return static_cast<size_t>(got);
+    }
+    if (errno != EAGAIN && errno != EWOULDBLOCK)
+      throw failure("reading from the agent: " + std::string(std::strerror(errno)));
+  }
   for (bool try_read = !poll_first;; try_read = true) {
     if (try_read) {
       const ssize_t got = ::read(from_child_, out, n);
+      if (got >= 0) waited();
       if (got > 0) return static_cast<size_t>(got);
       if (got == 0) return 0;
       if (errno == EINTR) continue;
@@ -381,7 +413,7 @@ void AgentProcess::write_message(std::string_view type,
     return "tensor '" + std::string((tensors.begin() + (i - 1))->name) + "' of '" +
            std::string(type) + "'";
   };
-  SigpipeBlock block;
+  const SigpipeBlock block;
   auto deadline = Clock::now() + std::chrono::milliseconds(static_cast<int64_t>(timeout_ * 1000));
   size_t at = 0;  // the first piece not fully written
   while (at < count) {
@@ -404,7 +436,7 @@ void AgentProcess::write_message(std::string_view type,
     }
     if (w < 0 && errno == EINTR) continue;
     if (w < 0 && errno == EPIPE) {
-      block.raised();
+      SigpipeBlock::raised();
       throw failure("the agent closed its stdin while the harness sent " + piece_name(at));
     }
     if (w < 0 && errno != EAGAIN && errno != EWOULDBLOCK)

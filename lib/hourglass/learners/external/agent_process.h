@@ -19,7 +19,9 @@
 // a message goes out in one writev() (its line and its tensors' bytes
 // together), the line is written and read without a JSON DOM
 // (wire_header.h, exact), the reader takes whatever the pipe holds in one
-// read() and polls only when nothing is buffered, and a tensor's bytes are
+// read() and, when nothing is buffered, reads non-blocking for up to
+// `max_spin_ns` before it sleeps in poll() (spin_read.h: an idle processor's
+// wake-up costs more than a fast agent's answer), and a tensor's bytes are
 // copied once into the tensor handed over (read() straight into it beyond
 // what is buffered). docs/performance.md has the measurements.
 #pragma once
@@ -38,6 +40,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "hourglass/learners/external/spin_read.h"
 #include "hourglass/learners/external/wire_header.h"
 
 namespace hg {
@@ -82,13 +85,29 @@ struct IntField {
 // wire (at::ScalarType names otherwise rejected).
 std::string wire_dtype(const at::Tensor& t);
 
+// Blocks SIGPIPE in the calling thread while alive, so that a write to an
+// agent that has gone returns EPIPE instead of killing the harness. Such a
+// write also raises SIGPIPE (pending, as it is blocked): after an EPIPE,
+// call raised() and it is discarded before the old mask returns. Nests: only
+// the outermost changes the mask (two system calls), so a loop of many
+// messages holds one around them all instead of one per message.
+class SigpipeBlock {
+ public:
+  SigpipeBlock();
+  ~SigpipeBlock();
+  SigpipeBlock(const SigpipeBlock&) = delete;
+  SigpipeBlock& operator=(const SigpipeBlock&) = delete;
+  static void raised();
+};
+
 class AgentProcess {
  public:
   // Starts argv[0] (searched on PATH when it holds no '/') with argv.
   // stderr goes to `stderr_path` (created, or emptied); throws AgentError when
-  // the program cannot be started.
+  // the program cannot be started. `max_spin_ns`: the longest the harness
+  // reads without sleeping while an answer is due (SpinPolicy; 0: never).
   AgentProcess(const std::vector<std::string>& argv, const std::string& stderr_path,
-               double timeout_seconds);
+               double timeout_seconds, int64_t max_spin_ns = SpinPolicy::kDefaultMaxSpinNs);
   ~AgentProcess();
   AgentProcess(const AgentProcess&) = delete;
   AgentProcess& operator=(const AgentProcess&) = delete;
@@ -155,6 +174,7 @@ class AgentProcess {
   int to_child_ = -1, from_child_ = -1;
   std::string stderr_path_;
   double timeout_;
+  SpinPolicy spin_;  // how long to read before sleeping while an answer is due
   // Bytes read but not yet consumed are in_[begin_, end_); a line is
   // searched for from scan_ on. Grows for long lines (up to 1 MiB).
   std::vector<char> in_;

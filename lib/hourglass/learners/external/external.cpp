@@ -90,10 +90,10 @@ std::unique_ptr<StderrFile> stderr_file(const std::vector<std::string>& argv, ui
 // interactive learner.
 class Session {
  public:
-  Session(const std::vector<std::string>& argv, double timeout, const std::vector<uint64_t>& seeds,
-          nlohmann::json task)
+  Session(const std::vector<std::string>& argv, double timeout, int64_t spin_us,
+          const std::vector<uint64_t>& seeds, nlohmann::json task)
       : stderr_(stderr_file(argv, seeds.empty() ? 0 : seeds[0])),
-        agent_(argv, stderr_->path, timeout),
+        agent_(argv, stderr_->path, timeout, spin_us * 1000),
         members_(static_cast<int64_t>(seeds.size())) {
     nlohmann::json hello = {{"type", "hello"},     {"protocol", kProtocol},
                             {"task", task},        {"members", members_},
@@ -192,12 +192,12 @@ nlohmann::json supervised_task(const TaskShape& s) {
 class ExternalLearner final : public Learner {
  public:
   explicit ExternalLearner(const Params& p)
-      : argv_(p.command("command")), timeout_(p.real("timeout")) {}
+      : argv_(p.command("command")), timeout_(p.real("timeout")), spin_us_(p.integer("spin_us")) {}
 
  protected:
   void do_train(TrainContext& ctx) override {
     shape_ = ctx.shape;
-    session_ = std::make_unique<Session>(argv_, timeout_, ctx.member_seeds, supervised_task(ctx.shape));
+    session_ = std::make_unique<Session>(argv_, timeout_, spin_us_, ctx.member_seeds, supervised_task(ctx.shape));
     phase(ctx);
   }
   void do_continue(TrainContext& ctx) override { phase(ctx); }
@@ -217,6 +217,7 @@ class ExternalLearner final : public Learner {
 
  private:
   void phase(TrainContext& ctx) {
+    const SigpipeBlock quiet;  // once for the phase's messages, not per message
     auto& agent = session_->agent();
     const int64_t budget = ctx.data.budget();
     agent.send("train", {{"budget", budget}, {"remaining", ctx.data.remaining()}});
@@ -240,6 +241,7 @@ class ExternalLearner final : public Learner {
 
   std::vector<std::string> argv_;
   double timeout_;
+  int64_t spin_us_;
   TaskShape shape_;
   std::unique_ptr<Session> session_;
 };
@@ -247,7 +249,7 @@ class ExternalLearner final : public Learner {
 class ExternalInteractiveLearner final : public InteractiveLearner {
  public:
   explicit ExternalInteractiveLearner(const Params& p)
-      : argv_(p.command("command")), timeout_(p.real("timeout")) {}
+      : argv_(p.command("command")), timeout_(p.real("timeout")), spin_us_(p.integer("spin_us")) {}
 
  protected:
   void do_train(InteractiveTrainContext& ctx) override {
@@ -256,7 +258,7 @@ class ExternalInteractiveLearner final : public InteractiveLearner {
                                  {"obs_dim", ctx.spec.obs_dim},
                                  {"num_actions", ctx.spec.num_actions},
                                  {"max_steps", ctx.spec.max_steps}};
-    session_ = std::make_unique<Session>(argv_, timeout_, ctx.member_seeds, task);
+    session_ = std::make_unique<Session>(argv_, timeout_, spin_us_, ctx.member_seeds, task);
     phase(ctx);
   }
   // A further `train` message, on the new environment.
@@ -276,6 +278,7 @@ class ExternalInteractiveLearner final : public InteractiveLearner {
 
  private:
   void phase(InteractiveTrainContext& ctx) {
+    const SigpipeBlock quiet;  // once for the phase's messages, not per message
     auto& agent = session_->agent();
     const int64_t P = session_->members();
     const int64_t budget = ctx.env.budget();
@@ -313,6 +316,7 @@ class ExternalInteractiveLearner final : public InteractiveLearner {
 
   std::vector<std::string> argv_;
   double timeout_;
+  int64_t spin_us_;
   EnvSpec spec_;
   std::unique_ptr<Session> session_;
 };
@@ -363,6 +367,10 @@ LearnerInfo MakeInfo() {
       ParamSpec::Real("timeout", 60.0, 0.01, 86400.0,
                       "seconds the harness waits for any one message from the agent before "
                       "killing it (and its children)"),
+      ParamSpec::Int("spin_us", 100, 0, 100000,
+                     "microseconds the harness keeps reading without sleeping while an "
+                     "answer is due, when the agent's answers usually come that fast (saves "
+                     "the wake-up; 0: always sleep; docs/performance.md)"),
   };
   info.make = [](const Params& p) { return std::make_unique<ExternalLearner>(p); };
   info.make_interactive = [](const Params& p) {
