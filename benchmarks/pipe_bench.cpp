@@ -151,7 +151,8 @@ void BM_PipeAgentLifetime(benchmark::State& state) {
   const c10::Device cpu("cpu");
   for (auto _ : state) {
     hg::BudgetedEnvironment env(*family, fp, seeds, 0, 0, cpu);
-    auto learner = info->make_interactive(external_params(hg::SpinPolicy::kDefaultMaxSpinNs / 1000));
+    auto learner =
+        info->make_interactive(external_params(hg::SpinPolicy::kDefaultMaxSpinNs / 1000));
     hg::InteractiveTrainContext ctx{env, env.spec(), cpu, seeds, 0, {}};
     learner->train(ctx);
   }

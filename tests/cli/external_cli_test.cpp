@@ -118,20 +118,25 @@ agents:
   EXPECT_EQ(kept, 3);  // one agent per population
 }
 
-TEST_F(External, ARandomAgentScoresAboutZeroOnCartPole) {
-  const json results = run_suite("cartpole.yaml", R"(suite: random-cartpole
-seeds: 4
-budgets: [2000]
+// A suite of the random agent on cart-pole; `params` is added to its
+// command's line ("" or ", spin_us: 0").
+std::string random_cartpole(const std::string& name, int seeds, int budget,
+                            const std::string& params = "") {
+  return "suite: " + name + "\nseeds: " + std::to_string(seeds) + "\nbudgets: [" +
+         std::to_string(budget) + R"(]
 tasks:
   - name: cartpole
     family: cartpole
 agents:
   - name: random
     learner: external
-    params: {command: )" + agent_command("tests/data/agents/random_agent.py") +
-                                                      R"(}
-)",
-                                     0);
+    params: {command: )" +
+         agent_command("tests/data/agents/random_agent.py") + params + "}\n";
+}
+
+TEST_F(External, ARandomAgentScoresAboutZeroOnCartPole) {
+  const json results =
+      run_suite("cartpole.yaml", random_cartpole("random-cartpole", 4, 2000), 0);
   double sum = 0;
   int n = 0;
   for (const auto& [key, t] : trials_of(results, "random")) {
@@ -148,21 +153,11 @@ agents:
 // first, or sleeping in poll() at once), never what is said: the same
 // trials, score for score.
 TEST_F(External, TheHarnessScoresTheSameWhetherItSpinsOrSleepsWhileWaiting) {
-  const auto suite = [](const std::string& spin) {
-    return R"(suite: spin
-seeds: 2
-budgets: [1000]
-tasks:
-  - name: cartpole
-    family: cartpole
-agents:
-  - name: random
-    learner: external
-    params: {command: )" +
-           agent_command("tests/data/agents/random_agent.py") + spin + "}\n";
-  };
-  const auto sleeping = trials_of(run_suite("sleeps.yaml", suite(", spin_us: 0"), 0), "random");
-  const auto spinning = trials_of(run_suite("spins.yaml", suite(""), 0), "random");  // default 100
+  const auto sleeping =
+      trials_of(run_suite("sleeps.yaml", random_cartpole("spin", 2, 1000, ", spin_us: 0"), 0),
+                "random");
+  const auto spinning =  // the default, 100
+      trials_of(run_suite("spins.yaml", random_cartpole("spin", 2, 1000), 0), "random");
   ASSERT_EQ(sleeping.size(), 2u);
   for (const auto& [key, t] : sleeping) {
     ASSERT_EQ(t.at("status"), "ok") << t.dump();

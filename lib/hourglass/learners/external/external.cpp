@@ -192,12 +192,15 @@ nlohmann::json supervised_task(const TaskShape& s) {
 class ExternalLearner final : public Learner {
  public:
   explicit ExternalLearner(const Params& p)
-      : argv_(p.command("command")), timeout_(p.real("timeout")), spin_us_(p.integer("spin_us")) {}
+      : argv_(p.command("command")),
+        timeout_(p.real("timeout")),
+        spin_us_(p.integer("spin_us")) {}
 
  protected:
   void do_train(TrainContext& ctx) override {
     shape_ = ctx.shape;
-    session_ = std::make_unique<Session>(argv_, timeout_, spin_us_, ctx.member_seeds, supervised_task(ctx.shape));
+    session_ = std::make_unique<Session>(argv_, timeout_, spin_us_, ctx.member_seeds,
+                                         supervised_task(ctx.shape));
     phase(ctx);
   }
   void do_continue(TrainContext& ctx) override { phase(ctx); }
@@ -249,7 +252,9 @@ class ExternalLearner final : public Learner {
 class ExternalInteractiveLearner final : public InteractiveLearner {
  public:
   explicit ExternalInteractiveLearner(const Params& p)
-      : argv_(p.command("command")), timeout_(p.real("timeout")), spin_us_(p.integer("spin_us")) {}
+      : argv_(p.command("command")),
+        timeout_(p.real("timeout")),
+        spin_us_(p.integer("spin_us")) {}
 
  protected:
   void do_train(InteractiveTrainContext& ctx) override {
