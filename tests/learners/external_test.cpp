@@ -96,6 +96,29 @@ TEST(AgentProcess, MessagesRoundTripTheSameWhetherTheHarnessSpinsOrSleeps) {
   }
 }
 
+// The next message's tensor of the same dtype and shape reuses the last
+// one's memory only when nobody holds the last one: a tensor kept by the
+// caller keeps its values.
+TEST(AgentProcess, AReceivedTensorIsReusedOnlyWhenNobodyHoldsIt) {
+  TempDir dir;
+  AgentProcess cat({"cat"}, dir.path() + "/err", 10.0);
+  const auto send = [&](int64_t from) {
+    cat.send("step", {}, {{"actions", torch::arange(from, from + 64, torch::kLong)}});
+    return &cat.receive("the echo").tensor("actions");
+  };
+  const void* first = send(0)->data_ptr();
+  EXPECT_EQ(send(100)->data_ptr(), first);  // not held: its memory again
+  const at::Tensor kept = *send(200);       // held by the caller from here on
+  const at::Tensor& next = *send(300);
+  EXPECT_NE(next.data_ptr(), kept.data_ptr());
+  EXPECT_TRUE(torch::equal(kept, torch::arange(200, 264, torch::kLong)));
+  EXPECT_TRUE(torch::equal(next, torch::arange(300, 364, torch::kLong)));
+  const at::Tensor view = send(400)->narrow(0, 0, 8);  // a view holds the storage
+  const at::Tensor& after = *send(500);
+  EXPECT_TRUE(torch::equal(view, torch::arange(400, 408, torch::kLong)));
+  EXPECT_TRUE(torch::equal(after, torch::arange(500, 564, torch::kLong)));
+}
+
 // SIGPIPE blocked in this thread?
 bool sigpipe_blocked() {
   sigset_t now;

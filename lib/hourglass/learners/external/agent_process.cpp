@@ -473,6 +473,11 @@ const AgentMessage& AgentProcess::receive(std::string_view expecting) {
   AgentMessage& m = message_;
   m.text.assign(in_.data() + begin_, newline - begin_);
   begin_ = scan_ = newline + 1;
+  // Last message's tensors, for reuse by this one's of the same dtype and
+  // shape when nobody else holds them (the hot path: the same `step` or
+  // `draw` again and again).
+  spare_.clear();
+  for (auto& [name, t] : m.tensors) spare_.push_back(std::move(t));
   m.tensors.clear();
   try {
     read_wire_header(m.text, expecting, m.header);
@@ -496,7 +501,15 @@ const AgentMessage& AgentProcess::receive(std::string_view expecting) {
       }
       count *= s;
     }
-    auto t = torch::empty(d.shape, torch::dtype(st));
+    const size_t index = m.tensors.size();
+    at::Tensor t;
+    if (index < spare_.size()) {
+      at::Tensor& old = spare_[index];
+      if (old.defined() && old.scalar_type() == st && old.sizes() == at::IntArrayRef(d.shape) &&
+          old.use_count() == 1 && old.storage().use_count() == 1)
+        t = std::move(old);
+    }
+    if (!t.defined()) t = torch::empty(d.shape, torch::dtype(st));
     read_exact(static_cast<char*>(t.data_ptr()), static_cast<size_t>(t.nbytes()),
                Waiting{{}, d.name, type, static_cast<size_t>(t.nbytes())});
     m.tensors.emplace_back(d.name, std::move(t));

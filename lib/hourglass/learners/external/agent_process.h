@@ -23,7 +23,9 @@
 // `max_spin_ns` before it sleeps in poll() (spin_read.h: an idle processor's
 // wake-up costs more than a fast agent's answer), and a tensor's bytes are
 // copied once into the tensor handed over (read() straight into it beyond
-// what is buffered). docs/performance.md has the measurements.
+// what is buffered; the last message's tensor of the same dtype and shape
+// is reused when nobody else holds it). docs/performance.md has the
+// measurements.
 #pragma once
 
 #include <ATen/core/Tensor.h>
@@ -180,6 +182,7 @@ class AgentProcess {
   std::vector<char> in_;
   size_t begin_ = 0, end_ = 0, scan_ = 0;
   AgentMessage message_;            // the last message received
+  std::vector<at::Tensor> spare_;   // the one before's tensors, reused when unshared
   std::string header_;              // the line being sent
   std::vector<at::Tensor> bodies_;  // the tensors being sent, on the host, contiguous
   bool reaped_ = false;
