@@ -32,23 +32,26 @@ thread_local int sigpipe_depth = 0;
 thread_local bool sigpipe_raised = false;
 thread_local sigset_t sigpipe_old;
 
+sigset_t just_sigpipe() {
+  sigset_t pipe;
+  sigemptyset(&pipe);
+  sigaddset(&pipe, SIGPIPE);
+  return pipe;
+}
+
 }  // namespace
 
 SigpipeBlock::SigpipeBlock() {
   if (sigpipe_depth++ > 0) return;
   sigpipe_raised = false;
-  sigset_t pipe;
-  sigemptyset(&pipe);
-  sigaddset(&pipe, SIGPIPE);
+  const sigset_t pipe = just_sigpipe();
   pthread_sigmask(SIG_BLOCK, &pipe, &sigpipe_old);
 }
 
 SigpipeBlock::~SigpipeBlock() {
   if (--sigpipe_depth > 0) return;
   if (sigpipe_raised) {
-    sigset_t pipe;
-    sigemptyset(&pipe);
-    sigaddset(&pipe, SIGPIPE);
+    const sigset_t pipe = just_sigpipe();
     const timespec zero{0, 0};
     while (sigtimedwait(&pipe, nullptr, &zero) > 0) {
     }

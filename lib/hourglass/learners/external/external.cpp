@@ -86,18 +86,26 @@ std::unique_ptr<StderrFile> stderr_file(const std::vector<std::string>& argv, ui
   return f;
 }
 
+// The harness's own parameters of an agent (docs/learners.md#external).
+struct AgentSettings {
+  explicit AgentSettings(const Params& p)
+      : argv(p.command("command")), timeout(p.real("timeout")), spin_us(p.integer("spin_us")) {}
+  std::vector<std::string> argv;
+  double timeout;
+  int64_t spin_us;
+};
+
 // The conversation with one agent, shared by the supervised and the
 // interactive learner.
 class Session {
  public:
-  Session(const std::vector<std::string>& argv, double timeout, int64_t spin_us,
-          const std::vector<uint64_t>& seeds, nlohmann::json task)
-      : stderr_(stderr_file(argv, seeds.empty() ? 0 : seeds[0])),
-        agent_(argv, stderr_->path, timeout, spin_us * 1000),
+  Session(const AgentSettings& a, const std::vector<uint64_t>& seeds, nlohmann::json task)
+      : stderr_(stderr_file(a.argv, seeds.empty() ? 0 : seeds[0])),
+        agent_(a.argv, stderr_->path, a.timeout, a.spin_us * 1000),
         members_(static_cast<int64_t>(seeds.size())) {
     nlohmann::json hello = {{"type", "hello"},     {"protocol", kProtocol},
                             {"task", task},        {"members", members_},
-                            {"seeds", seeds},      {"params", {{"timeout", timeout}}}};
+                            {"seeds", seeds},      {"params", {{"timeout", a.timeout}}}};
     agent_.send(hello);
     const AgentMessage& reply = agent_.receive("its reply to 'hello'");
     expect_type(reply, "hello", "its reply to 'hello'");
@@ -191,16 +199,12 @@ nlohmann::json supervised_task(const TaskShape& s) {
 
 class ExternalLearner final : public Learner {
  public:
-  explicit ExternalLearner(const Params& p)
-      : argv_(p.command("command")),
-        timeout_(p.real("timeout")),
-        spin_us_(p.integer("spin_us")) {}
+  explicit ExternalLearner(const Params& p) : settings_(p) {}
 
  protected:
   void do_train(TrainContext& ctx) override {
     shape_ = ctx.shape;
-    session_ = std::make_unique<Session>(argv_, timeout_, spin_us_, ctx.member_seeds,
-                                         supervised_task(ctx.shape));
+    session_ = std::make_unique<Session>(settings_, ctx.member_seeds, supervised_task(ctx.shape));
     phase(ctx);
   }
   void do_continue(TrainContext& ctx) override { phase(ctx); }
@@ -242,19 +246,14 @@ class ExternalLearner final : public Learner {
     }
   }
 
-  std::vector<std::string> argv_;
-  double timeout_;
-  int64_t spin_us_;
+  AgentSettings settings_;
   TaskShape shape_;
   std::unique_ptr<Session> session_;
 };
 
 class ExternalInteractiveLearner final : public InteractiveLearner {
  public:
-  explicit ExternalInteractiveLearner(const Params& p)
-      : argv_(p.command("command")),
-        timeout_(p.real("timeout")),
-        spin_us_(p.integer("spin_us")) {}
+  explicit ExternalInteractiveLearner(const Params& p) : settings_(p) {}
 
  protected:
   void do_train(InteractiveTrainContext& ctx) override {
@@ -263,7 +262,7 @@ class ExternalInteractiveLearner final : public InteractiveLearner {
                                  {"obs_dim", ctx.spec.obs_dim},
                                  {"num_actions", ctx.spec.num_actions},
                                  {"max_steps", ctx.spec.max_steps}};
-    session_ = std::make_unique<Session>(argv_, timeout_, spin_us_, ctx.member_seeds, task);
+    session_ = std::make_unique<Session>(settings_, ctx.member_seeds, task);
     phase(ctx);
   }
   // A further `train` message, on the new environment.
@@ -319,9 +318,7 @@ class ExternalInteractiveLearner final : public InteractiveLearner {
     }
   }
 
-  std::vector<std::string> argv_;
-  double timeout_;
-  int64_t spin_us_;
+  AgentSettings settings_;
   EnvSpec spec_;
   std::unique_ptr<Session> session_;
 };
